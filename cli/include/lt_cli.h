@@ -1,0 +1,102 @@
+/*
+ * lt_cli.h - the command line: the command table, option tables that both
+ * parse argv and print --help, and the helpers every cmd_<name>.c shares.
+ * This is the only library that prints or chooses exit codes.
+ */
+#ifndef LT_CLI_H
+#define LT_CLI_H
+
+#include "lt_common.h"
+
+#include <stdio.h>
+
+/* Exit codes (DESIGN.md §4). */
+enum {
+    LT_EXIT_OK = 0,
+    LT_EXIT_FAIL = 1,
+    LT_EXIT_USAGE = 2,
+    LT_EXIT_SLO = 3,
+};
+
+enum lt_opt_type {
+    LT_OPT_FLAG,     /* int *: set to 1 */
+    LT_OPT_STR,      /* const char **: the argument as given */
+    LT_OPT_STRLIST,  /* struct lt_strlist *: repeatable, also comma-free list */
+    LT_OPT_U64,      /* uint64_t *, within [min, max] */
+    LT_OPT_DOUBLE,   /* double * */
+    LT_OPT_DURATION, /* int64_t * ns: 500ms, 30s, 5m, 1h */
+    LT_OPT_RATE,     /* double * per second: 500, 5k, 1.5M */
+    LT_OPT_SIZE,     /* uint64_t * bytes: 50B, 4KiB, 50KB */
+    LT_OPT_FRACTION, /* double * in [0,1]: 0.1 or 10% */
+};
+
+struct lt_strlist {
+    const char **v; /* pointers into argv */
+    size_t n;
+};
+
+struct lt_opt {
+    const char *lname; /* without "--" */
+    char sname;        /* 0 when none */
+    enum lt_opt_type type;
+    const char *arg;   /* metavariable in help, NULL for flags */
+    const char *help;  /* one line; the default may be given as "(default: ...)" */
+    void *dest;
+    uint64_t min, max; /* for LT_OPT_U64; both 0 means any */
+    int seen;          /* set by the parser: how many times given */
+};
+
+#define LT_OPT_END {NULL, 0, LT_OPT_FLAG, NULL, NULL, NULL, 0, 0, 0}
+
+struct lt_cmd_spec {
+    const char *name;   /* "replay" */
+    const char *usage;  /* "TAPE --target URL [options]" */
+    const char *summary;
+    const char *details; /* printed after the options; may be NULL */
+    struct lt_opt *opts; /* terminated by LT_OPT_END */
+    int min_pos, max_pos; /* positional argument counts; max_pos -1 = any */
+};
+
+/*
+ * Parses argv (argv[0] is the command name) against spec. Positional
+ * arguments are returned in *pos (pointers into argv, array owned by the
+ * caller's argv storage: it is argv itself, compacted). Returns -1 to go on,
+ * or an exit code to return at once (0 after --help, 2 after a usage error,
+ * which has been printed).
+ */
+int lt_cli_parse(struct lt_cmd_spec *spec, int argc, char **argv, char ***pos, int *npos);
+void lt_cli_help(const struct lt_cmd_spec *spec, FILE *out);
+/* Finds an option by long name (to ask opt->seen). */
+struct lt_opt *lt_cli_opt(struct lt_cmd_spec *spec, const char *lname);
+
+/* Prints "loadtape CMD: error: MSG" on stderr. */
+void lt_cli_error(const char *cmd, const char *fmt, ...) LT_PRINTF(2, 3);
+void lt_cli_warn(const char *cmd, const char *fmt, ...) LT_PRINTF(2, 3);
+/* Usage error: prints the message and a hint to --help; returns LT_EXIT_USAGE. */
+int lt_cli_usage(const char *cmd, const char *fmt, ...) LT_PRINTF(2, 3);
+
+/*
+ * Opens an output: "-" or NULL is stdout. With binary set, refuses stdout
+ * when it is a terminal. Returns NULL after printing an error.
+ */
+FILE *lt_cli_open_out(const char *cmd, const char *path, int binary);
+void lt_cli_close_out(FILE *f);
+
+/* True when progress should be shown: stderr is a terminal or forced. */
+int lt_cli_progress_wanted(int forced);
+
+/* Verbosity from -q/-v, shared by commands that accept them. */
+extern int lt_cli_verbosity;
+
+/* Commands: each in cmd_<name>.c, registered in main.c's table. */
+int cmd_synth(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_sink(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif

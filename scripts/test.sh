@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# test.sh - installs what is missing, builds with -Werror and runs every test; then
+# builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs them again.
+# This is what CI runs (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh test
+
+jobs=$(nproc)
+run_suite() {
+    local dir=$1; shift
+    cmake -S . -B "$dir" -DLT_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir" -j "$jobs" >/dev/null
+    (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 600)
+}
+
+echo "== build and test (gcc, -Werror)"
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== build and test (ASan + UBSan)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    LT_SANITIZED=1 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DLT_SANITIZE=ON
