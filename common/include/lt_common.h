@@ -202,6 +202,29 @@ double lt_rng_double(struct lt_rng *r);
 /* Exponential with the given mean. */
 double lt_rng_exp(struct lt_rng *r, double mean);
 
+/* ---- spikes (DESIGN.md §4: --spike FACTORx:DUR/PERIOD) -------------------------- */
+
+/*
+ * During the last `dur_ns` of every `period_ns` of wall time (windows
+ * [k*P + P - D, (k+1)*P)), the rate is factor times the base rate. factor is
+ * kept in thousandths so the time mapping stays in integers.
+ */
+struct lt_spike {
+    uint64_t factor_milli; /* 10x -> 10000; > 1000 */
+    int64_t dur_ns;        /* D, 0 < D < P */
+    int64_t period_ns;     /* P */
+};
+
+/* Parses "10x:5s/30s" (factor, window length, period). */
+int lt_spike_parse(const char *s, struct lt_spike *sp, struct lt_err *err);
+/*
+ * Maps base-rate time (trace time at speed 1, or i/R at a fixed rate) to
+ * wall time since start under the spike: outside windows time passes 1:1,
+ * inside them trace time runs factor times faster. Monotonic, exact in
+ * integers (rounded down to the ns).
+ */
+int64_t lt_spike_warp(const struct lt_spike *sp, int64_t base_ns);
+
 /* ---- checksums, base64, UTF-8 ----------------------------------------------- */
 
 /* CRC-32C (Castagnoli); pass 0 as crc to start, the previous result to continue. */

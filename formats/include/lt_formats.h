@@ -198,6 +198,28 @@ int lt_tape_reader_seek_block(struct lt_tape_reader *r, size_t i, struct lt_err 
 /* Positions at the first record with ts_ns >= ts (skips whole blocks via the index). */
 int lt_tape_reader_seek_ts(struct lt_tape_reader *r, uint64_t ts_ns, struct lt_err *err);
 
+/*
+ * Tape statistics: what `inspect` shows, accumulated record by record. The
+ * writer keeps one and stores its JSON in the trailer metadata under "stats",
+ * so inspect of a closed tape reads only the trailer; for a tape that was not
+ * closed, inspect scans the records through the same accumulator. Memory is
+ * bounded whatever the tape's size (exact session count up to a cap, then an
+ * estimate; top URLs by a bounded counting table).
+ */
+struct lt_tape_stats;
+struct lt_tape_stats *lt_tape_stats_new(void);
+void lt_tape_stats_free(struct lt_tape_stats *s);
+void lt_tape_stats_add(struct lt_tape_stats *s, const struct lt_record *r);
+/*
+ * A new cJSON object (caller frees with cJSON_Delete):
+ * {"records":N,"first_ts_ns":..,"last_ts_ns":..,"peak_rps":N,"peak_second":S,
+ *  "sessions":N,"sessions_exact":true,"methods":{"POST":N,..},
+ *  "top_urls":[["/collect/web",N],..],"top_streams":[["web",N],..],
+ *  "body_bytes":{"total":..,"min":..,"p50":..,"p90":..,"p99":..,"max":..},
+ *  "flags":{"redacted":N,..},"with_response":N,"status":{"202":N,..}}
+ */
+struct cJSON *lt_tape_stats_json(const struct lt_tape_stats *s);
+
 /* ==== JSONL and HAR (DESIGN.md §3) ========================================= */
 
 /*
