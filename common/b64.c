@@ -1,8 +1,7 @@
 /* b64.c - standard base64 (RFC 4648) with padding. */
 #include "lt_common.h"
 
-static const char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 size_t lt_b64_encoded_len(size_t n)
 {

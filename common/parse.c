@@ -17,8 +17,8 @@ struct unit {
  * Splits s into a non-negative decimal number and a suffix looked up in
  * units (the empty suffix must be in the table to allow bare numbers).
  */
-static int parse_with_unit(const char *s, const struct unit *units, const char *what,
-                           double *out, struct lt_err *err)
+static int parse_with_unit(const char *s, const struct unit *units, const char *what, double *out,
+                           struct lt_err *err)
 {
     char *end;
     double v;
@@ -41,8 +41,8 @@ static int parse_with_unit(const char *s, const struct unit *units, const char *
 int lt_parse_duration(const char *s, int64_t *ns, struct lt_err *err)
 {
     static const struct unit units[] = {
-        {"", 1e9}, {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
-        {"d", 86400e9}, {NULL, 0},
+        {"", 1e9},   {"ns", 1},     {"us", 1e3},    {"ms", 1e6}, {"s", 1e9},
+        {"m", 60e9}, {"h", 3600e9}, {"d", 86400e9}, {NULL, 0},
     };
     double v;
     int rc = parse_with_unit(s, units, "duration", &v, err);
@@ -58,25 +58,33 @@ int lt_parse_duration(const char *s, int64_t *ns, struct lt_err *err)
 int lt_parse_rate(const char *s, double *per_s, struct lt_err *err)
 {
     static const struct unit units[] = {
-        {"", 1}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"/s", 1}, {"k/s", 1e3}, {"M/s", 1e6},
-        {NULL, 0},
+        {"", 1},   {"k", 1e3},   {"K", 1e3},   {"M", 1e6},
+        {"/s", 1}, {"k/s", 1e3}, {"M/s", 1e6}, {NULL, 0},
     };
     int rc = parse_with_unit(s, units, "rate", per_s, err);
 
     if (rc)
         return rc;
     if (*per_s <= 0 || *per_s > 1e9)
-        return lt_error(err, LT_E_USAGE, "invalid rate '%s': must be above 0 and at most 1G/s",
-                        s);
+        return lt_error(err, LT_E_USAGE, "invalid rate '%s': must be above 0 and at most 1G/s", s);
     return 0;
 }
 
 int lt_parse_size(const char *s, uint64_t *bytes, struct lt_err *err)
 {
     static const struct unit units[] = {
-        {"", 1},          {"B", 1},          {"KB", 1e3},          {"kB", 1e3},
-        {"KiB", 1024.0},  {"MB", 1e6},       {"MiB", 1048576.0},   {"GB", 1e9},
-        {"GiB", 1073741824.0}, {"K", 1024.0}, {"M", 1048576.0}, {"G", 1073741824.0},
+        {"", 1},
+        {"B", 1},
+        {"KB", 1e3},
+        {"kB", 1e3},
+        {"KiB", 1024.0},
+        {"MB", 1e6},
+        {"MiB", 1048576.0},
+        {"GB", 1e9},
+        {"GiB", 1073741824.0},
+        {"K", 1024.0},
+        {"M", 1048576.0},
+        {"G", 1073741824.0},
         {NULL, 0},
     };
     double v;
@@ -182,8 +190,7 @@ int lt_parse_iso8601(const char *s, int64_t *unix_ns, struct lt_err *err)
 
     if (!s)
         goto bad;
-    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
-        digits(&p, 2, &d))
+    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' || digits(&p, 2, &d))
         goto bad;
     if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
         goto bad;
@@ -242,8 +249,7 @@ int lt_parse_iso8601(const char *s, int64_t *unix_ns, struct lt_err *err)
     return 0;
 bad:
     return lt_error(err, LT_E_USAGE,
-                    "invalid time '%s': expected ISO 8601 like 2026-01-01T00:00:00Z",
-                    s ? s : "");
+                    "invalid time '%s': expected ISO 8601 like 2026-01-01T00:00:00Z", s ? s : "");
 }
 
 void lt_format_iso8601(int64_t unix_ns, int ndigits, char *out, size_t outlen)

@@ -23,8 +23,8 @@ int lt_spike_parse(const char *s, struct lt_spike *sp, struct lt_err *err)
         goto bad;
     *slash = '\0';
     if (lt_parse_double(buf, &f, &e2) || f <= 1.0 || f > 1000.0)
-        return lt_error(err, LT_E_USAGE, "invalid spike '%s': factor must be above 1 and at most 1000",
-                        s);
+        return lt_error(err, LT_E_USAGE,
+                        "invalid spike '%s': factor must be above 1 and at most 1000", s);
     if (lt_parse_duration(x + 2, &sp->dur_ns, &e2) ||
         lt_parse_duration(slash + 1, &sp->period_ns, &e2))
         goto bad;
@@ -34,8 +34,8 @@ int lt_spike_parse(const char *s, struct lt_spike *sp, struct lt_err *err)
     sp->factor_milli = (uint64_t)llround(f * 1000.0);
     return 0;
 bad:
-    return lt_error(err, LT_E_USAGE, "invalid spike '%s': expected FACTORx:DUR/PERIOD like 10x:5s/30s",
-                    s ? s : "");
+    return lt_error(err, LT_E_USAGE,
+                    "invalid spike '%s': expected FACTORx:DUR/PERIOD like 10x:5s/30s", s ? s : "");
 }
 
 int64_t lt_spike_warp(const struct lt_spike *sp, int64_t base_ns)

@@ -39,21 +39,24 @@ struct lt_opt {
     const char *lname; /* without "--" */
     char sname;        /* 0 when none */
     enum lt_opt_type type;
-    const char *arg;   /* metavariable in help, NULL for flags */
-    const char *help;  /* one line; the default may be given as "(default: ...)" */
+    const char *arg;  /* metavariable in help, NULL for flags */
+    const char *help; /* one line; the default may be given as "(default: ...)" */
     void *dest;
     uint64_t min, max; /* for LT_OPT_U64; both 0 means any */
     int seen;          /* set by the parser: how many times given */
 };
 
-#define LT_OPT_END {NULL, 0, LT_OPT_FLAG, NULL, NULL, NULL, 0, 0, 0}
+#define LT_OPT_END                                                                                 \
+    {                                                                                              \
+        NULL, 0, LT_OPT_FLAG, NULL, NULL, NULL, 0, 0, 0                                            \
+    }
 
 struct lt_cmd_spec {
-    const char *name;   /* "replay" */
-    const char *usage;  /* "TAPE --target URL [options]" */
+    const char *name;  /* "replay" */
+    const char *usage; /* "TAPE --target URL [options]" */
     const char *summary;
-    const char *details; /* printed after the options; may be NULL */
-    struct lt_opt *opts; /* terminated by LT_OPT_END */
+    const char *details;  /* printed after the options; may be NULL */
+    struct lt_opt *opts;  /* terminated by LT_OPT_END */
     int min_pos, max_pos; /* positional argument counts; max_pos -1 = any */
 };
 
