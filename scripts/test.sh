@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh test
 
+echo "== format check (clang-format)"
+files=$(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
+clang-format --dry-run -Werror $files
+
 jobs=$(nproc)
 run_suite() {
     local dir=$1; shift
