@@ -1,0 +1,74 @@
+/*
+ * jsonval.h - a small, strict, bounded JSON reader for the importers (private
+ * to formats/). It exists because cJSON keeps numbers only as doubles (ts_ns
+ * and sessions are u64) and strings only as C strings (a "\u0000" would cut
+ * them short): here numbers keep their raw text and strings their length.
+ *
+ * The document is a flat array of nodes linked by index; strings without
+ * escapes point into the input (borrowed: it must outlive the document),
+ * decoded ones into the document's own buffer.
+ */
+#ifndef LT_JSONVAL_H
+#define LT_JSONVAL_H
+
+#include "lt_formats.h"
+
+enum jv_type {
+    JV_NULL,
+    JV_FALSE,
+    JV_TRUE,
+    JV_NUM,
+    JV_STR,
+    JV_ARR,
+    JV_OBJ,
+};
+
+struct jv_node {
+    uint8_t type;        /* enum jv_type */
+    uint8_t esc;         /* value string lives in strs (it had escapes) */
+    uint8_t kesc;        /* key string lives in strs */
+    uint32_t off, len;   /* STR: text; NUM: raw text in the input; ARR/OBJ: len = children */
+    uint32_t koff, klen; /* key, for members of an object */
+    uint32_t child;      /* first child, index + 1; 0 when none */
+    uint32_t next;       /* next sibling, index + 1; 0 when none */
+    uint32_t pos;        /* input offset where the value starts (for messages) */
+};
+
+struct jv_doc {
+    const char *in;
+    size_t inlen;
+    struct jv_node *nodes;
+    size_t n, cap, max_nodes;
+    struct lt_buf strs;
+};
+
+#define JV_DEPTH_MAX 64
+/* Inputs are indexed with 32-bit offsets. */
+#define JV_INPUT_MAX ((size_t)UINT32_MAX - 1)
+
+/* max_nodes bounds memory (0: one node per input byte at most). */
+void jv_init(struct jv_doc *d, size_t max_nodes);
+void jv_release(struct jv_doc *d);
+/* Parses in[0, len) (one value, whitespace around it). Errors say where. */
+int jv_parse(struct jv_doc *d, const char *in, size_t len, struct lt_err *err);
+
+const struct jv_node *jv_root(const struct jv_doc *d);
+const struct jv_node *jv_child(const struct jv_doc *d, const struct jv_node *n);
+const struct jv_node *jv_next(const struct jv_doc *d, const struct jv_node *n);
+/* A string's bytes (not NUL-terminated; may contain NUL). */
+const char *jv_str(const struct jv_doc *d, const struct jv_node *n, size_t *len);
+const char *jv_key(const struct jv_doc *d, const struct jv_node *n, size_t *len);
+int jv_key_is(const struct jv_doc *d, const struct jv_node *n, const char *key);
+/* The first member of an object with that key, or NULL. */
+const struct jv_node *jv_get(const struct jv_doc *d, const struct jv_node *obj, const char *key);
+/*
+ * A whole number 0..2^64-1, given as a JSON number without fraction or
+ * exponent, or as a string of decimal digits. 0 on success, -1 otherwise.
+ */
+int jv_u64(const struct jv_doc *d, const struct jv_node *n, uint64_t *v);
+/* A finite JSON number as a double. */
+int jv_double(const struct jv_doc *d, const struct jv_node *n, double *v);
+/* "a string", "a number", ... for messages. */
+const char *jv_type_name(const struct jv_node *n);
+
+#endif
