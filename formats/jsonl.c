@@ -339,7 +339,7 @@ static int is_tchar(uint8_t c)
 }
 
 /* Checks what a request line needs: a token method, a url without spaces or controls. */
-static int check_request_line(const struct lt_record *r, struct lt_err *err)
+int jsonl_check_request_line(const struct lt_record *r, struct lt_err *err)
 {
     if (r->method.len == 0)
         return lt_error(err, LT_E_FORMAT, "'method' is empty");
@@ -477,7 +477,7 @@ int lt_jsonl_parse(struct lt_recbuf *rb, const char *line, size_t len, const str
     }
     r->headers = rb->hdrs;
     r->nheaders = st.nhdr;
-    if ((rc = check_request_line(r, err)) || (rc = lt_record_check(r, l, err)))
+    if ((rc = jsonl_check_request_line(r, err)) || (rc = lt_record_check(r, l, err)))
         goto out;
 out:
     if (rc)

@@ -71,4 +71,11 @@ int jv_double(const struct jv_doc *d, const struct jv_node *n, double *v);
 /* "a string", "a number", ... for messages. */
 const char *jv_type_name(const struct jv_node *n);
 
+/*
+ * What a record needs to be sent as a request line: a non-empty token
+ * method and a non-empty url without spaces or control characters (jsonl.c;
+ * shared with the HAR importer).
+ */
+int jsonl_check_request_line(const struct lt_record *r, struct lt_err *err);
+
 #endif
