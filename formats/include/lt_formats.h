@@ -250,10 +250,201 @@ int lt_har_import(const char *doc, size_t len, const struct lt_limits *l, uint64
                   lt_har_record_fn fn, void *ctx, struct lt_err *err);
 
 /* ==== HTTP/1.x wire parser (formats/http*.c) =============================== */
-/* (declared by the sink work; see issue 4) */
+
+/*
+ * An incremental HTTP/1.x parser for one direction of one connection: the
+ * sink's listener feeds it requests as they are read, capture feeds it each
+ * direction of a reassembled TCP stream. Bytes may arrive in any split; the
+ * messages that come out are the same (RFC 9112 framing: Content-Length,
+ * chunked with extensions and trailers, close-delimited response bodies,
+ * pipelining, 1xx interim responses, HEAD/204/304 without bodies).
+ *
+ * Strict where ambiguity could be abused (request smuggling): obsolete line
+ * folding, Content-Length together with Transfer-Encoding, differing
+ * duplicate Content-Length values, bad chunk sizes, whitespace before the
+ * colon are errors. A bare LF is accepted as a line end (RFC 9112 §2.2).
+ * Limits (struct lt_limits, DESIGN.md §2) bound every byte the parser keeps.
+ */
+
+enum lt_http_mode {
+    LT_HTTP_REQUEST = 0,  /* the client-to-server direction */
+    LT_HTTP_RESPONSE = 1, /* the server-to-client direction */
+};
+
+/* Message flags (struct lt_http_msg.flags). */
+enum lt_http_flag {
+    LT_HTTP_F_KEEPALIVE = 1u << 0,       /* the connection stays open after it */
+    LT_HTTP_F_CHUNKED = 1u << 1,         /* the body came chunked (decoded here) */
+    LT_HTTP_F_INTERIM = 1u << 2,         /* a 1xx response other than 101: not the final one */
+    LT_HTTP_F_EXPECT_CONTINUE = 1u << 3, /* request with Expect: 100-continue */
+    LT_HTTP_F_UPGRADE = 1u << 4,         /* 101, or 2xx to CONNECT: the stream leaves HTTP */
+    LT_HTTP_F_CLOSE_DELIMITED = 1u << 5, /* body ended by the end of the stream */
+    LT_HTTP_F_TRUNCATED = 1u << 6,       /* the stream ended inside the body */
+    LT_HTTP_F_GAP = 1u << 7,             /* bytes of the body were lost (lt_http_parser_gap) */
+    LT_HTTP_F_RESYNCED = 1u << 8,        /* garbage was skipped right before this message */
+};
+
+/*
+ * A parsed message. Every pointer is borrowed: it points either into the
+ * data passed to the lt_http_parser_feed() call that returned it (zero-copy,
+ * when the message arrived whole) or into the parser's own storage, and is
+ * valid until the next call on the parser (and, for the former, while the
+ * caller's data is unchanged). Copy what must outlive that (lt_recbuf_set).
+ */
+struct lt_http_msg {
+    enum lt_http_mode mode;
+    struct lt_bytes method; /* requests: as sent */
+    struct lt_bytes url;    /* requests: the request target as sent */
+    uint16_t status;        /* responses */
+    struct lt_bytes reason; /* responses: reason phrase, may be empty */
+    unsigned version_minor; /* HTTP/1.<version_minor>: 0 or 1 */
+    const struct lt_header *headers; /* in order, case and duplicates preserved */
+    size_t nheaders;
+    const struct lt_header *trailers; /* chunked trailer fields, in order */
+    size_t ntrailers;
+    struct lt_bytes body;  /* decoded: chunk framing removed */
+    uint64_t start_offset; /* stream offset of the first byte of the start line */
+    uint64_t head_end_offset; /* stream offset just past the blank line after the headers */
+    uint64_t end_offset;   /* stream offset just past the message's last byte */
+    uint32_t flags;        /* enum lt_http_flag */
+};
+
+/* What lt_http_parser_feed() reports. */
+enum lt_http_event {
+    LT_HTTP_NEED_MORE = 0, /* all input consumed, no message complete yet */
+    LT_HTTP_MESSAGE = 1,   /* *msg holds a complete message */
+    /*
+     * A request head with Expect: 100-continue was parsed and its body has
+     * not all arrived: a server may answer "100 Continue" now. *msg holds the
+     * head (body empty). Reported once per request; the full message follows.
+     */
+    LT_HTTP_CONTINUE = 2,
+};
+
+/* Options; zero-initialised means defaults. */
+struct lt_http_parser_opts {
+    const struct lt_limits *limits; /* NULL means lt_limits_default() */
+    /*
+     * Resynchronise after errors: instead of stopping, the parser skips to the
+     * next thing that looks like a start line (a known method followed by a
+     * target and " HTTP/1.x", or "HTTP/1.x NNN" for responses), at any byte
+     * position, and goes on. Errors are still returned (so they can be
+     * counted), but the parser stays usable. Also used at the start of a
+     * stream when seek_start is set.
+     */
+    int resync;
+    int seek_start; /* the stream may begin mid-message: seek a start line first */
+};
+
+struct lt_http_state; /* private */
+
+/*
+ * A parser. Caller-owned storage: _init, then _release. Only the counters
+ * are meant to be read; the state behind `st` is private.
+ */
+struct lt_http_parser {
+    struct lt_http_state *st;
+    uint64_t messages;      /* complete messages returned */
+    uint64_t errors;        /* errors reported */
+    uint64_t skipped_bytes; /* bytes skipped while resynchronising */
+    uint64_t tunnel_bytes;  /* bytes after an upgrade, not parsed */
+};
+
+/* Kinds of request a response answers (lt_http_parser_push_request). */
+#define LT_HTTP_REQ_HEAD 1u    /* the response has no body whatever it says */
+#define LT_HTTP_REQ_CONNECT 2u /* a 2xx response turns the stream into a tunnel */
+
+int lt_http_parser_init(struct lt_http_parser *p, enum lt_http_mode mode,
+                        const struct lt_http_parser_opts *o);
+void lt_http_parser_release(struct lt_http_parser *p);
+
+/*
+ * Feeds up to len bytes of the stream. *used receives how many were
+ * consumed: on LT_HTTP_MESSAGE / LT_HTTP_CONTINUE the bytes up to that point
+ * (call again with the rest), on LT_HTTP_NEED_MORE all of them. A negative
+ * return is an error (LT_E_FORMAT for bad syntax, LT_E_LIMIT for a limit,
+ * named in err, e.g. "headers exceed the 65536-byte limit"); *used then
+ * says where parsing stopped. Without resync the error is sticky.
+ */
+int lt_http_parser_feed(struct lt_http_parser *p, const uint8_t *data, size_t len, size_t *used,
+                        struct lt_http_msg *msg, struct lt_err *err);
+
+/*
+ * The stream ended (FIN). Returns LT_HTTP_MESSAGE when that completes a
+ * message: a close-delimited response body (LT_HTTP_F_CLOSE_DELIMITED), or
+ * a message whose head arrived but whose body did not all arrive
+ * (LT_HTTP_F_TRUNCATED). Returns LT_HTTP_NEED_MORE (0) when nothing was
+ * pending, LT_E_TRUNCATED when a partial head was dropped.
+ */
+int lt_http_parser_finish(struct lt_http_parser *p, struct lt_http_msg *msg,
+                          struct lt_err *err);
+
+/*
+ * Responses: tells the parser what the next request in order was
+ * (LT_HTTP_REQ_* bits, 0 for an ordinary one), so it frames the response
+ * right. Without a pushed request a response is framed as one to GET.
+ * Interim (1xx) responses do not consume an entry. LT_E_LIMIT when 256
+ * requests are already pending.
+ */
+int lt_http_parser_push_request(struct lt_http_parser *p, unsigned req_bits);
+/* LT_HTTP_REQ_* bits for a request method. */
+unsigned lt_http_request_bits(const uint8_t *method, size_t len);
+
+/*
+ * n bytes of the stream were lost (a capture gap). Inside a body of known
+ * length the message survives with LT_HTTP_F_GAP (returns 1); otherwise the
+ * partial message is dropped and the parser seeks the next start line
+ * (returns 0).
+ */
+int lt_http_parser_gap(struct lt_http_parser *p, uint64_t n);
+
+/* After an error: the HTTP status that suits it (400, 413, 414, 431, 501, 505). */
+int lt_http_parser_error_status(const struct lt_http_parser *p);
+
+/* True between messages (nothing of a next message received yet). */
+int lt_http_parser_idle(const struct lt_http_parser *p);
 
 /* ==== event validation (formats/events.c) ================================== */
-/* (declared by the sink work; see issue 4) */
+
+/*
+ * The sink's rules (DESIGN.md §4), shared by the sink, synth and tests.
+ * Names (lt_event_reason_name) are a contract: the sink's /stats and error
+ * bodies and synth's X-Loadtape-Invalid header use them.
+ */
+enum lt_event_reason {
+    LT_EV_OK = 0,
+    LT_EV_MALFORMED_JSON,      /* "malformed_json": not JSON (or empty) */
+    LT_EV_NOT_OBJECT,          /* "not_object": JSON, but not an object */
+    LT_EV_MISSING_TYPE,        /* "missing_type": no "type" */
+    LT_EV_UNKNOWN_TYPE,        /* "unknown_type": not track/identify/page/screen/group/alias */
+    LT_EV_TRACK_WITHOUT_EVENT, /* "track_without_event": track with no "event" */
+    LT_EV_WRONG_FIELD_TYPE,    /* "wrong_field_type": a known field of the wrong JSON type */
+    LT_EV_MISSING_USER,        /* "missing_user": neither userId nor anonymousId */
+    LT_EV_EMPTY_BATCH,         /* "empty_batch": {"batch":[]} */
+    LT_EV_REASON_COUNT
+};
+
+/* "malformed_json", ...; "ok" for LT_EV_OK; NULL when out of range. */
+const char *lt_event_reason_name(enum lt_event_reason r);
+/* The reason for a name; -1 when unknown. */
+int lt_event_reason_from_name(const char *name);
+
+struct lt_event_verdict {
+    enum lt_event_reason reason; /* LT_EV_OK when every event is valid */
+    size_t accepted;             /* events accepted: 1, or the batch length */
+    long index;                  /* batch index of the first invalid event, or -1 */
+    char msg[200];               /* e.g. "batch[3]: track event without a string \"event\"" */
+};
+
+/*
+ * Validates a request body: one event object, or {"batch":[...]} whose every
+ * element is an event (one invalid element rejects the whole batch, naming
+ * its index). Returns the reason (LT_EV_OK = 0) and fills *v.
+ */
+enum lt_event_reason lt_event_validate(const uint8_t *body, size_t len,
+                                       struct lt_event_verdict *v);
+/* Validates one already-parsed event object (no batch handling). */
+enum lt_event_reason lt_event_check(const struct cJSON *ev, char *msg, size_t msglen);
 
 /* ==== results file (formats/results.c) ===================================== */
 /* (declared by the replay work; see issue 5) */
