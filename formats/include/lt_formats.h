@@ -184,6 +184,16 @@ void lt_tape_reader_free(struct lt_tape_reader *r);
 const struct lt_tape_info *lt_tape_reader_info(const struct lt_tape_reader *r);
 /* Merged metadata (header object with the trailer's keys over it). Borrowed. */
 const struct cJSON *lt_tape_reader_meta(const struct lt_tape_reader *r);
+/*
+ * A one-line warning when the tape was not read as written, else NULL:
+ * "tape 'x' was not closed: recovered N records in M complete blocks..." or
+ * "tape 'x': the index is damaged (...), blocks were scanned instead: ...".
+ * Borrowed.
+ */
+const char *lt_tape_reader_warning(const struct lt_tape_reader *r);
+/* Bytes the reader holds for decoding (block buffers, dictionaries): stays
+ * within about two blocks whatever the tape's size. The index is apart. */
+size_t lt_tape_reader_memory(const struct lt_tape_reader *r);
 size_t lt_tape_reader_nblocks(const struct lt_tape_reader *r);
 const struct lt_block_info *lt_tape_reader_block(const struct lt_tape_reader *r, size_t i);
 
