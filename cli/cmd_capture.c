@@ -1,10 +1,335 @@
-/* cmd_capture.c - 'loadtape capture' (not built yet). */
+/*
+ * cmd_capture.c - 'loadtape capture': packets from an interface or a pcap
+ * file through the capture pipeline into a tape. The tape is always closed
+ * with its index and the pipeline's counters (metadata key "capture"), on
+ * --duration, --count, the end of the file, SIGINT/SIGTERM, or an error.
+ */
 #include "lt_cli.h"
+#include "lt_capture.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+struct cap_run {
+    const char *out_path;
+    const char *src_json; /* header metadata */
+    struct lt_tape_writer *w;
+    struct lt_capture *cap;
+    uint64_t limit; /* --count: records to write, 0 = all */
+    uint64_t written;
+};
+
+static int open_writer(struct cap_run *run, uint64_t origin_ns, struct lt_err *err)
+{
+    struct lt_tape_writer_opts wo;
+
+    memset(&wo, 0, sizeof(wo));
+    wo.origin_ns = origin_ns;
+    wo.meta_json = run->src_json;
+    run->w = lt_tape_writer_open(run->out_path, &wo, err);
+    return run->w ? 0 : (err->code ? err->code : LT_E_IO);
+}
+
+static int on_record(void *ctx, const struct lt_record *r, struct lt_err *err)
+{
+    struct cap_run *run = ctx;
+    int rc;
+
+    if (run->limit && run->written >= run->limit)
+        return 0;
+    if (!run->w) {
+        rc = open_writer(run, (uint64_t)lt_capture_origin(run->cap), err);
+        if (rc)
+            return rc;
+    }
+    rc = lt_tape_writer_append(run->w, r, err);
+    if (!rc)
+        run->written++;
+    return rc;
+}
+
+/* {"source":{"type":"capture","interface"|"file":..,"filter":..,"snaplen":..}} */
+static char *source_json(const char *iface, const char *file, const char *filter, int snaplen)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *src = cJSON_AddObjectToObject(root, "source");
+    char *s;
+
+    cJSON_AddStringToObject(src, "type", "capture");
+    if (iface)
+        cJSON_AddStringToObject(src, "interface", iface);
+    if (file)
+        cJSON_AddStringToObject(src, "file", file);
+    if (filter)
+        cJSON_AddStringToObject(src, "filter", filter);
+    cJSON_AddNumberToObject(src, "snaplen", snaplen);
+    s = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return s;
+}
+
+static void print_summary(const struct lt_capture_stats *s, const char *iface, uint64_t written)
+{
+    FILE *o = stderr;
+    uint64_t kept = s->req_gap + s->req_truncated + s->req_memcap;
+    uint64_t dropped = s->dropped_gap + s->dropped_unparsable + s->dropped_limit;
+
+    fprintf(o,
+            "capture: %llu requests recorded (%llu with a response, %llu without) from %llu TCP "
+            "flows, %llu packets\n",
+            (unsigned long long)written, (unsigned long long)s->with_response,
+            (unsigned long long)s->no_response, (unsigned long long)s->flows,
+            (unsigned long long)s->packets);
+    fprintf(o,
+            "  not recorded whole: %llu kept flagged (%llu gap, %llu truncated by snaplen, %llu "
+            "flow memory cap), %llu dropped (%llu gap in the head, %llu unparsable, %llu over a "
+            "limit)\n",
+            (unsigned long long)kept, (unsigned long long)s->req_gap,
+            (unsigned long long)s->req_truncated, (unsigned long long)s->req_memcap,
+            (unsigned long long)dropped, (unsigned long long)s->dropped_gap,
+            (unsigned long long)s->dropped_unparsable, (unsigned long long)s->dropped_limit);
+    fprintf(o,
+            "  tcp: %llu bytes lost in gaps, %llu cut by snaplen, %llu given up at the memory "
+            "cap, %llu skipped to resync; %llu out-of-order and %llu retransmitted segments\n",
+            (unsigned long long)s->gap_bytes, (unsigned long long)s->snaplen_bytes,
+            (unsigned long long)s->memcap_bytes, (unsigned long long)s->resync_bytes,
+            (unsigned long long)s->out_of_order, (unsigned long long)s->retransmitted);
+    fprintf(o, "  not HTTP/1.x: %llu TLS, %llu HTTP/2, %llu other flows; %llu non-TCP packets\n",
+            (unsigned long long)s->flows_tls, (unsigned long long)s->flows_http2,
+            (unsigned long long)s->flows_other, (unsigned long long)s->not_tcp);
+    if (s->have_kernel) {
+        fprintf(o,
+                "  kernel: %llu packets received by the filter, %llu dropped by the kernel, %llu "
+                "by the interface\n",
+                (unsigned long long)s->kernel_received, (unsigned long long)s->kernel_dropped,
+                (unsigned long long)s->iface_dropped);
+        if (iface && strcmp(iface, "lo") == 0)
+            fprintf(o, "  (on lo the kernel counts each packet twice, as sent and as received; "
+                       "drops are real)\n");
+    }
+}
 
 int cmd_capture(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    lt_cli_error("capture", "not implemented yet");
-    return LT_EXIT_FAIL;
+    const char *iface = NULL, *file = NULL, *listen = NULL, *out = NULL, *filter = NULL;
+    uint64_t port = 0, count = 0, snaplen = LT_SNAPLEN_DEFAULT, bufsize = 0;
+    int64_t duration = 0, window = 10 * 1000000000LL;
+    int no_resp = 0, keep = 0, quiet = 0;
+    struct lt_strlist redact = {NULL, 0};
+    struct lt_opt opts[] = {
+        {"interface", 'i', LT_OPT_STR, "IFACE", "capture live on this interface", &iface, 0, 0, 0},
+        {"read", 'r', LT_OPT_STR, "FILE", "read a pcap or pcapng file", &file, 0, 0, 0},
+        {"listen", 0, LT_OPT_STR, "ADDR:PORT", "record what an HTTP listener receives", &listen, 0,
+         0, 0},
+        {"output", 'o', LT_OPT_STR, "TAPE", "the tape to write (required)", &out, 0, 0, 0},
+        {"filter", 'f', LT_OPT_STR, "BPF", "capture filter (tcpdump syntax)", &filter, 0, 0, 0},
+        {"port", 0, LT_OPT_U64, "N", "shorthand for the filter 'tcp port N'", &port, 1, 65535, 0},
+        {"duration", 0, LT_OPT_DURATION, "D", "stop after D (packet time when reading a file)",
+         &duration, 0, 0, 0},
+        {"count", 0, LT_OPT_U64, "N", "stop after N requests (the first N by time)", &count, 1,
+         UINT64_MAX, 0},
+        {"snaplen", 0, LT_OPT_U64, "N", "bytes kept per packet (default: 262144, whole packets)",
+         &snaplen, 64, 1 << 30, 0},
+        {"buffer-size", 0, LT_OPT_SIZE, "SIZE", "kernel capture buffer (default: libpcap's)",
+         &bufsize, 0, 0, 0},
+        {"reorder-window", 0, LT_OPT_DURATION, "D",
+         "how long a request waits for its response (default: 10s)", &window, 0, 0, 0},
+        {"no-responses", 0, LT_OPT_FLAG, NULL, "record requests only, no status or latency",
+         &no_resp, 0, 0, 0},
+        {"keep-secrets", 0, LT_OPT_FLAG, NULL, "do not redact Authorization, Cookie, API keys, ...",
+         &keep, 0, 0, 0},
+        {"redact-header", 0, LT_OPT_STRLIST, "NAME", "also redact this header (repeatable)",
+         &redact, 0, 0, 0},
+        {"quiet", 'q', LT_OPT_FLAG, NULL, "no summary at the end", &quiet, 0, 0, 0},
+        LT_OPT_END,
+    };
+    struct lt_cmd_spec spec = {
+        "capture",
+        "(-i IFACE | -r FILE | --listen ADDR:PORT) -o TAPE [options]",
+        "Records HTTP/1.x requests (with their responses' status and latency) into a tape.",
+        "Every request that could not be recorded whole is counted by reason; the counts are\n"
+        "printed at the end and kept in the tape's metadata (key \"capture\"). Secret headers\n"
+        "are redacted unless --keep-secrets. SIGINT or SIGTERM stop the capture and close the\n"
+        "tape.\n",
+        opts,
+        0,
+        0,
+    };
+    struct lt_pkt_source_opts so;
+    struct lt_capture_opts co;
+    struct lt_pkt_source *src = NULL;
+    struct cap_run run;
+    struct lt_err err;
+    struct sigaction sa, old_int, old_term;
+    char *fbuf = NULL, *final = NULL;
+    cJSON *meta = NULL;
+    char **pos;
+    int npos, rc, ret = LT_EXIT_FAIL, nsrc, sig_set = 0;
+    int64_t t_start = 0, first_pkt = 0;
+
+    memset(&run, 0, sizeof(run));
+    lt_err_clear(&err);
+    rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
+    if (rc >= 0) {
+        free(redact.v);
+        return rc;
+    }
+    nsrc = (iface != NULL) + (file != NULL) + (listen != NULL);
+    if (nsrc != 1) {
+        ret = lt_cli_usage("capture", "give exactly one of -i IFACE, -r FILE, --listen ADDR:PORT");
+        goto out;
+    }
+    if (!out) {
+        ret = lt_cli_usage("capture", "missing -o TAPE");
+        goto out;
+    }
+    if (listen) {
+        lt_cli_error("capture", "--listen: not implemented yet (use 'loadtape sink --record')");
+        goto out;
+    }
+    if (port) {
+        size_t n = (filter ? strlen(filter) : 0) + 64;
+        fbuf = malloc(n);
+        if (!fbuf)
+            goto out;
+        if (filter)
+            snprintf(fbuf, n, "(%s) and tcp port %llu", filter, (unsigned long long)port);
+        else
+            snprintf(fbuf, n, "tcp port %llu", (unsigned long long)port);
+        filter = fbuf;
+    }
+
+    memset(&so, 0, sizeof(so));
+    so.iface = iface;
+    so.file = file;
+    so.filter = filter;
+    so.snaplen = (int)snaplen;
+    so.buffer_size = bufsize;
+    src = lt_pkt_source_open(&so, &err);
+    if (!src) {
+        lt_cli_error("capture", "%s", err.msg);
+        ret = err.code == LT_E_USAGE ? LT_EXIT_USAGE : LT_EXIT_FAIL;
+        goto out;
+    }
+
+    memset(&co, 0, sizeof(co));
+    co.reorder_window_ns = window;
+    co.no_responses = no_resp;
+    co.keep_secrets = keep;
+    co.redact = redact.v;
+    co.nredact = redact.n;
+    run.out_path = out;
+    run.limit = count;
+    run.src_json = source_json(iface, file, filter, (int)snaplen);
+    run.cap = lt_capture_new(&co, on_record, &run, &err);
+    if (!run.cap || !run.src_json) {
+        lt_cli_error("capture", "%s", run.cap ? "out of memory" : err.msg);
+        goto out;
+    }
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sig_set = 1;
+    stop_signal = 0;
+    t_start = lt_mono_ns();
+
+    ret = LT_EXIT_OK;
+    for (;;) {
+        const uint8_t *p;
+        size_t caplen;
+        int64_t ts;
+
+        if (stop_signal)
+            break;
+        if (count && lt_capture_stats(run.cap)->requests >= count)
+            break;
+        if (iface && duration && lt_mono_ns() - t_start >= duration)
+            break;
+        rc = lt_pkt_source_next(src, &p, &caplen, &ts, &err);
+        if (rc == LT_E_TRUNCATED)
+            break;
+        if (rc < 0) {
+            lt_cli_error("capture", "%s", err.msg);
+            ret = LT_EXIT_FAIL;
+            break;
+        }
+        if (rc == 0) {
+            rc = lt_capture_advance(run.cap, lt_wall_ns(), &err);
+        } else {
+            if (!first_pkt)
+                first_pkt = ts;
+            if (file && duration && ts - first_pkt >= duration)
+                break;
+            rc = lt_capture_packet(run.cap, lt_pkt_source_datalink(src), ts, p, caplen, &err);
+        }
+        if (rc) {
+            lt_cli_error("capture", "%s", err.msg);
+            ret = LT_EXIT_FAIL;
+            break;
+        }
+    }
+
+    /* Whatever stopped us, the tape is finished and closed. */
+    rc = lt_capture_finish(run.cap, &err);
+    if (rc) {
+        lt_cli_error("capture", "%s", err.msg);
+        ret = LT_EXIT_FAIL;
+    }
+    if (lt_pkt_source_stats(src, lt_capture_stats(run.cap), &err))
+        lt_cli_warn("capture", "%s", err.msg);
+    if (!run.w) {
+        int64_t origin = lt_capture_origin(run.cap);
+        if (open_writer(&run, (uint64_t)(origin ? origin : lt_wall_ns()), &err)) {
+            lt_cli_error("capture", "%s", err.msg);
+            ret = LT_EXIT_FAIL;
+            goto out;
+        }
+    }
+    meta = cJSON_CreateObject();
+    if (meta) {
+        cJSON *cs = lt_capture_stats_json(lt_capture_stats(run.cap));
+        if (cs)
+            cJSON_AddItemToObject(meta, "capture", cs);
+        final = cJSON_PrintUnformatted(meta);
+    }
+    rc = lt_tape_writer_close(run.w, final, &err);
+    run.w = NULL;
+    if (rc) {
+        lt_cli_error("capture", "%s", err.msg);
+        ret = LT_EXIT_FAIL;
+    }
+    if (!quiet)
+        print_summary(lt_capture_stats(run.cap), iface, run.written);
+    if (stop_signal && lt_cli_verbosity > 0 && !quiet)
+        fprintf(stderr, "capture: stopped by signal %d\n", (int)stop_signal);
+
+out:
+    if (sig_set) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
+    if (run.w)
+        lt_tape_writer_close(run.w, NULL, &err);
+    lt_capture_free(run.cap);
+    lt_pkt_source_free(src);
+    cJSON_Delete(meta);
+    free(final);
+    free((void *)run.src_json);
+    free(fbuf);
+    free(redact.v);
+    return ret;
 }

@@ -1,0 +1,457 @@
+/*
+ * http_pair.c - the HTTP stage: each direction of a flow goes through the
+ * HTTP/1.x parser of formats/; requests become records (with the time of
+ * their first packet) and are paired in order with the final responses
+ * (HTTP/1.1 answers requests in the order they came, pipelined or not;
+ * interim 1xx responses are not final). TLS and HTTP/2 flows are recognised
+ * by their first bytes and counted, not parsed.
+ */
+#include "cap_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct lt_capture *cap_of(struct cap_flow *f)
+{
+    return f->cap;
+}
+
+void cap_http_init(struct cap_flow *f)
+{
+    memset(&f->http, 0, sizeof(f->http));
+}
+
+/* ---- the flow's queue of requests awaiting a response ---- */
+
+static void fifo_append(struct cap_http *h, struct cap_req *r)
+{
+    r->fprev = h->fifo_tail;
+    r->fnext = NULL;
+    if (h->fifo_tail)
+        h->fifo_tail->fnext = r;
+    else
+        h->fifo_head = r;
+    h->fifo_tail = r;
+    r->in_fifo = 1;
+}
+
+static void fifo_remove(struct cap_http *h, struct cap_req *r)
+{
+    if (!r->in_fifo)
+        return;
+    if (r->fprev)
+        r->fprev->fnext = r->fnext;
+    else
+        h->fifo_head = r->fnext;
+    if (r->fnext)
+        r->fnext->fprev = r->fprev;
+    else
+        h->fifo_tail = r->fprev;
+    r->fprev = r->fnext = NULL;
+    r->in_fifo = 0;
+}
+
+/* A request whose first byte has just arrived: in the ordering heap at once,
+ * so nothing later is written before it. */
+static struct cap_req *req_start(struct cap_flow *f, int64_t ts)
+{
+    struct lt_capture *c = cap_of(f);
+    struct cap_req *r = calloc(1, sizeof(*r));
+
+    if (!r) {
+        cap_fail(c, LT_E_NOMEM, "request");
+        return NULL;
+    }
+    r->ts_ns = ts;
+    r->order = c->next_order++;
+    r->session = f->session;
+    r->state = REQ_RECEIVING;
+    lt_recbuf_init(&r->rb);
+    if (cap_order_push(&c->order, r)) {
+        lt_recbuf_release(&r->rb);
+        free(r);
+        cap_fail(c, LT_E_NOMEM, "record queue");
+        return NULL;
+    }
+    fifo_append(&f->http, r);
+    f->http.gap_why = 0;
+    return r;
+}
+
+/* The current request turned out not to be one (stray bytes): forget it. */
+static void req_forget(struct cap_flow *f, struct cap_req *r)
+{
+    struct lt_capture *c = cap_of(f);
+
+    fifo_remove(&f->http, r);
+    if (r->in_heap)
+        cap_order_remove(&c->order, r);
+    cap_req_put(r);
+}
+
+/* The current request could not be recorded (counted by the caller); it
+ * stays in the queue to take its response, so later pairs stay right. */
+static void req_drop(struct cap_flow *f, struct cap_req *r)
+{
+    struct lt_capture *c = cap_of(f);
+
+    r->state = REQ_DROPPED;
+    if (r->in_heap)
+        cap_order_remove(&c->order, r);
+    if (f->http.resp_ready)
+        lt_http_parser_push_request(&f->http.resp, 0);
+    cap_req_put(r);
+}
+
+static int skip_crlf(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n && (p[i] == '\r' || p[i] == '\n'))
+        i++;
+    return i < n;
+}
+
+static int parser_ready(struct cap_flow *f, int resp)
+{
+    struct cap_http *h = &f->http;
+    struct lt_http_parser_opts po;
+    int *ready = resp ? &h->resp_ready : &h->req_ready;
+
+    if (*ready)
+        return 1;
+    memset(&po, 0, sizeof(po));
+    po.limits = &cap_of(f)->limits;
+    po.resync = 1;
+    po.seek_start = !f->saw_syn[resp ? 1 : 0];
+    if (lt_http_parser_init(resp ? &h->resp : &h->req, resp ? LT_HTTP_RESPONSE : LT_HTTP_REQUEST,
+                            &po)) {
+        cap_fail(cap_of(f), LT_E_NOMEM, "http parser");
+        return 0;
+    }
+    *ready = 1;
+    return 1;
+}
+
+/*
+ * Recognises what a connection speaks from the first bytes its client
+ * sends (only when the capture saw the connection start): a TLS handshake
+ * record, the HTTP/2 preface, or anything else (left to the HTTP parser,
+ * and counted as "other" when it never yields a message).
+ */
+static void detect(struct cap_flow *f, const uint8_t *p, size_t n)
+{
+    static const char h2[] = "PRI * HTTP/2.0";
+    struct cap_http *h = &f->http;
+    size_t m = n < sizeof(h2) - 1 ? n : sizeof(h2) - 1;
+
+    if (h->proto != PROTO_UNKNOWN || !n)
+        return;
+    h->proto = PROTO_HTTP;
+    if (!f->saw_syn[0] && !f->saw_syn[1])
+        return;
+    if (p[0] == 0x16 && (n < 2 || p[1] == 0x03))
+        h->proto = PROTO_TLS;
+    else if (m >= 3 && memcmp(p, h2, m) == 0)
+        h->proto = PROTO_HTTP2;
+}
+
+/* Copies a complete request message into r; flags say what was missing. */
+static void req_complete(struct cap_flow *f, struct cap_req *r, const struct lt_http_msg *m)
+{
+    struct lt_capture *c = cap_of(f);
+    struct lt_record v;
+    int rc;
+
+    memset(&v, 0, sizeof(v));
+    v.method = m->method;
+    v.url = m->url;
+    v.headers = m->headers;
+    v.nheaders = m->nheaders;
+    v.body = m->body;
+    if (m->flags & LT_HTTP_F_GAP) {
+        unsigned why = f->http.gap_why;
+        if (why & (1u << LT_GAP_SNAPLEN)) {
+            r->flags |= LT_RF_TRUNCATED;
+            c->st.req_truncated++;
+        } else if (why & (1u << LT_GAP_MEMCAP)) {
+            r->flags |= LT_RF_INCOMPLETE;
+            c->st.req_memcap++;
+        } else {
+            r->flags |= LT_RF_INCOMPLETE;
+            c->st.req_gap++;
+        }
+    } else if (m->flags & LT_HTTP_F_TRUNCATED) {
+        r->flags |= LT_RF_INCOMPLETE;
+        c->st.req_gap++;
+    }
+    r->rewrite_length = (m->flags & (LT_HTTP_F_CHUNKED | LT_HTTP_F_GAP | LT_HTTP_F_TRUNCATED)) != 0;
+    rc = lt_recbuf_set(&r->rb, &v);
+    if (rc) {
+        cap_fail(c, rc, "request copy");
+        return;
+    }
+    r->has_msg = 1;
+    c->st.requests++;
+    f->http.messages++;
+    if (r->state == REQ_RECEIVING)
+        r->state = (c->o.no_responses || r->has_response) ? REQ_DONE : REQ_WAITING;
+    if (c->o.no_responses)
+        fifo_remove(&f->http, r);
+    else if (f->http.resp_ready)
+        lt_http_parser_push_request(&f->http.resp,
+                                    lt_http_request_bits(m->method.p, m->method.len));
+    else if (parser_ready(f, 1))
+        lt_http_parser_push_request(&f->http.resp,
+                                    lt_http_request_bits(m->method.p, m->method.len));
+}
+
+static void count_req_error(struct lt_capture *c, int rc)
+{
+    if (rc == LT_E_LIMIT)
+        c->st.dropped_limit++;
+    else
+        c->st.dropped_unparsable++;
+}
+
+static void req_data(void *ctx, const uint8_t *p, size_t n, int64_t ts)
+{
+    struct cap_flow *f = ctx;
+    struct cap_http *h = &f->http;
+    struct lt_capture *c = cap_of(f);
+
+    detect(f, p, n);
+    if (h->proto != PROTO_HTTP || h->tunnel || c->failed || !parser_ready(f, 0))
+        return;
+    for (size_t guard = 0; n && guard < 1000000; guard++) {
+        struct lt_http_msg m;
+        struct lt_err err;
+        size_t used = 0;
+        int rc;
+
+        if (!h->cur && lt_http_parser_idle(&h->req) && skip_crlf(p, n))
+            h->cur = req_start(f, ts);
+        rc = lt_http_parser_feed(&h->req, p, n, &used, &m, &err);
+        if (used > n)
+            used = n;
+        p += used;
+        n -= used;
+        if (rc == LT_HTTP_MESSAGE) {
+            struct cap_req *r = h->cur ? h->cur : req_start(f, ts);
+            h->cur = NULL;
+            if (r)
+                req_complete(f, r, &m);
+        } else if (rc < 0) {
+            count_req_error(c, rc);
+            if (h->cur) {
+                req_drop(f, h->cur);
+                h->cur = NULL;
+            }
+            if (!used && rc < 0 && h->req.errors > 1000000)
+                break;
+        } else if (rc == LT_HTTP_NEED_MORE) {
+            break;
+        }
+    }
+}
+
+static void req_gap(void *ctx, uint64_t n, enum lt_gap_reason why, int64_t ts)
+{
+    struct cap_flow *f = ctx;
+    struct cap_http *h = &f->http;
+    struct lt_capture *c = cap_of(f);
+    int idle;
+
+    (void)ts;
+    if (h->proto == PROTO_UNKNOWN)
+        h->proto = PROTO_HTTP;
+    if (h->proto != PROTO_HTTP || h->tunnel || c->failed || !parser_ready(f, 0))
+        return;
+    h->gap_why |= 1u << why;
+    idle = lt_http_parser_idle(&h->req);
+    if (!lt_http_parser_gap(&h->req, n) && h->cur) {
+        if (idle) {
+            req_forget(f, h->cur);
+        } else {
+            c->st.dropped_gap++;
+            req_drop(f, h->cur);
+        }
+        h->cur = NULL;
+    }
+}
+
+static void req_fin(void *ctx, int64_t ts)
+{
+    struct cap_flow *f = ctx;
+    struct cap_http *h = &f->http;
+    struct lt_capture *c = cap_of(f);
+    struct lt_http_msg m;
+    struct lt_err err;
+    int rc;
+
+    if (!h->req_ready || h->tunnel || c->failed)
+        goto out;
+    rc = lt_http_parser_finish(&h->req, &m, &err);
+    if (rc == LT_HTTP_MESSAGE) {
+        struct cap_req *r = h->cur ? h->cur : req_start(f, ts);
+        h->cur = NULL;
+        if (r)
+            req_complete(f, r, &m);
+    } else if (rc < 0 && h->cur) {
+        c->st.dropped_gap++;
+        req_drop(f, h->cur);
+        h->cur = NULL;
+    }
+out:
+    if (h->cur) {
+        req_forget(f, h->cur);
+        h->cur = NULL;
+    }
+}
+
+/* A final response: it answers the oldest request still waiting. */
+static void resp_final(struct cap_flow *f, const struct lt_http_msg *m, int64_t ts)
+{
+    struct cap_http *h = &f->http;
+    struct lt_capture *c = cap_of(f);
+    struct cap_req *r = h->fifo_head;
+
+    c->st.responses++;
+    if (m->flags & LT_HTTP_F_UPGRADE)
+        h->tunnel = 1;
+    if (!r) {
+        c->st.unpaired_responses++;
+        return;
+    }
+    fifo_remove(h, r);
+    if (r->state != REQ_DROPPED && !r->has_response) {
+        r->has_response = 1;
+        r->status = m->status;
+        r->resp_ts_ns = ts;
+        if (r->state == REQ_WAITING)
+            r->state = REQ_DONE;
+    }
+    cap_req_put(r);
+}
+
+static void resp_data(void *ctx, const uint8_t *p, size_t n, int64_t ts)
+{
+    struct cap_flow *f = ctx;
+    struct cap_http *h = &f->http;
+    struct lt_capture *c = cap_of(f);
+
+    if (h->proto == PROTO_UNKNOWN && n && (f->saw_syn[0] || f->saw_syn[1]) && p[0] == 0x16)
+        h->proto = PROTO_TLS;
+    if (h->proto == PROTO_TLS || h->proto == PROTO_HTTP2 || h->tunnel || c->failed ||
+        c->o.no_responses || !parser_ready(f, 1))
+        return;
+    for (size_t guard = 0; n && guard < 1000000; guard++) {
+        struct lt_http_msg m;
+        struct lt_err err;
+        size_t used = 0;
+        int rc = lt_http_parser_feed(&h->resp, p, n, &used, &m, &err);
+
+        if (used > n)
+            used = n;
+        p += used;
+        n -= used;
+        if (rc == LT_HTTP_MESSAGE) {
+            if (m.flags & LT_HTTP_F_INTERIM)
+                c->st.interim_responses++;
+            else
+                resp_final(f, &m, ts);
+            if (h->tunnel)
+                break;
+        } else if (rc == LT_HTTP_NEED_MORE) {
+            break;
+        }
+    }
+}
+
+static void resp_gap(void *ctx, uint64_t n, enum lt_gap_reason why, int64_t ts)
+{
+    struct cap_flow *f = ctx;
+    struct cap_http *h = &f->http;
+    int idle;
+
+    (void)why;
+    (void)ts;
+    if (!h->resp_ready || h->tunnel)
+        return;
+    idle = lt_http_parser_idle(&h->resp);
+    /* A response lost inside its head: its request gets none, and the
+     * next response pairs with the next request. */
+    if (!lt_http_parser_gap(&h->resp, n) && !idle && h->fifo_head) {
+        struct cap_req *r = h->fifo_head;
+        fifo_remove(h, r);
+        if (r->state == REQ_WAITING)
+            r->state = REQ_DONE;
+        cap_req_put(r);
+    }
+}
+
+static void resp_fin(void *ctx, int64_t ts)
+{
+    struct cap_flow *f = ctx;
+    struct cap_http *h = &f->http;
+    struct lt_http_msg m;
+    struct lt_err err;
+
+    if (!h->resp_ready || h->tunnel || f->cap->failed)
+        return;
+    if (lt_http_parser_finish(&h->resp, &m, &err) == LT_HTTP_MESSAGE &&
+        !(m.flags & LT_HTTP_F_INTERIM))
+        resp_final(f, &m, ts);
+}
+
+const struct lt_tcp_sink cap_http_req_sink = {NULL, req_data, req_gap, req_fin};
+const struct lt_tcp_sink cap_http_resp_sink = {NULL, resp_data, resp_gap, resp_fin};
+
+/*
+ * The flow is over: requests still waiting will get no response (they are
+ * written flagged when their turn comes), and the flow's protocol is
+ * counted.
+ */
+void cap_http_end(struct cap_flow *f, int64_t ts)
+{
+    struct cap_http *h = &f->http;
+    struct lt_capture *c = cap_of(f);
+
+    (void)ts;
+    if (h->cur) {
+        req_forget(f, h->cur);
+        h->cur = NULL;
+    }
+    while (h->fifo_head) {
+        struct cap_req *r = h->fifo_head;
+        fifo_remove(h, r);
+        if (r->state == REQ_WAITING || r->state == REQ_RECEIVING)
+            r->state = REQ_DONE;
+        cap_req_put(r);
+    }
+    switch (h->proto) {
+    case PROTO_TLS:
+        c->st.flows_tls++;
+        break;
+    case PROTO_HTTP2:
+        c->st.flows_http2++;
+        break;
+    case PROTO_HTTP:
+        if (h->messages)
+            c->st.flows_http++;
+        else
+            c->st.flows_other++;
+        break;
+    default:
+        break; /* no payload at all */
+    }
+    if (h->req_ready) {
+        c->st.resync_bytes += h->req.skipped_bytes;
+        lt_http_parser_release(&h->req);
+    }
+    if (h->resp_ready) {
+        c->st.resync_bytes += h->resp.skipped_bytes;
+        lt_http_parser_release(&h->resp);
+    }
+    h->req_ready = h->resp_ready = 0;
+}
