@@ -1,10 +1,120 @@
-/* cmd_export.c - 'loadtape export' (not built yet). */
+/*
+ * cmd_export.c - 'loadtape export': a tape's records as JSONL (what import
+ * takes back, byte for byte) or as a HAR 1.2 log. Streams: one block of the
+ * tape and about a megabyte of output in memory whatever the tape's size.
+ */
 #include "lt_cli.h"
+#include "lt_formats.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CMD "export"
+#define FLUSH_AT ((size_t)1 << 20)
+
+static const char *to_arg, *out_path;
+
+static struct lt_opt opts[] = {
+    {"to", 0, LT_OPT_STR, "FORMAT", "jsonl or har (default: jsonl)", &to_arg, 0, 0, 0},
+    {"output", 'o', LT_OPT_STR, "OUT", "write to OUT (default: standard output)", &out_path, 0, 0,
+     0},
+    LT_OPT_END,
+};
+
+static struct lt_cmd_spec spec = {
+    CMD,
+    "TAPE [--to jsonl|har] [-o OUT]",
+    "Write a tape's records as JSON lines (one record per line) or as a HAR 1.2 log.",
+    "JSONL keys: ts_ns, session, method, url, headers ([[name, value], ...]), body or\n"
+    "body_b64, response ({status, latency_ns}, when observed) and flags (when set); see\n"
+    "docs/FORMAT.md. 'loadtape import' reads it back into the same records.\n"
+    "HAR entries carry startedDateTime (origin + ts_ns, to the millisecond), the request\n"
+    "(url as http://HOST/path), the observed status and latency, and 'connection' (the\n"
+    "session).\n",
+    opts,
+    1,
+    1,
+};
+
+static int flush_out(FILE *out, struct lt_buf *b, const char *name)
+{
+    if (b->len && fwrite(b->data, 1, b->len, out) != b->len) {
+        lt_cli_error(CMD, "cannot write '%s': %s", name, strerror(errno));
+        return -1;
+    }
+    lt_buf_reset(b);
+    return 0;
+}
 
 int cmd_export(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    lt_cli_error("export", "not implemented yet");
-    return LT_EXIT_FAIL;
+    struct lt_tape_reader *r = NULL;
+    struct lt_record rec;
+    struct lt_err err;
+    struct lt_buf b;
+    const char *name;
+    char **pos;
+    int npos, rc, har, ret = LT_EXIT_FAIL, first = 1;
+    uint64_t origin;
+    FILE *out = NULL;
+
+    to_arg = out_path = NULL;
+    rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
+    if (rc >= 0)
+        return rc;
+    if (to_arg && strcmp(to_arg, "jsonl") != 0 && strcmp(to_arg, "har") != 0)
+        return lt_cli_usage(CMD, "--to: '%s' is not a format (jsonl or har)", to_arg);
+    har = to_arg && strcmp(to_arg, "har") == 0;
+    name = out_path && strcmp(out_path, "-") != 0 ? out_path : "(stdout)";
+    lt_buf_init(&b, 0);
+    lt_err_clear(&err);
+    if (!(r = lt_tape_reader_open(pos[0], &err))) {
+        lt_cli_error(CMD, "%s", err.msg);
+        goto out;
+    }
+    if (lt_tape_reader_warning(r))
+        lt_cli_warn(CMD, "%s", lt_tape_reader_warning(r));
+    origin = lt_tape_reader_info(r)->origin_ns;
+    if (!(out = lt_cli_open_out(CMD, out_path, 0)))
+        goto out;
+    if (har && lt_har_begin(&b, origin))
+        goto nomem;
+    while ((rc = lt_tape_reader_next(r, &rec, &err)) == 1) {
+        if (har ? lt_har_entry(&b, &rec, origin, first) : lt_jsonl_write(&b, &rec))
+            goto nomem;
+        first = 0;
+        if (b.len >= FLUSH_AT && flush_out(out, &b, name))
+            goto out;
+    }
+    if (rc < 0) {
+        lt_cli_error(CMD, "%s", err.msg);
+        goto out;
+    }
+    if (har && lt_har_end(&b))
+        goto nomem;
+    if (flush_out(out, &b, name) || fflush(out) != 0 || ferror(out)) {
+        if (!ferror(out))
+            goto out;
+        lt_cli_error(CMD, "cannot write '%s': %s", name, strerror(errno));
+        goto out;
+    }
+    ret = LT_EXIT_OK;
+    goto out;
+nomem:
+    lt_cli_error(CMD, "out of memory writing '%s'", name);
+out:
+    if (out && out != stdout) {
+        if (fclose(out) != 0 && ret == LT_EXIT_OK) {
+            lt_cli_error(CMD, "cannot write '%s': %s", name, strerror(errno));
+            ret = LT_EXIT_FAIL;
+        }
+        if (ret != LT_EXIT_OK)
+            unlink(out_path); /* no half export left behind as if complete */
+    } else if (out) {
+        fflush(out);
+    }
+    lt_buf_release(&b);
+    lt_tape_reader_free(r);
+    return ret;
 }

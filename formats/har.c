@@ -6,7 +6,6 @@
 #include "jsonval.h"
 #include "lt_formats.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -489,14 +488,14 @@ static int import_entry(struct har_ctx *c, const struct jv_node *e, uint64_t ts_
     if (resp && resp->type == JV_OBJ) {
         const struct jv_node *st = jv_get(c->d, resp, "status");
         double v;
-        if (st && (jv_double(c->d, st, &v) || v < 0 || v > 65535 || v != floor(v)))
+        if (st && (jv_double(c->d, st, &v) || v < 0 || v > 65535 || (double)(uint32_t)v != v))
             return lt_error(c->err, LT_E_FORMAT, "'response.status' must be a whole number");
         if (st && v > 0) {
             r.has_response = 1;
             r.status = (uint16_t)v;
             time = jv_get(c->d, e, "time");
             if (time && jv_double(c->d, time, &v) == 0 && v > 0 && v < 1e12)
-                r.resp_latency_ns = (uint64_t)llround(v * 1e6);
+                r.resp_latency_ns = (uint64_t)(v * 1e6 + 0.5);
         }
     }
     conn = jv_get(c->d, e, "connection");

@@ -169,7 +169,7 @@ static int parse_string(struct parser *ps, uint32_t *off, uint32_t *len, uint8_t
             continue;
         }
         if (ps->end - q < 2)
-            break;
+            return fail(ps, start - 1, "unterminated string");
         switch (q[1]) {
         case '"':
         case '\\':
@@ -222,7 +222,7 @@ static int parse_string(struct parser *ps, uint32_t *off, uint32_t *len, uint8_t
     }
     if (q >= ps->end)
         return fail(ps, start - 1, "unterminated string");
-    if (!lt_utf8_valid(b->data + boff, b->len - boff))
+    if (b->len > boff && !lt_utf8_valid(b->data + boff, b->len - boff))
         return fail(ps, start, "string is not valid UTF-8");
     if (b->len > UINT32_MAX)
         return lt_error(ps->err, LT_E_LIMIT, "JSON strings too large");
