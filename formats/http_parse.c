@@ -82,7 +82,7 @@ struct lt_http_state {
     /* chunk-size line */
     uint64_t csize;
     unsigned cdigits;
-    int cphase; /* 0 digits, 1 after digits (ext/ws), 2 saw CR */
+    int cphase; /* 0 digits, 1 whitespace after them, 2 saw CR, 3 in extensions */
     size_t cline;
     int cend_cr;
 
@@ -937,10 +937,15 @@ static int step_chunk_size(struct lt_http_parser *p, const uint8_t *data, size_t
         }
         if (s->cdigits == 0)
             return chunk_error(p, "bad chunk size", err);
-        if (s->cphase == 0) {
-            if (c != ';' && c != ' ' && c != '\t')
-                return chunk_error(p, "bad chunk size", err);
-            s->cphase = 1;
+        if (s->cphase == 0 || s->cphase == 1) {
+            /* After the size: BWS, then ';' starts the extensions. */
+            if (c == ';')
+                s->cphase = 3;
+            else if (c == ' ' || c == '\t')
+                s->cphase = 1;
+            else
+                return chunk_error(p, s->cphase ? "bad chunk extension" : "bad chunk size", err);
+            continue;
         }
         if (!is_vchar_ws(c))
             return chunk_error(p, "bad chunk extension", err);
