@@ -1,10 +1,461 @@
-/* cmd_inspect.c - 'loadtape inspect' (not built yet). */
+/*
+ * cmd_inspect.c - 'loadtape inspect': what a tape holds. A closed tape is
+ * summarized from its trailer ("stats" metadata) and index alone, without
+ * reading a block (O(blocks)); a tape that was not closed is scanned record
+ * by record through the same statistics, and the output says so.
+ */
 #include "lt_cli.h"
+#include "lt_formats.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CMD "inspect"
+#define LABEL_W 13
+
+static int json_flag, records_flag;
+static uint64_t limit;
+
+static struct lt_opt opts[] = {
+    {"json", 0, LT_OPT_FLAG, NULL, "print the summary as one JSON object", &json_flag, 0, 0, 0},
+    {"records", 0, LT_OPT_FLAG, NULL, "list the records instead (one line each)", &records_flag, 0,
+     0, 0},
+    {"limit", 0, LT_OPT_U64, "N", "with --records: list at most N records", &limit, 1, UINT64_MAX,
+     0},
+    LT_OPT_END,
+};
+
+static struct lt_cmd_spec spec = {
+    CMD,
+    "TAPE [--json] [--records [--limit N]]",
+    "Summarize a tape: records, time span, rates, sessions, methods, top URLs and streams,\n"
+    "body sizes, file size and compression, source metadata, and whether it was closed.",
+    "A closed tape is summarized from its index and trailer without reading its blocks; a\n"
+    "tape that was not closed (a writer killed) is scanned, with a warning on stderr.\n"
+    "\n"
+    "--json keys: tape, version, closed, stats_from (\"trailer\" or \"scan\"), origin,\n"
+    "origin_ns, tool_version, records, blocks, first_ts_ns, last_ts_ns, duration_s,\n"
+    "mean_rps, peak_rps, peak_second, sessions, sessions_exact, methods, top_urls,\n"
+    "top_streams, body_bytes {total, min, p50, p90, p99, max}, flags, with_response,\n"
+    "status, file_bytes, raw_bytes, compression_ratio, source, warning (when any).\n"
+    "Counts above 2^53 are decimal strings.\n"
+    "\n"
+    "--records prints: ts (seconds since the origin), session, method, body bytes,\n"
+    "status ('-' when no response was observed) and url; with --json one object a line\n"
+    "{ts_ns, session, method, url, body_bytes, status}.\n",
+    opts,
+    1,
+    1,
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static uint64_t jget_u64(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    if (cJSON_IsNumber(v))
+        return v->valuedouble > 0 ? (uint64_t)v->valuedouble : 0;
+    if (cJSON_IsString(v))
+        return strtoull(v->valuestring, NULL, 10);
+    return 0;
+}
+
+static cJSON *json_u64(uint64_t v)
+{
+    char b[24];
+
+    if (v < ((uint64_t)1 << 53))
+        return cJSON_CreateNumber((double)v);
+    snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+    return cJSON_CreateString(b);
+}
+
+static void human_bytes(uint64_t n, char *out, size_t len)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)n;
+    int u = 0;
+
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(out, len, "%llu B", (unsigned long long)n);
+    else
+        snprintf(out, len, "%.1f %s", v, units[u]);
+}
+
+/* Bytes from the wire, printable: other bytes as \xHH. */
+static void put_printable(FILE *out, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+            fputc(p[i], out);
+        else
+            fprintf(out, "\\x%02x", p[i]);
+    }
+}
+
+static void label(const char *l)
+{
+    printf("%-*s", LABEL_W, l);
+}
+
+/* ---- the summary ------------------------------------------------------------- */
+
+/*
+ * The statistics: from the trailer when the tape was closed (no block is
+ * read), else from a scan. *scan_err receives a read error met while
+ * scanning (the statistics then cover what came before it).
+ */
+static cJSON *get_stats(struct lt_tape_reader *r, int *from_scan, struct lt_err *scan_err)
+{
+    const cJSON *meta = lt_tape_reader_meta(r);
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(meta, "stats");
+    struct lt_tape_stats *acc;
+    struct lt_record rec;
+    cJSON *out;
+    int rc;
+
+    if (lt_tape_reader_info(r)->closed && cJSON_IsObject(st)) {
+        *from_scan = 0;
+        return cJSON_Duplicate(st, 1);
+    }
+    *from_scan = 1;
+    if (!(acc = lt_tape_stats_new()))
+        return NULL;
+    while ((rc = lt_tape_reader_next(r, &rec, scan_err)) == 1)
+        lt_tape_stats_add(acc, &rec);
+    if (rc == 0)
+        lt_err_clear(scan_err);
+    out = lt_tape_stats_json(acc);
+    lt_tape_stats_free(acc);
+    return out;
+}
+
+/* Builds the --json object; the human output prints from it too, so both agree. */
+static cJSON *summary_json(const char *path, struct lt_tape_reader *r, cJSON *stats, int from_scan)
+{
+    const struct lt_tape_info *info = lt_tape_reader_info(r);
+    const cJSON *meta = lt_tape_reader_meta(r);
+    cJSON *o = cJSON_CreateObject(), *src;
+    char ver[32], iso[48];
+    uint64_t nrec = jget_u64(stats, "records"), first = jget_u64(stats, "first_ts_ns");
+    uint64_t last = jget_u64(stats, "last_ts_ns");
+    double dur = nrec ? (double)(last - first) / 1e9 : 0;
+    const char *keys[] = {"peak_rps", "peak_second",   "sessions",    "sessions_exact",
+                          "methods",  "top_urls",      "top_streams", "body_bytes",
+                          "flags",    "with_response", "status"};
+    const cJSON *tv = cJSON_GetObjectItemCaseSensitive(meta, "tool_version");
+
+    snprintf(ver, sizeof(ver), "%u.%u", info->version_major, info->version_minor);
+    lt_format_iso8601((int64_t)info->origin_ns, 9, iso, sizeof(iso));
+    cJSON_AddStringToObject(o, "tape", path);
+    cJSON_AddStringToObject(o, "version", ver);
+    cJSON_AddBoolToObject(o, "closed", info->closed);
+    cJSON_AddStringToObject(o, "stats_from", from_scan ? "scan" : "trailer");
+    cJSON_AddStringToObject(o, "origin", iso);
+    cJSON_AddItemToObject(o, "origin_ns", json_u64(info->origin_ns));
+    if (cJSON_IsString(tv))
+        cJSON_AddStringToObject(o, "tool_version", tv->valuestring);
+    cJSON_AddItemToObject(o, "records", json_u64(nrec));
+    cJSON_AddItemToObject(o, "blocks", json_u64(info->nblocks));
+    cJSON_AddItemToObject(o, "first_ts_ns", json_u64(first));
+    cJSON_AddItemToObject(o, "last_ts_ns", json_u64(last));
+    cJSON_AddNumberToObject(o, "duration_s", dur);
+    cJSON_AddNumberToObject(o, "mean_rps", dur > 0 ? (double)nrec / dur : 0);
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(stats, keys[i]);
+        if (v)
+            cJSON_AddItemToObject(o, keys[i], cJSON_Duplicate(v, 1));
+    }
+    cJSON_AddItemToObject(o, "file_bytes", json_u64(info->file_size));
+    cJSON_AddItemToObject(o, "raw_bytes", json_u64(info->raw_bytes));
+    cJSON_AddNumberToObject(o, "compression_ratio",
+                            info->file_size ? (double)info->raw_bytes / (double)info->file_size
+                                            : 0);
+    src = cJSON_GetObjectItemCaseSensitive(meta, "source");
+    if (src)
+        cJSON_AddItemToObject(o, "source", cJSON_Duplicate(src, 1));
+    if (lt_tape_reader_warning(r))
+        cJSON_AddStringToObject(o, "warning", lt_tape_reader_warning(r));
+    return o;
+}
+
+/* "POST 1200, GET 34": an object of counts, largest first. */
+static void print_counts(const cJSON *obj)
+{
+    const cJSON *v;
+    int n = cJSON_GetArraySize(obj), first = 1;
+    const cJSON **items = n > 0 ? calloc((size_t)n, sizeof(*items)) : NULL;
+    int k = 0;
+
+    if (!items) {
+        printf("-\n");
+        return;
+    }
+    cJSON_ArrayForEach(v, obj) items[k++] = v;
+    /* a selection sort is plenty for a few dozen keys */
+    for (int i = 0; i < k; i++) {
+        int best = i;
+        for (int j = i + 1; j < k; j++)
+            if (jget_u64(obj, items[j]->string) > jget_u64(obj, items[best]->string))
+                best = j;
+        v = items[best];
+        items[best] = items[i];
+        items[i] = v;
+        printf("%s%s %llu", first ? "" : ", ", v->string,
+               (unsigned long long)jget_u64(obj, v->string));
+        first = 0;
+    }
+    printf("\n");
+    free(items);
+}
+
+static void print_top(const char *name, const cJSON *arr)
+{
+    const cJSON *pair;
+    int first = 1;
+
+    label(name);
+    if (cJSON_GetArraySize(arr) == 0)
+        printf("-\n");
+    cJSON_ArrayForEach(pair, arr)
+    {
+        const cJSON *k = cJSON_GetArrayItem(pair, 0), *c = cJSON_GetArrayItem(pair, 1);
+        uint64_t n = cJSON_IsNumber(c)   ? (uint64_t)c->valuedouble
+                     : cJSON_IsString(c) ? strtoull(c->valuestring, NULL, 10)
+                                         : 0;
+        if (!first)
+            label("");
+        printf("%8llu  %s\n", (unsigned long long)n, cJSON_IsString(k) ? k->valuestring : "?");
+        first = 0;
+    }
+}
+
+/* Source metadata, one key a line; nested values as compact JSON. */
+static void print_source(const cJSON *src)
+{
+    const cJSON *v;
+    int first = 1;
+
+    label("source");
+    if (!cJSON_IsObject(src) || !src->child) {
+        printf("-\n");
+        return;
+    }
+    cJSON_ArrayForEach(v, src)
+    {
+        char *text = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
+        if (!first)
+            label("");
+        printf("%-12s %s\n", v->string, cJSON_IsString(v) ? v->valuestring : text ? text : "?");
+        free(text);
+        first = 0;
+    }
+}
+
+static void print_summary(const cJSON *o)
+{
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(o, "body_bytes");
+    uint64_t nrec = jget_u64(o, "records"), first = jget_u64(o, "first_ts_ns");
+    uint64_t last = jget_u64(o, "last_ts_ns"), origin = jget_u64(o, "origin_ns");
+    uint64_t fsize = jget_u64(o, "file_bytes"), raw = jget_u64(o, "raw_bytes");
+    double dur = cJSON_GetObjectItemCaseSensitive(o, "duration_s")->valuedouble;
+    int closed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "closed"));
+    const cJSON *tv = cJSON_GetObjectItemCaseSensitive(o, "tool_version");
+    char a[48], b[48], d[32];
+
+    label("tape");
+    printf("%s\n", cJSON_GetObjectItemCaseSensitive(o, "tape")->valuestring);
+    label("format");
+    printf("v%s%s%s, %s\n", cJSON_GetObjectItemCaseSensitive(o, "version")->valuestring,
+           cJSON_IsString(tv) ? ", written by loadtape " : "",
+           cJSON_IsString(tv) ? tv->valuestring : "",
+           closed ? "closed cleanly" : "NOT closed (statistics from a scan of what was recovered)");
+    label("origin");
+    lt_format_iso8601((int64_t)origin, 3, a, sizeof(a));
+    printf("%s\n", a);
+    label("records");
+    printf("%llu in %llu block%s\n", (unsigned long long)nrec,
+           (unsigned long long)jget_u64(o, "blocks"), jget_u64(o, "blocks") == 1 ? "" : "s");
+    label("time span");
+    if (nrec) {
+        lt_format_iso8601((int64_t)(origin + first), 3, a, sizeof(a));
+        lt_format_iso8601((int64_t)(origin + last), 3, b, sizeof(b));
+        lt_format_duration((int64_t)(last - first), d, sizeof(d));
+        printf("%s .. %s (%s)\n", a, b, d);
+    } else {
+        printf("-\n");
+    }
+    label("rate");
+    if (dur > 0)
+        printf("%.1f/s mean, %llu/s peak (in second %llu)\n",
+               cJSON_GetObjectItemCaseSensitive(o, "mean_rps")->valuedouble,
+               (unsigned long long)jget_u64(o, "peak_rps"),
+               (unsigned long long)jget_u64(o, "peak_second"));
+    else
+        printf("-\n");
+    label("sessions");
+    printf("%llu%s\n", (unsigned long long)jget_u64(o, "sessions"),
+           cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "sessions_exact")) ? " (estimate)"
+                                                                                : "");
+    label("methods");
+    print_counts(cJSON_GetObjectItemCaseSensitive(o, "methods"));
+    print_top("top urls", cJSON_GetObjectItemCaseSensitive(o, "top_urls"));
+    print_top("top streams", cJSON_GetObjectItemCaseSensitive(o, "top_streams"));
+    label("body bytes");
+    if (nrec)
+        printf("min %llu, p50 %llu, p90 %llu, p99 %llu, max %llu (total %llu)\n",
+               (unsigned long long)jget_u64(body, "min"), (unsigned long long)jget_u64(body, "p50"),
+               (unsigned long long)jget_u64(body, "p90"), (unsigned long long)jget_u64(body, "p99"),
+               (unsigned long long)jget_u64(body, "max"),
+               (unsigned long long)jget_u64(body, "total"));
+    else
+        printf("-\n");
+    label("responses");
+    if (jget_u64(o, "with_response")) {
+        printf("%llu observed: ", (unsigned long long)jget_u64(o, "with_response"));
+        print_counts(cJSON_GetObjectItemCaseSensitive(o, "status"));
+    } else {
+        printf("none observed\n");
+    }
+    label("flags");
+    if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "flags")) > 0)
+        print_counts(cJSON_GetObjectItemCaseSensitive(o, "flags"));
+    else
+        printf("none\n");
+    human_bytes(fsize, a, sizeof(a));
+    human_bytes(raw, b, sizeof(b));
+    label("file");
+    printf("%s (%llu bytes); records %s raw, compression %.1fx\n", a, (unsigned long long)fsize, b,
+           fsize ? (double)raw / (double)fsize : 0);
+    print_source(cJSON_GetObjectItemCaseSensitive(o, "source"));
+}
+
+/* ---- --records ---------------------------------------------------------------- */
+
+/*
+ * One record as {ts_ns, session, method, url, body_bytes, status}: the JSONL
+ * writer does the escaping of a record stripped of headers, body, response
+ * and flags, whose line then ends in exactly SLIM_TAIL; that tail is swapped
+ * for the two keys.
+ */
+#define SLIM_TAIL ",\"headers\":[],\"body\":\"\"}\n"
+static void print_record_json(const struct lt_record *rec)
+{
+    struct lt_record slim = *rec;
+    size_t tl = strlen(SLIM_TAIL);
+    struct lt_buf b;
+
+    slim.nheaders = 0;
+    slim.body.len = 0;
+    slim.has_response = 0;
+    slim.flags = 0;
+    lt_buf_init(&b, 0);
+    if (lt_jsonl_write(&b, &slim) == 0 && b.len > tl &&
+        memcmp(b.data + b.len - tl, SLIM_TAIL, tl) == 0) {
+        fwrite(b.data, 1, b.len - tl, stdout);
+        printf(",\"body_bytes\":%zu,\"status\":", rec->body.len);
+        if (rec->has_response)
+            printf("%u}\n", rec->status);
+        else
+            printf("null}\n");
+    }
+    lt_buf_release(&b);
+}
+
+static int list_records(struct lt_tape_reader *r, struct lt_err *err)
+{
+    struct lt_record rec;
+    uint64_t n = 0;
+    int rc;
+
+    if (!json_flag)
+        printf("%16s %10s %-7s %9s %6s  %s\n", "ts_s", "session", "method", "body", "status",
+               "url");
+    while ((!limit || n < limit) && (rc = lt_tape_reader_next(r, &rec, err)) == 1) {
+        n++;
+        if (json_flag) {
+            print_record_json(&rec);
+            continue;
+        }
+        printf("%6llu.%09llu %10llu %-7.*s %9zu ", (unsigned long long)(rec.ts_ns / 1000000000),
+               (unsigned long long)(rec.ts_ns % 1000000000), (unsigned long long)rec.session,
+               (int)rec.method.len, (const char *)rec.method.p, rec.body.len);
+        if (rec.has_response)
+            printf("%6u  ", rec.status);
+        else
+            printf("%6s  ", "-");
+        put_printable(stdout, rec.url.p, rec.url.len);
+        putchar('\n');
+    }
+    if (limit && n >= limit)
+        rc = 0;
+    return rc < 0 ? rc : 0;
+}
 
 int cmd_inspect(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    lt_cli_error("inspect", "not implemented yet");
-    return LT_EXIT_FAIL;
+    struct lt_tape_reader *r = NULL;
+    struct lt_err err, scan_err;
+    cJSON *stats = NULL, *sum = NULL;
+    char **pos;
+    int npos, rc, from_scan = 0, ret = LT_EXIT_FAIL;
+
+    json_flag = records_flag = 0;
+    limit = 0;
+    rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
+    if (rc >= 0)
+        return rc;
+    if (limit && !records_flag)
+        return lt_cli_usage(CMD, "--limit needs --records");
+    lt_err_clear(&err);
+    lt_err_clear(&scan_err);
+    if (!(r = lt_tape_reader_open(pos[0], &err))) {
+        lt_cli_error(CMD, "%s", err.msg);
+        goto out;
+    }
+    if (lt_tape_reader_warning(r))
+        lt_cli_warn(CMD, "%s", lt_tape_reader_warning(r));
+    if (records_flag) {
+        if (list_records(r, &err)) {
+            fflush(stdout);
+            lt_cli_error(CMD, "%s", err.msg);
+            goto out;
+        }
+        ret = LT_EXIT_OK;
+        goto out;
+    }
+    if (!(stats = get_stats(r, &from_scan, &scan_err)) ||
+        !(sum = summary_json(pos[0], r, stats, from_scan))) {
+        lt_cli_error(CMD, "out of memory");
+        goto out;
+    }
+    if (json_flag) {
+        char *text = cJSON_PrintUnformatted(sum);
+        if (!text) {
+            lt_cli_error(CMD, "out of memory");
+            goto out;
+        }
+        printf("%s\n", text);
+        free(text);
+    } else {
+        print_summary(sum);
+    }
+    if (scan_err.code) {
+        /* what came before the damage was summarized; the damage is an error */
+        fflush(stdout);
+        lt_cli_error(CMD, "%s", scan_err.msg);
+        goto out;
+    }
+    ret = LT_EXIT_OK;
+out:
+    cJSON_Delete(sum);
+    cJSON_Delete(stats);
+    lt_tape_reader_free(r);
+    return ret;
 }
