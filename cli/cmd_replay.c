@@ -1,10 +1,498 @@
-/* cmd_replay.c - 'loadtape replay' (not built yet). */
+/*
+ * cmd_replay.c - 'loadtape replay TAPE --target URL': sends a tape at its
+ * original, scaled, fixed-rate or burst timing, shows a live status line on
+ * a terminal, prints the summary (or --json), writes -o RESULTS and judges
+ * --slo thresholds.
+ */
 #include "lt_cli.h"
+#include "lt_formats.h"
+#include "lt_replay.h"
+
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The run a SIGINT stops (the only process-global state, here in the CLI). */
+static struct lt_replay *volatile sigint_run;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (sigint_run)
+        lt_replay_stop(sigint_run);
+}
+
+/* ---- the tape as a record source, with --from/--to ------------------------ */
+
+struct tape_src {
+    struct lt_tape_reader *rd;
+    uint64_t from_ts, to_ts; /* to_ts 0: to the end */
+    int has_from;
+};
+
+static int tape_next(void *ctx, struct lt_record *rec, struct lt_err *err)
+{
+    struct tape_src *t = ctx;
+    int rc = lt_tape_reader_next(t->rd, rec, err);
+
+    if (rc == 1 && t->to_ts && rec->ts_ns >= t->to_ts)
+        return 0;
+    return rc;
+}
+
+static int tape_rewind(void *ctx, struct lt_err *err)
+{
+    struct tape_src *t = ctx;
+
+    if (t->has_from)
+        return lt_tape_reader_seek_ts(t->rd, t->from_ts, err);
+    return lt_tape_reader_seek_block(t->rd, 0, err);
+}
+
+/* --from/--to: an offset from the tape's first record ("30s") or an instant. */
+static int parse_tape_time(const char *s, const struct lt_tape_info *info, uint64_t *ts,
+                           struct lt_err *err)
+{
+    int64_t v;
+    struct lt_err e2;
+
+    if (strchr(s, 'T') || (strlen(s) == 10 && s[4] == '-')) {
+        if (lt_parse_iso8601(s, &v, err))
+            return LT_E_USAGE;
+        *ts = v > (int64_t)info->origin_ns ? (uint64_t)v - info->origin_ns : 0;
+        return 0;
+    }
+    if (lt_parse_duration(s, &v, &e2) || v < 0)
+        return lt_error(err, LT_E_USAGE, "'%s' is neither a duration (30s) nor an ISO 8601 time",
+                        s);
+    *ts = info->first_ts_ns + (uint64_t)v;
+    return 0;
+}
+
+/* ---- progress ------------------------------------------------------------------ */
+
+static void show_progress(void *ctx, const struct lt_replay_progress *p)
+{
+    char el[32], tot[32], p50[32], p99[32];
+
+    (void)ctx;
+    lt_format_duration(p->elapsed_ns, el, sizeof(el));
+    lt_format_duration(p->total_ns, tot, sizeof(tot));
+    lt_format_duration((int64_t)p->p50_last_ns, p50, sizeof(p50));
+    lt_format_duration((int64_t)p->p99_last_ns, p99, sizeof(p99));
+    fprintf(stderr,
+            "\r\033[K%s%s%s  sent %llu  %.0f req/s  in flight %llu  p50 %s  p99 %s  errors %llu",
+            el, p->total_ns ? "/" : "", p->total_ns ? tot : "", (unsigned long long)p->sent,
+            p->rps_last, (unsigned long long)(p->in_flight + p->queued), p50, p99,
+            (unsigned long long)p->errors);
+    fflush(stderr);
+}
+
+static int write_interval(void *ctx, const struct lt_results_section *sec, struct lt_err *err)
+{
+    struct lt_results_writer *w = ctx;
+
+    return w ? lt_results_writer_add(w, sec, err) : 0;
+}
+
+/* ---- options ---------------------------------------------------------------------- */
+
+struct replay_args {
+    const char *target, *arrivals, *spike, *slo, *out, *from, *to, *shard, *start_at;
+    double speed, rate;
+    int burst, keep_order, keep_host, fresh_ids, json, progress, insecure;
+    uint64_t conns, loops, limit, seed;
+    int64_t timeout, duration;
+    struct lt_strlist headers, drops;
+};
+
+static char *meta_json(const struct replay_args *a, const char *tape, const char *mode,
+                       int64_t start_unix_ns, unsigned shard_i, unsigned shard_n)
+{
+    cJSON *m = cJSON_CreateObject();
+    char *s;
+
+    cJSON_AddStringToObject(m, "tool", "loadtape");
+    cJSON_AddStringToObject(m, "version", LT_VERSION);
+    cJSON_AddStringToObject(m, "mode", mode);
+    cJSON_AddStringToObject(m, "target", a->target);
+    cJSON_AddStringToObject(m, "tape", tape);
+    cJSON_AddNumberToObject(m, "start_unix_ns", (double)start_unix_ns);
+    cJSON_AddNumberToObject(m, "connections", (double)a->conns);
+    if (strcmp(mode, "speed") == 0)
+        cJSON_AddNumberToObject(m, "speed", a->speed);
+    if (strcmp(mode, "rate") == 0) {
+        cJSON_AddNumberToObject(m, "rate", a->rate);
+        cJSON_AddStringToObject(m, "arrivals", a->arrivals ? a->arrivals : "constant");
+    }
+    if (a->spike)
+        cJSON_AddStringToObject(m, "spike", a->spike);
+    if (shard_n > 1) {
+        char sh[48];
+        snprintf(sh, sizeof(sh), "%u/%u", shard_i, shard_n);
+        cJSON_AddStringToObject(m, "shard", sh);
+    }
+    s = cJSON_PrintUnformatted(m);
+    cJSON_Delete(m);
+    return s;
+}
+
+static int parse_shard(const char *s, uint32_t *i, uint32_t *n)
+{
+    char *end;
+    unsigned long a, b;
+
+    a = strtoul(s, &end, 10);
+    if (end == s || *end != '/')
+        return -1;
+    b = strtoul(end + 1, &end, 10);
+    if (*end || b < 1 || b > 65536 || a >= b)
+        return -1;
+    *i = (uint32_t)a;
+    *n = (uint32_t)b;
+    return 0;
+}
 
 int cmd_replay(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    lt_cli_error("replay", "not implemented yet");
-    return LT_EXIT_FAIL;
+    static const char cmd[] = "replay";
+    struct replay_args a;
+    struct lt_opt opts[] = {
+        {"target", 0, LT_OPT_STR, "URL", "where to send: http(s)://HOST[:PORT][/PREFIX] (required)",
+         &a.target, 0, 0, 0},
+        {"speed", 0, LT_OPT_DOUBLE, "X",
+         "trace time scaled: 1 = original timing, 2 = twice as fast (default: 1)", &a.speed, 0, 0,
+         0},
+        {"rate", 0, LT_OPT_RATE, "R", "ignore recorded times: R requests per second", &a.rate, 0, 0,
+         0},
+        {"arrivals", 0, LT_OPT_STR, "KIND", "with --rate: constant or poisson (default: constant)",
+         &a.arrivals, 0, 0, 0},
+        {"burst", 0, LT_OPT_FLAG, NULL, "closed loop: as fast as the connections allow", &a.burst,
+         0, 0, 0},
+        {"spike", 0, LT_OPT_STR, "FACTORx:DUR/PERIOD",
+         "FACTOR times the rate in the last DUR of every PERIOD (e.g. 10x:5s/30s)", &a.spike, 0, 0,
+         0},
+        {"connections", 'c', LT_OPT_U64, "N", "concurrent connections (default: 64)", &a.conns, 1,
+         100000, 0},
+        {"keep-order", 0, LT_OPT_FLAG, NULL, "send each session's requests in order, one at a time",
+         &a.keep_order, 0, 0, 0},
+        {"timeout", 0, LT_OPT_DURATION, "D", "per request (default: 30s)", &a.timeout, 0, 0, 0},
+        {"loop", 0, LT_OPT_U64, "N", "replay the tape N times, fresh sessions each pass", &a.loops,
+         1, 1000000, 0},
+        {"duration", 0, LT_OPT_DURATION, "D", "stop after D", &a.duration, 0, 0, 0},
+        {"from", 0, LT_OPT_STR, "T", "start at T into the tape (30s) or at an ISO 8601 time",
+         &a.from, 0, 0, 0},
+        {"to", 0, LT_OPT_STR, "T", "stop at T into the tape (or an ISO 8601 time)", &a.to, 0, 0, 0},
+        {"limit", 0, LT_OPT_U64, "N", "replay at most N records (per pass)", &a.limit, 1, 0, 0},
+        {"header", 'H', LT_OPT_STRLIST, "'K: V'", "add or replace a header (repeatable)",
+         &a.headers, 0, 0, 0},
+        {"drop-header", 0, LT_OPT_STRLIST, "K", "remove a recorded header (repeatable)", &a.drops,
+         0, 0, 0},
+        {"keep-host", 0, LT_OPT_FLAG, NULL, "send the recorded Host header, not the target's",
+         &a.keep_host, 0, 0, 0},
+        {"fresh-ids", 0, LT_OPT_FLAG, NULL, "give every event a new messageId (JSON bodies)",
+         &a.fresh_ids, 0, 0, 0},
+        {"shard", 0, LT_OPT_STR, "I/N", "send only the sessions of shard I of N", &a.shard, 0, 0,
+         0},
+        {"start-at", 0, LT_OPT_STR, "UNIX_TIME",
+         "start at this wall-clock instant (seconds or ISO 8601)", &a.start_at, 0, 0, 0},
+        {"seed", 0, LT_OPT_U64, "S", "seed of --arrivals poisson (default: 1)", &a.seed, 0, 0, 0},
+        {"slo", 0, LT_OPT_STR, "EXPR",
+         "thresholds, e.g. 'p99<200ms,error_rate<1%' (exit 3 when one fails)", &a.slo, 0, 0, 0},
+        {"output", 'o', LT_OPT_STR, "RESULTS", "write the results file", &a.out, 0, 0, 0},
+        {"json", 0, LT_OPT_FLAG, NULL, "print the summary as JSON", &a.json, 0, 0, 0},
+        {"progress", 0, LT_OPT_FLAG, NULL,
+         "show the status line even when stderr is not a terminal", &a.progress, 0, 0, 0},
+        {"insecure", 'k', LT_OPT_FLAG, NULL, "https: do not verify the certificate", &a.insecure, 0,
+         0, 0},
+        LT_OPT_END,
+    };
+    struct lt_cmd_spec spec = {
+        cmd,
+        "TAPE --target URL [options]",
+        "Send a tape's requests to a target and measure latency.",
+        "Latency counts from each request's intended send time, so a stalled target cannot\n"
+        "hide its stall; service time counts from the actual send.\n"
+        "Exit status: 0 ok, 1 failure (or not one request reached the target), 2 usage,\n"
+        "3 a --slo threshold failed.\n",
+        opts,
+        1,
+        1};
+    struct lt_replay_opts ro;
+    struct lt_replay *run = NULL;
+    struct lt_tape_reader *rd = NULL;
+    struct lt_results_writer *w = NULL;
+    struct lt_target target;
+    struct lt_slo slo;
+    struct lt_err err;
+    struct tape_src ts;
+    struct lt_source src;
+    struct lt_replay_cbs cbs;
+    struct lt_run_meta meta;
+    struct lt_summary sum;
+    const struct lt_tape_info *info;
+    char **pos, *meta_s = NULL;
+    int npos, rc, ret = LT_EXIT_FAIL, show, run_rc;
+    const char *mode;
+    int64_t start_unix = 0;
+    struct sigaction sa, old_sa;
+
+    memset(&a, 0, sizeof(a));
+    a.speed = 1;
+    a.conns = 64;
+    a.timeout = 30000000000LL;
+    a.loops = 1;
+    a.seed = 1;
+    memset(&ro, 0, sizeof(ro));
+    memset(&slo, 0, sizeof(slo));
+    lt_err_clear(&err);
+    rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
+    if (rc >= 0)
+        goto out_rc;
+
+    /* -- usage checks -- */
+    if (!a.target) {
+        rc = lt_cli_usage(cmd, "--target URL is required");
+        goto out_rc;
+    }
+    if (lt_target_parse(&target, a.target, &err)) {
+        rc = lt_cli_usage(cmd, "--target: %s", err.msg);
+        goto out_rc;
+    }
+    if ((lt_cli_opt(&spec, "speed")->seen != 0) + (lt_cli_opt(&spec, "rate")->seen != 0) + a.burst >
+        1) {
+        rc = lt_cli_usage(cmd, "--speed, --rate and --burst exclude each other");
+        goto out_rc;
+    }
+    if (a.arrivals && strcmp(a.arrivals, "constant") != 0 && strcmp(a.arrivals, "poisson") != 0) {
+        rc = lt_cli_usage(cmd, "--arrivals: expected constant or poisson, not '%s'", a.arrivals);
+        goto out_rc;
+    }
+    if (a.arrivals && !lt_cli_opt(&spec, "rate")->seen) {
+        rc = lt_cli_usage(cmd, "--arrivals needs --rate");
+        goto out_rc;
+    }
+    if (a.spike && a.burst) {
+        rc = lt_cli_usage(cmd, "--spike cannot be used with --burst (it has no rate to multiply)");
+        goto out_rc;
+    }
+    if (a.spike && lt_spike_parse(a.spike, &ro.sched.spike, &err)) {
+        rc = lt_cli_usage(cmd, "--spike: %s", err.msg);
+        goto out_rc;
+    }
+    if (a.slo && lt_slo_parse(&slo, a.slo, &err)) {
+        rc = lt_cli_usage(cmd, "--slo: %s", err.msg);
+        goto out_rc;
+    }
+    if (lt_cli_opt(&spec, "speed")->seen && !(a.speed > 0 && a.speed <= 1e6)) {
+        rc = lt_cli_usage(cmd, "--speed: must be above 0 and at most 1000000");
+        goto out_rc;
+    }
+    if (a.timeout <= 0) {
+        rc = lt_cli_usage(cmd, "--timeout: must be above 0");
+        goto out_rc;
+    }
+    if (a.shard && parse_shard(a.shard, &ro.shard_i, &ro.shard_n)) {
+        rc = lt_cli_usage(cmd, "--shard: expected I/N with 0 <= I < N, not '%s'", a.shard);
+        goto out_rc;
+    }
+    for (size_t i = 0; i < a.headers.n; i++)
+        if (!strchr(a.headers.v[i], ':') || a.headers.v[i][0] == ':' ||
+            strpbrk(a.headers.v[i], "\r\n")) {
+            rc = lt_cli_usage(cmd, "--header: expected 'Name: value', not '%s'", a.headers.v[i]);
+            goto out_rc;
+        }
+    if (a.start_at) {
+        double secs;
+        if (strchr(a.start_at, 'T') ? lt_parse_iso8601(a.start_at, &start_unix, &err)
+                                    : lt_parse_double(a.start_at, &secs, &err)) {
+            rc = lt_cli_usage(
+                cmd, "--start-at: expected Unix seconds or an ISO 8601 time, not '%s'", a.start_at);
+            goto out_rc;
+        }
+        if (!strchr(a.start_at, 'T'))
+            start_unix = (int64_t)(secs * 1e9);
+    }
+    mode = a.burst ? "burst" : lt_cli_opt(&spec, "rate")->seen ? "rate" : "speed";
+
+    /* -- the tape -- */
+    rd = lt_tape_reader_open(pos[0], &err);
+    if (!rd) {
+        lt_cli_error(cmd, "%s", err.msg);
+        goto out;
+    }
+    if (lt_tape_reader_warning(rd))
+        lt_cli_warn(cmd, "%s", lt_tape_reader_warning(rd));
+    info = lt_tape_reader_info(rd);
+    memset(&ts, 0, sizeof(ts));
+    ts.rd = rd;
+    if (a.from && parse_tape_time(a.from, info, &ts.from_ts, &err)) {
+        rc = lt_cli_usage(cmd, "--from: %s", err.msg);
+        goto out_rc;
+    }
+    if (a.to && parse_tape_time(a.to, info, &ts.to_ts, &err)) {
+        rc = lt_cli_usage(cmd, "--to: %s", err.msg);
+        goto out_rc;
+    }
+    if (a.to && a.from && ts.to_ts <= ts.from_ts) {
+        rc = lt_cli_usage(cmd, "--to must be after --from");
+        goto out_rc;
+    }
+    ts.has_from = a.from != NULL;
+    if (ts.has_from && lt_tape_reader_seek_ts(rd, ts.from_ts, &err)) {
+        lt_cli_error(cmd, "%s", err.msg);
+        goto out;
+    }
+    src.ctx = &ts;
+    src.next = tape_next;
+    src.rewind = tape_rewind;
+
+    /* -- the run -- */
+    ro.sched.mode = a.burst                           ? LT_MODE_BURST
+                    : lt_cli_opt(&spec, "rate")->seen ? LT_MODE_RATE
+                                                      : LT_MODE_SPEED;
+    ro.sched.speed = a.speed;
+    ro.sched.rate = a.rate;
+    ro.sched.poisson = a.arrivals && strcmp(a.arrivals, "poisson") == 0;
+    ro.sched.seed = a.seed;
+    ro.sched.has_spike = a.spike != NULL;
+    ro.engine_conf.conns = (int)a.conns;
+    ro.engine_conf.timeout_ns = a.timeout;
+    ro.engine_conf.insecure = a.insecure;
+    ro.req.target = &target;
+    ro.req.add_headers = a.headers.v;
+    ro.req.nadd = a.headers.n;
+    ro.req.drop_headers = a.drops.v;
+    ro.req.ndrop = a.drops.n;
+    ro.req.keep_host = a.keep_host;
+    ro.req.fresh_ids = a.fresh_ids;
+    ro.keep_order = a.keep_order;
+    ro.loops = a.loops;
+    ro.duration_ns = a.duration;
+    ro.limit = a.limit;
+    ro.grace_ns = a.timeout < 2000000000LL ? a.timeout : 2000000000LL;
+    ro.id_seed = (uint64_t)lt_wall_ns() ^ ((uint64_t)getpid() << 32);
+    show = !a.json || a.progress ? lt_cli_progress_wanted(a.progress) : 0;
+    ro.progress_ns = show ? 200000000 : 0;
+    if (ro.sched.mode == LT_MODE_SPEED && info->nrecords)
+        ro.total_hint_ns =
+            (int64_t)((double)(info->last_ts_ns - info->first_ts_ns) / a.speed) * (int64_t)a.loops;
+    else if (ro.sched.mode == LT_MODE_RATE)
+        ro.total_hint_ns = (int64_t)((double)info->nrecords * (double)a.loops / a.rate * 1e9);
+    if (a.duration && (ro.total_hint_ns == 0 || a.duration < ro.total_hint_ns))
+        ro.total_hint_ns = a.duration;
+    if (a.start_at) {
+        int64_t wall = lt_wall_ns(), mono = lt_mono_ns();
+        if (start_unix < wall)
+            lt_cli_warn(cmd, "--start-at is %.3fs in the past: starting now",
+                        (double)(wall - start_unix) / 1e9);
+        else
+            ro.start_mono_ns = mono + (start_unix - wall);
+    }
+    if (!start_unix)
+        start_unix = lt_wall_ns();
+    else if (!ro.start_mono_ns)
+        start_unix = lt_wall_ns();
+
+    if (a.out) {
+        meta_s = meta_json(&a, pos[0], mode, start_unix, ro.shard_i, ro.shard_n);
+        w = lt_results_writer_open(a.out, meta_s, &err);
+        if (!w) {
+            lt_cli_error(cmd, "%s", err.msg);
+            goto out;
+        }
+    }
+    run = lt_replay_new(&ro, &src, &err);
+    if (!run) {
+        lt_cli_error(cmd, "%s", err.msg);
+        goto out;
+    }
+    memset(&cbs, 0, sizeof(cbs));
+    cbs.ctx = w;
+    cbs.interval = write_interval;
+    cbs.progress = show ? show_progress : NULL;
+    sigint_run = run;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESETHAND; /* a second ^C ends the process */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_sa);
+    sigaction(SIGTERM, &sa, NULL);
+    run_rc = lt_replay_run(run, &cbs, &err);
+    sigaction(SIGINT, &old_sa, NULL);
+    signal(SIGTERM, SIG_DFL);
+    sigint_run = NULL;
+    if (show)
+        fprintf(stderr, "\r\033[K");
+    if (run_rc)
+        lt_cli_error(cmd, "%s", err.msg);
+
+    /* -- results -- */
+    lt_summary_compute(&sum, lt_replay_totals(run));
+    memset(&meta, 0, sizeof(meta));
+    snprintf(meta.mode, sizeof(meta.mode), "%s", mode);
+    snprintf(meta.target, sizeof(meta.target), "%s", a.target);
+    if (w) {
+        struct lt_results_section sec;
+        void *scratch = malloc(lt_stats_scratch_size());
+        if (!scratch) {
+            lt_cli_error(cmd, "out of memory");
+            goto out;
+        }
+        lt_stats_to_section(lt_replay_totals(run), LT_RESULTS_TOTAL, scratch, &sec);
+        rc = lt_results_writer_add(w, &sec, &err);
+        free(scratch);
+        if (!rc)
+            rc = lt_results_writer_close(w, &err);
+        else
+            lt_results_writer_close(w, NULL);
+        w = NULL;
+        if (rc) {
+            lt_cli_error(cmd, "%s", err.msg);
+            run_rc = rc;
+        }
+    }
+    if (a.json) {
+        cJSON *j = lt_summary_json(&sum, lt_replay_totals(run), &meta, &slo);
+        char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        cJSON_Delete(j);
+    } else {
+        struct lt_buf b;
+        lt_buf_init(&b, 0);
+        if (lt_summary_text(&b, &sum, lt_replay_totals(run), &meta, &slo) == 0)
+            fwrite(b.data, 1, b.len, stdout);
+        lt_buf_release(&b);
+    }
+    fflush(stdout);
+    if (run_rc)
+        goto out;
+    if (sum.completed == 0) {
+        lt_cli_error(cmd,
+                     sum.scheduled ? "not one request reached the target '%s'"
+                                   : "nothing was sent to '%s' (no records to replay)",
+                     a.target);
+        goto out;
+    }
+    ret = LT_EXIT_OK;
+    for (size_t i = 0; i < slo.n; i++)
+        if (!lt_slo_pass(&slo.t[i], &sum))
+            ret = LT_EXIT_SLO;
+    if (ret == LT_EXIT_SLO)
+        lt_cli_warn(cmd, "a threshold of --slo failed");
+out:
+    rc = ret;
+out_rc:
+    lt_replay_free(run);
+    if (w)
+        lt_results_writer_close(w, NULL);
+    lt_tape_reader_free(rd);
+    free(meta_s);
+    free(a.headers.v);
+    free(a.drops.v);
+    return rc;
 }

@@ -1,10 +1,156 @@
-/* cmd_report.c - 'loadtape report' (not built yet). */
+/*
+ * cmd_report.c - 'loadtape report RESULTS...': the summary of one results
+ * file, or of several merged exactly (the shards of one run: counters and
+ * histogram counts add; the run's duration is the longest shard's).
+ */
 #include "lt_cli.h"
+#include "lt_formats.h"
+#include "lt_replay.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Adds one results file into total: its TOTAL section, or when the run did
+ * not finish writing it, the sum of its intervals (with a warning).
+ */
+static int add_file(const char *path, struct lt_stats *total, struct lt_stats *part,
+                    struct lt_run_meta *meta, int first)
+{
+    static const char cmd[] = "report";
+    struct lt_results_reader *r;
+    struct lt_results_section sec;
+    struct lt_err err;
+    int rc, have_total = 0, ret = -1;
+    cJSON *m;
+
+    lt_err_clear(&err);
+    r = lt_results_reader_open(path, &err);
+    if (!r) {
+        lt_cli_error(cmd, "%s", err.msg);
+        return -1;
+    }
+    m = cJSON_Parse(lt_results_reader_meta(r));
+    if (m) {
+        const cJSON *mode = cJSON_GetObjectItemCaseSensitive(m, "mode");
+        const cJSON *target = cJSON_GetObjectItemCaseSensitive(m, "target");
+        if (first) {
+            if (cJSON_IsString(mode))
+                snprintf(meta->mode, sizeof(meta->mode), "%s", mode->valuestring);
+            if (cJSON_IsString(target))
+                snprintf(meta->target, sizeof(meta->target), "%s", target->valuestring);
+        } else if (cJSON_IsString(mode) && strcmp(meta->mode, mode->valuestring) != 0) {
+            lt_cli_warn(cmd, "'%s' is a %s run, the first file a %s run", path, mode->valuestring,
+                        meta->mode);
+        }
+        cJSON_Delete(m);
+    }
+    lt_stats_reset(part);
+    while ((rc = lt_results_reader_next(r, &sec, &err)) == 1) {
+        if (sec.kind == LT_RESULTS_TOTAL) {
+            struct lt_stats *t = part;
+            /* the total replaces the intervals summed so far */
+            lt_stats_reset(t);
+            if (lt_stats_add_section(t, &sec, &err))
+                goto bad;
+            have_total = 1;
+        } else if (!have_total && lt_stats_add_section(part, &sec, &err)) {
+            goto bad;
+        }
+    }
+    if (rc < 0 && !(rc == LT_E_TRUNCATED && !have_total)) {
+        lt_cli_error(cmd, "%s", err.msg);
+        goto out;
+    }
+    if (rc < 0)
+        lt_cli_warn(cmd, "%s; using its %s intervals", err.msg, "complete");
+    lt_stats_merge(total, part);
+    ret = 0;
+    goto out;
+bad:
+    lt_cli_error(cmd, "'%s': %s", path, err.msg);
+out:
+    lt_results_reader_free(r);
+    return ret;
+}
 
 int cmd_report(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    lt_cli_error("report", "not implemented yet");
-    return LT_EXIT_FAIL;
+    static const char cmd[] = "report";
+    const char *format = "text", *out = NULL, *slo_s = NULL;
+    struct lt_opt opts[] = {
+        {"format", 0, LT_OPT_STR, "FMT", "text or json (default: text)", &format, 0, 0, 0},
+        {"output", 'o', LT_OPT_STR, "OUT", "write to OUT instead of stdout", &out, 0, 0, 0},
+        {"slo", 0, LT_OPT_STR, "EXPR",
+         "thresholds, e.g. 'p99<200ms,error_rate<1%' (exit 3 when one fails)", &slo_s, 0, 0, 0},
+        LT_OPT_END,
+    };
+    struct lt_cmd_spec spec = {cmd,
+                               "RESULTS... [options]",
+                               "Print the summary of results files; several are merged exactly.",
+                               "Merging adds counters and histograms: the shards of one run\n"
+                               "(--shard I/N) report as the whole run.\n",
+                               opts,
+                               1,
+                               -1};
+    struct lt_stats total, part;
+    struct lt_run_meta meta;
+    struct lt_summary sum;
+    struct lt_slo slo;
+    struct lt_err err;
+    char **pos;
+    int npos, rc, ret = LT_EXIT_FAIL, json;
+    FILE *f = NULL;
+
+    memset(&slo, 0, sizeof(slo));
+    memset(&meta, 0, sizeof(meta));
+    rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
+    if (rc >= 0)
+        return rc;
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+        if (strcmp(format, "csv") == 0 || strcmp(format, "html") == 0)
+            return lt_cli_usage(cmd, "--format %s is not available yet (text or json)", format);
+        return lt_cli_usage(cmd, "--format: expected text or json, not '%s'", format);
+    }
+    json = strcmp(format, "json") == 0;
+    if (slo_s && lt_slo_parse(&slo, slo_s, &err))
+        return lt_cli_usage(cmd, "--slo: %s", err.msg);
+    if (lt_stats_init(&total) || lt_stats_init(&part)) {
+        lt_cli_error(cmd, "out of memory");
+        lt_stats_release(&total);
+        return LT_EXIT_FAIL;
+    }
+    for (int i = 0; i < npos; i++)
+        if (add_file(pos[i], &total, &part, &meta, i == 0))
+            goto out;
+    lt_summary_compute(&sum, &total);
+    f = lt_cli_open_out(cmd, out, 0);
+    if (!f)
+        goto out;
+    if (json) {
+        cJSON *j = lt_summary_json(&sum, &total, &meta, &slo);
+        char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+        if (s)
+            fprintf(f, "%s\n", s);
+        free(s);
+        cJSON_Delete(j);
+    } else {
+        struct lt_buf b;
+        lt_buf_init(&b, 0);
+        if (npos > 1)
+            lt_buf_printf(&b, "merged      %d results files\n", npos);
+        if (lt_summary_text(&b, &sum, &total, &meta, &slo) == 0)
+            fwrite(b.data, 1, b.len, f);
+        lt_buf_release(&b);
+    }
+    lt_cli_close_out(f);
+    ret = LT_EXIT_OK;
+    for (size_t i = 0; i < slo.n; i++)
+        if (!lt_slo_pass(&slo.t[i], &sum))
+            ret = LT_EXIT_SLO;
+out:
+    lt_stats_release(&total);
+    lt_stats_release(&part);
+    return ret;
 }

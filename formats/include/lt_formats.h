@@ -456,7 +456,93 @@ enum lt_event_reason lt_event_validate(const uint8_t *body, size_t len,
 /* Validates one already-parsed event object (no batch handling). */
 enum lt_event_reason lt_event_check(const struct cJSON *ev, char *msg, size_t msglen);
 
-/* ==== results file (formats/results.c) ===================================== */
-/* (declared by the replay work; see issue 5) */
+/* ==== results file (formats/results.c, docs/FORMAT.md "Results file") ===== */
+
+/*
+ * A replay's results: metadata (a JSON object), then sections written as
+ * they happen: one per closed 1 s interval, and the run's totals at the end.
+ * Histograms are stored as opaque sparse count arrays with their layout
+ * parameters, so this file format does not depend on the histogram code.
+ */
+#define LT_RESULTS_VERSION_MAJOR 1
+#define LT_RESULTS_VERSION_MINOR 0
+
+/* Counters of a section, in file order (more may be appended in later versions). */
+enum lt_results_counter {
+    LT_RC_SCHEDULED,
+    LT_RC_SENT,
+    LT_RC_COMPLETED,
+    LT_RC_OK,
+    LT_RC_ERR_CONNECT,
+    LT_RC_ERR_TIMEOUT,
+    LT_RC_ERR_RESET,
+    LT_RC_ERR_OTHER,
+    LT_RC_SKIPPED,
+    LT_RC_ABANDONED,
+    LT_RC_MISMATCHED, /* replayed status differs from the recorded one */
+    LT_RC_BYTES_SENT,
+    LT_RC_BYTES_RECEIVED,
+    LT_RESULTS_NCOUNTERS
+};
+
+/* Histograms of a section. */
+enum { LT_RH_LATENCY, LT_RH_SERVICE, LT_RH_LAG, LT_RESULTS_NHIST };
+
+enum lt_results_kind { LT_RESULTS_INTERVAL = 1, LT_RESULTS_TOTAL = 2 };
+
+struct lt_results_bin {
+    uint32_t index;
+    uint64_t count;
+};
+
+struct lt_results_hist {
+    uint32_t sub_buckets; /* layout: sub-buckets per bucket */
+    uint32_t nindex;      /* layout: number of count slots */
+    uint32_t unit_ns;     /* layout: value of one unit */
+    uint64_t count, min, max, sum;
+    const struct lt_results_bin *bins; /* increasing index, counts > 0; borrowed */
+    size_t nbins;
+};
+
+struct lt_results_status {
+    uint32_t code;
+    uint64_t count;
+};
+
+struct lt_results_section {
+    int kind;                  /* enum lt_results_kind */
+    uint64_t start_ns, dur_ns; /* window since the run's start */
+    uint64_t c[LT_RESULTS_NCOUNTERS];
+    const struct lt_results_status *status; /* borrowed */
+    size_t nstatus;
+    struct lt_results_hist hist[LT_RESULTS_NHIST];
+};
+
+struct lt_results_writer;
+/* Creates path and writes the header with meta_json (a JSON object). */
+struct lt_results_writer *lt_results_writer_open(const char *path, const char *meta_json,
+                                                 struct lt_err *err);
+/* Appends a section and flushes it to the file. */
+int lt_results_writer_add(struct lt_results_writer *w, const struct lt_results_section *s,
+                          struct lt_err *err);
+/* Writes the end marker and closes; frees w in every case. */
+int lt_results_writer_close(struct lt_results_writer *w, struct lt_err *err);
+
+struct lt_results_reader;
+struct lt_results_reader *lt_results_reader_open(const char *path, struct lt_err *err);
+/* Reads from memory (borrowed until the reader is freed). */
+struct lt_results_reader *lt_results_reader_open_mem(const uint8_t *p, size_t n,
+                                                     struct lt_err *err);
+void lt_results_reader_free(struct lt_results_reader *r);
+/* The metadata JSON text (borrowed). */
+const char *lt_results_reader_meta(const struct lt_results_reader *r);
+/*
+ * Next section: 1 with *s filled (pointers valid until the next call), 0 at
+ * the end marker, negative on error. A file without the end marker ends with
+ * LT_E_TRUNCATED ("not closed") after its last complete section.
+ */
+int lt_results_reader_next(struct lt_results_reader *r, struct lt_results_section *s,
+                           struct lt_err *err);
+
 
 #endif

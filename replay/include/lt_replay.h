@@ -1,0 +1,353 @@
+/*
+ * lt_replay.h - replaying tapes against a target and measuring honestly
+ * (DESIGN.md §4 "Timing" and "Measurement"):
+ *
+ *   histograms (log-linear, 3 significant digits, 1 us .. 1 h, mergeable)
+ *   stats      (counters, status codes and histograms of one window of time)
+ *   schedule   (trace time -> wall time: --speed, --rate, poisson, --spike)
+ *   requests   (record -> what goes on the wire: target, headers, fresh ids)
+ *   engines    (a transport behind a struct of function pointers; libcurl)
+ *   the run    (reader thread, open-loop queue, epoll loop, intervals)
+ *   summaries  (JSON and text), thresholds (--slo)
+ *
+ * Nothing here prints or exits and there is no process-global state: a run
+ * is an object, so several could coexist (shards in one process, tests).
+ */
+#ifndef LT_REPLAY_H
+#define LT_REPLAY_H
+
+#include "lt_common.h"
+#include "lt_formats.h"
+
+struct cJSON;
+
+/* ==== histogram ========================================================= */
+
+/*
+ * HdrHistogram's layout with 1 ns units: 2048 sub-buckets (3 significant
+ * digits) and 32 buckets reach past 1 h; values above are clamped into the
+ * top bucket (max stays exact). min, max, sum and count are exact.
+ */
+#define LT_HIST_SUB_BUCKETS 2048u
+#define LT_HIST_BUCKETS 32u
+#define LT_HIST_COUNTS ((LT_HIST_BUCKETS + 1) * (LT_HIST_SUB_BUCKETS / 2))
+#define LT_HIST_MAX_NS 3600000000000LL /* 1 h */
+
+struct lt_hist {
+    uint64_t count;
+    uint64_t min, max; /* exact; min is UINT64_MAX while empty */
+    uint64_t sum;      /* exact, in ns */
+    uint64_t *counts;  /* LT_HIST_COUNTS entries, owned */
+};
+
+int lt_hist_init(struct lt_hist *h);
+void lt_hist_release(struct lt_hist *h);
+void lt_hist_reset(struct lt_hist *h);
+/* Records one value in ns (negative values count as 0). */
+void lt_hist_record(struct lt_hist *h, int64_t ns);
+/* Adds o's counts into h (exact: histograms of parts add up to the whole). */
+void lt_hist_merge(struct lt_hist *h, const struct lt_hist *o);
+/* The value at percentile p (0..100), in ns: the highest value equivalent
+ * to the bucket holding it, within [min, max]; 0 when empty. */
+uint64_t lt_hist_percentile(const struct lt_hist *h, double p);
+double lt_hist_mean(const struct lt_hist *h);
+/* Bucket index of a value, and the range of values sharing it. */
+uint32_t lt_hist_index(uint64_t v);
+uint64_t lt_hist_lowest(uint32_t index);
+uint64_t lt_hist_highest(uint32_t index);
+/*
+ * To and from the results file's opaque form. Export fills out with bins
+ * pointing into `bins` (caller storage of LT_HIST_COUNTS entries, borrowed by
+ * out). Import adds the file's counts into h; a layout other than ours is an
+ * error.
+ */
+void lt_hist_export(const struct lt_hist *h, struct lt_results_hist *out,
+                    struct lt_results_bin *bins);
+int lt_hist_import(struct lt_hist *h, const struct lt_results_hist *in, struct lt_err *err);
+
+/* ==== stats: one window (an interval or the total) ======================== */
+
+#define LT_STATUS_CODES 1000 /* 0..999; 0 is never a real status */
+
+struct lt_stats {
+    int64_t start_ns, dur_ns; /* window, since the run's start */
+    uint64_t c[LT_RESULTS_NCOUNTERS];
+    uint64_t status[LT_STATUS_CODES];
+    struct lt_hist h[LT_RESULTS_NHIST];
+};
+
+int lt_stats_init(struct lt_stats *s);
+void lt_stats_release(struct lt_stats *s);
+void lt_stats_reset(struct lt_stats *s);
+/* Adds o into s (counters, statuses, histograms); the window becomes their union. */
+void lt_stats_merge(struct lt_stats *s, const struct lt_stats *o);
+/*
+ * To a results section (kind LT_RESULTS_INTERVAL or _TOTAL). scratch is
+ * caller storage the section borrows: at least lt_stats_scratch_size() bytes.
+ */
+size_t lt_stats_scratch_size(void);
+void lt_stats_to_section(const struct lt_stats *s, int kind, void *scratch,
+                         struct lt_results_section *out);
+/* Adds a section read from a results file into s. */
+int lt_stats_add_section(struct lt_stats *s, const struct lt_results_section *sec,
+                         struct lt_err *err);
+
+/* ==== summaries and thresholds ============================================ */
+
+/* What a run was (from the results file's metadata, or the run itself). */
+struct lt_run_meta {
+    char mode[16];     /* "speed", "rate", "burst" */
+    char target[1024]; /* as given */
+};
+
+/* Derived numbers of DESIGN.md §4, all from one struct lt_stats. */
+struct lt_summary {
+    double duration_s;
+    uint64_t scheduled, sent, completed, ok, failed, errors, skipped, abandoned;
+    uint64_t err_class[4]; /* connect, timeout, reset, other */
+    uint64_t mismatched, bytes_sent, bytes_received;
+    double error_rate, throughput_rps;
+    /* latency, service, lag in ms: min mean p50 p90 p95 p99 p999 max */
+    double ms[LT_RESULTS_NHIST][8];
+    uint64_t hist_count[LT_RESULTS_NHIST];
+};
+
+enum { LT_Q_MIN, LT_Q_MEAN, LT_Q_P50, LT_Q_P90, LT_Q_P95, LT_Q_P99, LT_Q_P999, LT_Q_MAX };
+
+void lt_summary_compute(struct lt_summary *sum, const struct lt_stats *s);
+
+struct lt_slo_term {
+    char expr[64];
+    int metric;   /* LT_Q_* for latency, or LT_SLO_ERROR_RATE / LT_SLO_THROUGHPUT */
+    int op;       /* '<', '>', 'l' (<=), 'g' (>=) */
+    double limit; /* ms for latencies, a fraction, or req/s */
+};
+#define LT_SLO_ERROR_RATE 100
+#define LT_SLO_THROUGHPUT 101
+#define LT_SLO_MAX 32
+
+struct lt_slo {
+    struct lt_slo_term t[LT_SLO_MAX];
+    size_t n;
+};
+
+/* Parses 'p50<50ms,p99<200ms,error_rate<1%,throughput>10k'. */
+int lt_slo_parse(struct lt_slo *slo, const char *expr, struct lt_err *err);
+/* The value a term is judged on, and whether it passes. */
+double lt_slo_value(const struct lt_slo_term *t, const struct lt_summary *sum);
+int lt_slo_pass(const struct lt_slo_term *t, const struct lt_summary *sum);
+
+/* The DESIGN.md §4 object (a new cJSON tree; slo may be NULL). */
+struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stats *s,
+                              const struct lt_run_meta *meta, const struct lt_slo *slo);
+/* The summary table for people, appended to out. */
+int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const struct lt_stats *s,
+                    const struct lt_run_meta *meta, const struct lt_slo *slo);
+
+/* ==== schedule ============================================================ */
+
+enum lt_replay_mode { LT_MODE_SPEED, LT_MODE_RATE, LT_MODE_BURST };
+
+struct lt_schedule_opts {
+    enum lt_replay_mode mode;
+    double speed;  /* LT_MODE_SPEED: > 0 */
+    double rate;   /* LT_MODE_RATE: requests per second, > 0 */
+    int poisson;   /* LT_MODE_RATE: exponential gaps */
+    uint64_t seed; /* poisson: the same on every shard */
+    int has_spike;
+    struct lt_spike spike;
+};
+
+/*
+ * Maps record i (counted over the whole tape, every shard alike) with trace
+ * time t (ns since the first replayed record, passes of --loop included) to
+ * its intended send time in ns since the run's start. Deterministic and
+ * monotonic; holds no global state.
+ */
+struct lt_schedule {
+    struct lt_schedule_opts o;
+    uint64_t rate_milli; /* rate in thousandths of a request per second */
+    struct lt_rng rng;
+    int64_t poisson_t; /* base time of the previous record */
+};
+
+int lt_schedule_init(struct lt_schedule *sc, const struct lt_schedule_opts *o, struct lt_err *err);
+/* Calls must come in record order (i = 0, 1, 2, ...). */
+int64_t lt_schedule_next(struct lt_schedule *sc, uint64_t i, int64_t trace_ns);
+
+/* ==== requests ============================================================= */
+
+struct lt_target {
+    char base[1024]; /* "http://127.0.0.1:8080" + optional path prefix, no trailing '/' */
+    char host[512];  /* Host header value for the target ("127.0.0.1:8080") */
+};
+
+/* Parses --target: http or https URL with optional path prefix, no query. */
+int lt_target_parse(struct lt_target *t, const char *url, struct lt_err *err);
+
+struct lt_request_opts {
+    const struct lt_target *target;
+    const char *const *add_headers; /* "K: V", borrowed */
+    size_t nadd;
+    const char *const *drop_headers; /* names, borrowed */
+    size_t ndrop;
+    int keep_host;
+    int fresh_ids;
+};
+
+/*
+ * What goes on the wire, built from a record: an owned, self-contained
+ * request (one allocation plus the header list).
+ */
+struct lt_request {
+    char *method; /* NUL-terminated, in `mem` */
+    char *url;    /* full URL */
+    char **hdrs;  /* "Name: value" lines, NULL-terminated, in `mem` */
+    size_t nhdrs;
+    uint8_t *body;
+    size_t body_len;
+    int has_host; /* a Host line is in hdrs */
+    int has_accept, has_expect, has_ctype, has_clen;
+    _Alignas(void *) uint8_t mem[];
+};
+
+/*
+ * Builds a request (heap; free with free()). id_seed makes fresh ids unique
+ * (mixed with a counter the caller advances in *id_ctr).
+ */
+struct lt_request *lt_request_build(const struct lt_record *rec, const struct lt_request_opts *o,
+                                    uint64_t id_seed, uint64_t *id_ctr, struct lt_err *err);
+/*
+ * Rewrites every "messageId" string value in a JSON text (events and
+ * batches) with a fresh 36-character id. Appends the result to out.
+ * Returns the number of ids rewritten.
+ */
+int lt_fresh_ids(struct lt_buf *out, const uint8_t *body, size_t len, uint64_t seed, uint64_t *ctr);
+
+/* ==== engines =============================================================== */
+
+/* Transport failures (DESIGN.md §4: classed, not timed). */
+enum lt_xfer_err {
+    LT_XERR_NONE = 0,
+    LT_XERR_CONNECT,
+    LT_XERR_TIMEOUT,
+    LT_XERR_RESET,
+    LT_XERR_OTHER
+};
+
+/* One request in flight: what the run and the engine share. */
+struct lt_xfer {
+    struct lt_request *req; /* owned by the xfer */
+    uint64_t session;
+    int64_t s_ns;   /* intended send time (mono) */
+    int64_t r_ns;   /* released by the scheduler */
+    int64_t a_ns;   /* actual send: first byte to the socket (0 until known) */
+    int64_t d_ns;   /* completion */
+    int status;     /* replayed status, 0 on failure */
+    int rec_status; /* recorded status, 0 when none */
+    enum lt_xfer_err err;
+    char errmsg[128];
+    uint64_t bytes_sent, bytes_received;
+    void *engine_data;     /* the engine's per-transfer state */
+    struct lt_xfer *next;  /* queue link, owned by the run */
+    struct lt_xfer *snext; /* --keep-order session chain */
+};
+
+/* Registers file descriptors with the run's event loop (epoll). */
+struct lt_loop;
+typedef void (*lt_loop_fn)(void *ctx, int fd, uint32_t events);
+/* events: EPOLLIN/EPOLLOUT bits; 0 removes the fd. */
+int lt_loop_watch(struct lt_loop *l, int fd, uint32_t events, lt_loop_fn fn, void *ctx);
+
+struct lt_engine_conf {
+    int conns;          /* concurrent connections (the run never exceeds it in flight) */
+    int64_t timeout_ns; /* per request */
+    int insecure;       /* https: skip certificate verification */
+};
+
+/* What an engine tells the run; called from within loop callbacks. */
+struct lt_engine_events {
+    void *ctx;
+    void (*done)(void *ctx, struct lt_xfer *x);    /* x->d_ns, status/err filled */
+    void (*aborted)(void *ctx, struct lt_xfer *x); /* by abort_all: never answered */
+};
+
+/*
+ * A transport: the scheduler and metrics know engines only through this
+ * table, so another transport is one more row.
+ */
+struct lt_engine_ops {
+    const char *name;
+    void *(*create)(struct lt_loop *loop, const struct lt_engine_conf *c,
+                    const struct lt_engine_events *ev, struct lt_err *err);
+    void (*destroy)(void *e);
+    /* Starts sending x now (the engine sets x->a_ns when the first byte goes). */
+    int (*start)(void *e, struct lt_xfer *x, struct lt_err *err);
+    /* Aborts every transfer in flight (an aborted event each, no done); returns how many. */
+    size_t (*abort_all)(void *e);
+};
+
+extern const struct lt_engine_ops lt_engine_curl;
+
+/* ==== the run ================================================================ */
+
+/* Where records come from (the tape reader in practice; arrays in tests). */
+struct lt_source {
+    void *ctx;
+    /* 1 with *rec (valid until the next call), 0 at the end, < 0 on error. */
+    int (*next)(void *ctx, struct lt_record *rec, struct lt_err *err);
+    /* Back to the first record (for --loop). */
+    int (*rewind)(void *ctx, struct lt_err *err);
+};
+
+struct lt_replay_opts {
+    struct lt_schedule_opts sched;
+    const struct lt_engine_ops *engine; /* NULL: libcurl */
+    struct lt_engine_conf engine_conf;
+    struct lt_request_opts req;
+    int keep_order;
+    uint64_t loops;            /* passes over the source, >= 1 */
+    int64_t duration_ns;       /* 0: until the source ends */
+    uint64_t limit;            /* records per pass, 0: all */
+    uint32_t shard_i, shard_n; /* n == 0 or 1: no sharding */
+    int64_t start_mono_ns;     /* 0: start now */
+    int64_t grace_ns;          /* after SIGINT: wait this long for answers in flight */
+    size_t queue_max;          /* released-but-waiting requests held (memory bound) */
+    int64_t progress_ns;       /* progress callback period, 0: none */
+    int64_t total_hint_ns;     /* expected length, for progress (0: unknown) */
+    uint64_t id_seed;          /* --fresh-ids: differs per run, the same on every shard */
+};
+
+struct lt_replay_progress {
+    int64_t elapsed_ns, total_ns; /* total 0 when unknown */
+    uint64_t sent, completed, errors, in_flight, queued;
+    double rps_last;                   /* completions in the last interval */
+    uint64_t p50_last_ns, p99_last_ns; /* latency, last closed interval */
+};
+
+struct lt_replay_cbs {
+    void *ctx;
+    /* A 1 s interval closed (kind LT_RESULTS_INTERVAL); a non-zero return stops the run. */
+    int (*interval)(void *ctx, const struct lt_results_section *sec, struct lt_err *err);
+    void (*progress)(void *ctx, const struct lt_replay_progress *p);
+};
+
+struct lt_replay;
+
+struct lt_replay *lt_replay_new(const struct lt_replay_opts *o, struct lt_source *src,
+                                struct lt_err *err);
+void lt_replay_free(struct lt_replay *r);
+/* Runs to the end (or a stop). The source is read from a second thread. */
+int lt_replay_run(struct lt_replay *r, const struct lt_replay_cbs *cb, struct lt_err *err);
+/* Stops sending; async-signal-safe (SIGINT handlers call it). */
+void lt_replay_stop(struct lt_replay *r);
+/* The totals after the run (borrowed). */
+const struct lt_stats *lt_replay_totals(const struct lt_replay *r);
+
+/* Shard membership (DESIGN.md §6, frozen): splitmix64(session) mod n == i. */
+static inline int lt_shard_member(uint64_t session, uint32_t i, uint32_t n)
+{
+    return n <= 1 || lt_splitmix64(session) % n == i;
+}
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * stats.c - the numbers of one window of a run (a 1 s interval or the
+ * total): counters, status codes and the latency/service/lag histograms,
+ * and their conversion to and from results-file sections. Windows add up:
+ * merging intervals (or shards) gives exactly the total.
+ */
+#include "lt_replay.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int lt_stats_init(struct lt_stats *s)
+{
+    memset(s, 0, sizeof(*s));
+    for (int i = 0; i < LT_RESULTS_NHIST; i++)
+        if (lt_hist_init(&s->h[i])) {
+            lt_stats_release(s);
+            return LT_E_NOMEM;
+        }
+    return 0;
+}
+
+void lt_stats_release(struct lt_stats *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < LT_RESULTS_NHIST; i++)
+        lt_hist_release(&s->h[i]);
+}
+
+void lt_stats_reset(struct lt_stats *s)
+{
+    s->start_ns = s->dur_ns = 0;
+    memset(s->c, 0, sizeof(s->c));
+    memset(s->status, 0, sizeof(s->status));
+    for (int i = 0; i < LT_RESULTS_NHIST; i++)
+        lt_hist_reset(&s->h[i]);
+}
+
+static void window_union(struct lt_stats *s, int64_t start, int64_t dur)
+{
+    int64_t end = s->start_ns + s->dur_ns, oend = start + dur;
+
+    if (s->dur_ns == 0 && s->start_ns == 0) {
+        s->start_ns = start;
+        s->dur_ns = dur;
+        return;
+    }
+    if (start < s->start_ns)
+        s->start_ns = start;
+    if (oend > end)
+        end = oend;
+    s->dur_ns = end - s->start_ns;
+}
+
+void lt_stats_merge(struct lt_stats *s, const struct lt_stats *o)
+{
+    window_union(s, o->start_ns, o->dur_ns);
+    for (int i = 0; i < LT_RESULTS_NCOUNTERS; i++)
+        s->c[i] += o->c[i];
+    for (int i = 0; i < LT_STATUS_CODES; i++)
+        s->status[i] += o->status[i];
+    for (int i = 0; i < LT_RESULTS_NHIST; i++)
+        lt_hist_merge(&s->h[i], &o->h[i]);
+}
+
+size_t lt_stats_scratch_size(void)
+{
+    return LT_RESULTS_NHIST * LT_HIST_COUNTS * sizeof(struct lt_results_bin) +
+           LT_STATUS_CODES * sizeof(struct lt_results_status);
+}
+
+void lt_stats_to_section(const struct lt_stats *s, int kind, void *scratch,
+                         struct lt_results_section *out)
+{
+    struct lt_results_bin *bins = scratch;
+    struct lt_results_status *st =
+        (struct lt_results_status *)(bins + LT_RESULTS_NHIST * LT_HIST_COUNTS);
+    size_t n = 0;
+
+    memset(out, 0, sizeof(*out));
+    out->kind = kind;
+    out->start_ns = s->start_ns > 0 ? (uint64_t)s->start_ns : 0;
+    out->dur_ns = s->dur_ns > 0 ? (uint64_t)s->dur_ns : 0;
+    memcpy(out->c, s->c, sizeof(out->c));
+    for (uint32_t code = 0; code < LT_STATUS_CODES; code++)
+        if (s->status[code]) {
+            st[n].code = code;
+            st[n].count = s->status[code];
+            n++;
+        }
+    out->status = st;
+    out->nstatus = n;
+    for (int i = 0; i < LT_RESULTS_NHIST; i++)
+        lt_hist_export(&s->h[i], &out->hist[i], bins + (size_t)i * LT_HIST_COUNTS);
+}
+
+int lt_stats_add_section(struct lt_stats *s, const struct lt_results_section *sec,
+                         struct lt_err *err)
+{
+    for (size_t i = 0; i < sec->nstatus; i++)
+        if (sec->status[i].code >= LT_STATUS_CODES)
+            return lt_error(err, LT_E_FORMAT, "status code %u out of range", sec->status[i].code);
+    for (int i = 0; i < LT_RESULTS_NHIST; i++) {
+        /* an empty histogram may come without a layout (all zero) */
+        if (sec->hist[i].count == 0)
+            continue;
+        if (lt_hist_import(&s->h[i], &sec->hist[i], err))
+            return err ? err->code : LT_E_FORMAT;
+    }
+    window_union(s, (int64_t)(sec->start_ns & INT64_MAX), (int64_t)(sec->dur_ns & INT64_MAX));
+    for (int i = 0; i < LT_RESULTS_NCOUNTERS; i++)
+        s->c[i] += sec->c[i];
+    for (size_t i = 0; i < sec->nstatus; i++)
+        s->status[sec->status[i].code] += sec->status[i].count;
+    return 0;
+}

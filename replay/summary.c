@@ -1,0 +1,298 @@
+/*
+ * summary.c - the derived numbers of DESIGN.md §4 (counters, rates,
+ * percentiles), their JSON object and text table, and --slo thresholds.
+ * replay and report both print through here, so they print the same.
+ */
+#include "lt_replay.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double quantiles[8] = {-1, -1, 50, 90, 95, 99, 99.9, -1};
+static const char *const qnames[8] = {"min", "mean", "p50", "p90", "p95", "p99", "p999", "max"};
+static const char *const hnames[LT_RESULTS_NHIST] = {"latency_ms", "service_ms", "lag_ms"};
+
+void lt_summary_compute(struct lt_summary *sum, const struct lt_stats *s)
+{
+    const uint64_t *c = s->c;
+    uint64_t denom;
+
+    memset(sum, 0, sizeof(*sum));
+    sum->duration_s = (double)s->dur_ns / 1e9;
+    sum->scheduled = c[LT_RC_SCHEDULED];
+    sum->sent = c[LT_RC_SENT];
+    sum->completed = c[LT_RC_COMPLETED];
+    sum->ok = c[LT_RC_OK];
+    sum->skipped = c[LT_RC_SKIPPED];
+    sum->abandoned = c[LT_RC_ABANDONED];
+    for (int i = 0; i < 4; i++) {
+        sum->err_class[i] = c[LT_RC_ERR_CONNECT + i];
+        sum->errors += sum->err_class[i];
+    }
+    sum->failed = sum->completed - sum->ok + sum->errors;
+    sum->mismatched = c[LT_RC_MISMATCHED];
+    sum->bytes_sent = c[LT_RC_BYTES_SENT];
+    sum->bytes_received = c[LT_RC_BYTES_RECEIVED];
+    denom = sum->completed + sum->errors;
+    sum->error_rate = denom ? (double)sum->failed / (double)denom : 0.0;
+    sum->throughput_rps = s->dur_ns > 0 ? (double)sum->completed / sum->duration_s : 0.0;
+    for (int h = 0; h < LT_RESULTS_NHIST; h++) {
+        const struct lt_hist *hh = &s->h[h];
+        sum->hist_count[h] = hh->count;
+        for (int q = 0; q < 8; q++) {
+            uint64_t v;
+            if (q == LT_Q_MIN)
+                v = hh->count ? hh->min : 0;
+            else if (q == LT_Q_MAX)
+                v = hh->max;
+            else if (q == LT_Q_MEAN) {
+                sum->ms[h][q] = lt_hist_mean(hh) / 1e6;
+                continue;
+            } else
+                v = lt_hist_percentile(hh, quantiles[q]);
+            sum->ms[h][q] = (double)v / 1e6;
+        }
+    }
+}
+
+/* ---- thresholds -------------------------------------------------------- */
+
+static int metric_of(const char *name, size_t len)
+{
+    for (int q = 0; q < 8; q++)
+        if (strlen(qnames[q]) == len && strncmp(qnames[q], name, len) == 0)
+            return q;
+    if (len == 10 && strncmp(name, "error_rate", 10) == 0)
+        return LT_SLO_ERROR_RATE;
+    if (len == 10 && strncmp(name, "throughput", 10) == 0)
+        return LT_SLO_THROUGHPUT;
+    return -1;
+}
+
+static int parse_term(struct lt_slo_term *t, const char *s, size_t len, struct lt_err *err)
+{
+    char buf[64];
+    size_t i = 0, nlen;
+    const char *val;
+    struct lt_err e2;
+    int64_t ns;
+
+    if (len == 0 || len >= sizeof(buf))
+        return lt_error(err, LT_E_USAGE, "invalid threshold '%.*s'", (int)len, s);
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    memcpy(t->expr, buf, len + 1);
+    while (buf[i] && buf[i] != '<' && buf[i] != '>')
+        i++;
+    if (!buf[i])
+        return lt_error(err, LT_E_USAGE,
+                        "invalid threshold '%s': expected METRIC<VALUE or METRIC>VALUE", buf);
+    nlen = i;
+    t->metric = metric_of(buf, nlen);
+    if (t->metric < 0)
+        return lt_error(err, LT_E_USAGE,
+                        "invalid threshold '%s': unknown metric '%.*s' (p50, p90, p95, p99, p999, "
+                        "max, mean, error_rate, throughput)",
+                        buf, (int)nlen, buf);
+    t->op = buf[i];
+    val = buf + i + 1;
+    if (*val == '=') {
+        t->op = t->op == '<' ? 'l' : 'g';
+        val++;
+    }
+    if (t->metric == LT_SLO_ERROR_RATE) {
+        if (lt_parse_fraction(val, &t->limit, &e2))
+            return lt_error(err, LT_E_USAGE, "invalid threshold '%s': %s", buf, e2.msg);
+    } else if (t->metric == LT_SLO_THROUGHPUT) {
+        if (lt_parse_rate(val, &t->limit, &e2))
+            return lt_error(err, LT_E_USAGE, "invalid threshold '%s': %s", buf, e2.msg);
+    } else {
+        size_t vl = strlen(val);
+        /* a latency needs its unit: "200" alone is too easy to misread */
+        if (vl == 0 || !((val[vl - 1] >= 'a' && val[vl - 1] <= 'z')))
+            return lt_error(err, LT_E_USAGE,
+                            "invalid threshold '%s': the value needs a unit (200ms)", buf);
+        if (lt_parse_duration(val, &ns, &e2))
+            return lt_error(err, LT_E_USAGE, "invalid threshold '%s': %s", buf, e2.msg);
+        t->limit = (double)ns / 1e6;
+    }
+    return 0;
+}
+
+int lt_slo_parse(struct lt_slo *slo, const char *expr, struct lt_err *err)
+{
+    const char *p = expr;
+
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (slo->n >= LT_SLO_MAX)
+            return lt_error(err, LT_E_USAGE, "too many thresholds (at most %d)", LT_SLO_MAX);
+        if (parse_term(&slo->t[slo->n], p, len, err))
+            return LT_E_USAGE;
+        slo->n++;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (slo->n == 0)
+        return lt_error(err, LT_E_USAGE, "empty threshold expression");
+    return 0;
+}
+
+double lt_slo_value(const struct lt_slo_term *t, const struct lt_summary *sum)
+{
+    if (t->metric == LT_SLO_ERROR_RATE)
+        return sum->error_rate;
+    if (t->metric == LT_SLO_THROUGHPUT)
+        return sum->throughput_rps;
+    return sum->ms[LT_RH_LATENCY][t->metric];
+}
+
+int lt_slo_pass(const struct lt_slo_term *t, const struct lt_summary *sum)
+{
+    double v = lt_slo_value(t, sum);
+
+    switch (t->op) {
+    case '<':
+        return v < t->limit;
+    case 'l':
+        return v <= t->limit;
+    case '>':
+        return v > t->limit;
+    default:
+        return v >= t->limit;
+    }
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+/* Rounds to 3 decimals so the JSON shows 1.234, not 1.2340000000000002. */
+static double r3(double v)
+{
+    return round(v * 1000.0) / 1000.0;
+}
+
+static double r6(double v)
+{
+    return round(v * 1e6) / 1e6;
+}
+
+struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stats *s,
+                              const struct lt_run_meta *meta, const struct lt_slo *slo)
+{
+    cJSON *o = cJSON_CreateObject(), *req, *st, *er, *b;
+    char code[8];
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "mode", meta->mode);
+    cJSON_AddStringToObject(o, "target", meta->target);
+    cJSON_AddNumberToObject(o, "duration_s", r3(sum->duration_s));
+    req = cJSON_AddObjectToObject(o, "requests");
+    cJSON_AddNumberToObject(req, "scheduled", (double)sum->scheduled);
+    cJSON_AddNumberToObject(req, "sent", (double)sum->sent);
+    cJSON_AddNumberToObject(req, "completed", (double)sum->completed);
+    cJSON_AddNumberToObject(req, "ok", (double)sum->ok);
+    cJSON_AddNumberToObject(req, "failed", (double)sum->failed);
+    cJSON_AddNumberToObject(req, "errors", (double)sum->errors);
+    cJSON_AddNumberToObject(req, "skipped", (double)sum->skipped);
+    cJSON_AddNumberToObject(req, "abandoned", (double)sum->abandoned);
+    cJSON_AddNumberToObject(req, "mismatched", (double)sum->mismatched);
+    st = cJSON_AddObjectToObject(o, "status");
+    for (int i = 0; i < LT_STATUS_CODES; i++)
+        if (s->status[i]) {
+            snprintf(code, sizeof(code), "%d", i);
+            cJSON_AddNumberToObject(st, code, (double)s->status[i]);
+        }
+    er = cJSON_AddObjectToObject(o, "errors");
+    cJSON_AddNumberToObject(er, "connect", (double)sum->err_class[0]);
+    cJSON_AddNumberToObject(er, "timeout", (double)sum->err_class[1]);
+    cJSON_AddNumberToObject(er, "reset", (double)sum->err_class[2]);
+    cJSON_AddNumberToObject(er, "other", (double)sum->err_class[3]);
+    cJSON_AddNumberToObject(o, "error_rate", r6(sum->error_rate));
+    cJSON_AddNumberToObject(o, "throughput_rps", r3(sum->throughput_rps));
+    for (int h = 0; h < LT_RESULTS_NHIST; h++) {
+        cJSON *ho = cJSON_AddObjectToObject(o, hnames[h]);
+        for (int q = 0; q < 8; q++)
+            cJSON_AddNumberToObject(ho, qnames[q], r3(sum->ms[h][q]));
+        cJSON_AddNumberToObject(ho, "count", (double)sum->hist_count[h]);
+    }
+    b = cJSON_AddObjectToObject(o, "bytes");
+    cJSON_AddNumberToObject(b, "sent", (double)sum->bytes_sent);
+    cJSON_AddNumberToObject(b, "received", (double)sum->bytes_received);
+    if (slo && slo->n) {
+        cJSON *arr = cJSON_AddArrayToObject(o, "slo");
+        for (size_t i = 0; i < slo->n; i++) {
+            cJSON *t = cJSON_CreateObject();
+            double v = lt_slo_value(&slo->t[i], sum);
+            cJSON_AddStringToObject(t, "expr", slo->t[i].expr);
+            cJSON_AddNumberToObject(t, "value",
+                                    slo->t[i].metric == LT_SLO_ERROR_RATE ? r6(v) : r3(v));
+            cJSON_AddBoolToObject(t, "pass", lt_slo_pass(&slo->t[i], sum));
+            cJSON_AddItemToArray(arr, t);
+        }
+    }
+    return o;
+}
+
+/* ---- text -------------------------------------------------------------------- */
+
+int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const struct lt_stats *s,
+                    const struct lt_run_meta *meta, const struct lt_slo *slo)
+{
+    static const char *const rows[LT_RESULTS_NHIST] = {"latency", "service", "lag"};
+    int rc = 0, n = 0;
+
+    rc |= lt_buf_printf(out, "target      %s (%s)\n", meta->target, meta->mode);
+    rc |= lt_buf_printf(out, "duration    %.2fs\n", sum->duration_s);
+    rc |= lt_buf_printf(out,
+                        "requests    scheduled %llu, sent %llu, completed %llu, ok %llu, "
+                        "failed %llu (%.2f%%)\n",
+                        (unsigned long long)sum->scheduled, (unsigned long long)sum->sent,
+                        (unsigned long long)sum->completed, (unsigned long long)sum->ok,
+                        (unsigned long long)sum->failed, sum->error_rate * 100.0);
+    if (sum->skipped || sum->abandoned || sum->mismatched)
+        rc |=
+            lt_buf_printf(out, "            skipped %llu, abandoned %llu, status mismatches %llu\n",
+                          (unsigned long long)sum->skipped, (unsigned long long)sum->abandoned,
+                          (unsigned long long)sum->mismatched);
+    rc |=
+        lt_buf_printf(out, "errors      connect %llu, timeout %llu, reset %llu, other %llu\n",
+                      (unsigned long long)sum->err_class[0], (unsigned long long)sum->err_class[1],
+                      (unsigned long long)sum->err_class[2], (unsigned long long)sum->err_class[3]);
+    rc |= lt_buf_puts(out, "status     ");
+    for (int i = 0; i < LT_STATUS_CODES; i++)
+        if (s->status[i]) {
+            rc |= lt_buf_printf(out, "%s %d: %llu", n++ ? "," : "", i,
+                                (unsigned long long)s->status[i]);
+        }
+    rc |= lt_buf_puts(out, n ? "\n" : " none\n");
+    rc |= lt_buf_printf(out, "throughput  %.1f req/s\n", sum->throughput_rps);
+    rc |= lt_buf_printf(out, "\n%-11s", "ms");
+    for (int q = 0; q < 8; q++)
+        rc |= lt_buf_printf(out, " %9s", qnames[q]);
+    rc |= lt_buf_puts(out, "\n");
+    for (int h = 0; h < LT_RESULTS_NHIST; h++) {
+        rc |= lt_buf_printf(out, "%-11s", rows[h]);
+        for (int q = 0; q < 8; q++)
+            rc |= lt_buf_printf(out, " %9.3f", sum->ms[h][q]);
+        rc |= lt_buf_puts(out, "\n");
+    }
+    if (slo && slo->n) {
+        rc |= lt_buf_puts(out, "\n");
+        for (size_t i = 0; i < slo->n; i++) {
+            double v = lt_slo_value(&slo->t[i], sum);
+            const char *unit = slo->t[i].metric == LT_SLO_ERROR_RATE   ? "%"
+                               : slo->t[i].metric == LT_SLO_THROUGHPUT ? " req/s"
+                                                                       : " ms";
+            if (slo->t[i].metric == LT_SLO_ERROR_RATE)
+                v *= 100.0;
+            rc |= lt_buf_printf(out, "slo         %-20s %.3f%s  %s\n", slo->t[i].expr, v, unit,
+                                lt_slo_pass(&slo->t[i], sum) ? "pass" : "FAIL");
+        }
+    }
+    return rc ? LT_E_NOMEM : 0;
+}
