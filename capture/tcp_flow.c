@@ -212,9 +212,11 @@ void cap_flows_packet(struct lt_capture *c, const struct lt_pkt *p)
         lru_unlink(&c->flows, f);
         lru_append(&c->flows, f);
     }
-    lt_tcp_stream_segment(&f->dir[dir], p);
+    /* The acknowledgement first: it tells what the sender had received
+     * before it sent this segment's data (which may answer it). */
     if (p->flags & LT_TCP_ACK)
         lt_tcp_stream_ack(&f->dir[1 - dir], p->ack, p->ts_ns);
+    lt_tcp_stream_segment(&f->dir[dir], p);
     if (p->flags & LT_TCP_RST)
         lt_tcp_stream_flush(&f->dir[1 - dir], p->ts_ns);
     if (f->dir[0].ended && f->dir[1].ended)

@@ -206,13 +206,27 @@ static void add_bytes(struct lt_tcp_stream *s, uint32_t seq, const uint8_t *p, u
     int32_t d = seq_diff(seq, s->next);
 
     if (d <= 0) {
-        if ((int64_t)-d >= (int64_t)cap + miss) {
+        uint32_t cut = (uint32_t)-d;
+        if ((int64_t)cut >= (int64_t)cap + miss) {
             if (s->stats)
                 s->stats->retransmitted++;
             return;
         }
-        if (d < 0 && s->stats)
-            s->stats->overlap_bytes += (uint64_t)-d;
+        if (cut && s->stats)
+            s->stats->overlap_bytes += cut;
+        if (s->ooo && seq_diff(s->ooo->seq, seq + cap + miss) < 0) {
+            /* It overlaps held bytes, which came first: place it around them. */
+            if (cut <= cap) {
+                p += cut;
+                cap -= cut;
+            } else {
+                miss -= cut - cap;
+                cap = 0;
+            }
+            hold(s, s->next, p, cap, miss, ts);
+            drain(s);
+            return;
+        }
         deliver(s, seq, p, cap, miss, ts);
         drain(s);
         return;
