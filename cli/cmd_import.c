@@ -25,9 +25,8 @@ static uint64_t level;
 
 static struct lt_opt opts[] = {
     {"output", 'o', LT_OPT_STR, "TAPE", "the tape to write (required)", &out_path, 0, 0, 0},
-    {"origin", 0, LT_OPT_STR, "ISO8601",
-     "the tape's time origin (default: " DEFAULT_ORIGIN " for JSONL, the earliest entry for HAR)",
-     &origin_arg, 0, 0, 0},
+    {"origin", 0, LT_OPT_STR, "ISO8601", "the tape's time origin (default: see below)", &origin_arg,
+     0, 0, 0},
     {"level", 0, LT_OPT_U64, "N", "zstd compression level, 1..19 (default: 3)", &level, 1, 19, 0},
     LT_OPT_END,
 };
@@ -38,6 +37,8 @@ static struct lt_cmd_spec spec = {
     "Make a tape from JSON lines (one record per line, as 'loadtape export' writes them)\n"
     "or from a HAR 1.2 file (as browsers export them).",
     "FILE ending in .har is read as HAR, anything else (or '-', standard input) as JSONL.\n"
+    "The time origin (Unix time of ts_ns 0) defaults to " DEFAULT_ORIGIN " for JSONL\n"
+    "(JSONL carries records only) and to the earliest startedDateTime for HAR.\n"
     "JSONL records must be in time order (ts_ns never decreasing). HAR entries are sorted\n"
     "by startedDateTime; ts_ns counts from the earliest one, sessions follow 'connection'.\n"
     "Errors name the line (JSONL) or the entry (HAR) and what is wrong; on any error the\n"

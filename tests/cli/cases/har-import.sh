@@ -1,0 +1,6 @@
+# A browser's HAR: entries in time order from the earliest, HTTP/2 pseudo-headers
+# dropped (:authority becomes Host), sessions from 'connection'.
+loadtape import sample.har -o s.tape || exit 1
+loadtape export s.tape | head -2
+loadtape inspect s.tape --records
+loadtape inspect s.tape --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["origin"], d["source"])'

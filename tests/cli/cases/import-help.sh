@@ -1,0 +1,1 @@
+loadtape import --help

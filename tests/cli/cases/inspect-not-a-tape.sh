@@ -1,0 +1,4 @@
+loadtape inspect events.jsonl
+echo "exit $?"
+loadtape export nothing.tape
+echo "exit $?"

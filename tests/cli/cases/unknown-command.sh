@@ -1,0 +1,1 @@
+loadtape frobnicate

@@ -1,0 +1,1 @@
+loadtape export a.tape b.tape

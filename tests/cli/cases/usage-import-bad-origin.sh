@@ -1,0 +1,1 @@
+loadtape import events.jsonl -o out.tape --origin yesterday

@@ -1,0 +1,1 @@
+loadtape import -o out.tape

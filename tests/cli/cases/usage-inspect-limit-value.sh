@@ -1,0 +1,1 @@
+loadtape inspect ev.tape --records --limit 0
