@@ -778,15 +778,20 @@ static int find_blank_line(const uint8_t *b, size_t len, size_t *scan, size_t *e
     return 0;
 }
 
-/* Limits on a head still gathering: n bytes so far, the first line unfinished when scan == 0. */
-static int head_limits(struct lt_http_parser *p, size_t n, size_t scan, struct lt_err *err)
+/*
+ * Limits on a head still gathering: b[0, n) so far, without its blank line.
+ * The verdict depends only on those bytes, never on how they were split.
+ */
+static int head_limits(struct lt_http_parser *p, const uint8_t *b, size_t n, struct lt_err *err)
 {
     struct lt_http_state *s = p->st;
     int req = s->mode == LT_HTTP_REQUEST;
+    const uint8_t *lf = memchr(b, '\n', n);
 
-    if (scan == 0 && n > s->lim.url_max + 2)
-        return fail(p, err, LT_E_LIMIT, req ? 414 : 502, "%s line exceeds the %zu-byte url limit",
-                    req ? "request" : "status", s->lim.url_max);
+    if (lf ? line_body(b, (size_t)(lf - b)) > s->lim.url_max : n > s->lim.url_max + 2)
+        return fail(p, err, LT_E_LIMIT, req ? 414 : 502,
+                    "%s line exceeds the %zu-byte url limit", req ? "request" : "status",
+                    s->lim.url_max);
     if (n > s->head_cap)
         return fail(p, err, LT_E_LIMIT, req ? 431 : 502, "headers exceed the %zu-byte limit",
                     s->lim.headers_max);
@@ -839,12 +844,15 @@ static int step_head(struct lt_http_parser *p, const uint8_t *data, size_t len, 
     int rc;
 
     if (s->hold.len == 0) {
-        size_t scan = 0, at = *pos;
-        if (find_blank_line(data + at, len - at, &scan, &end)) {
+        size_t scan = 0, at = *pos, n = len - at;
+        /* Look no further than a gathered head could reach (split-independent). */
+        if (n > s->head_cap + 1)
+            n = s->head_cap + 1;
+        if (find_blank_line(data + at, n, &scan, &end)) {
             *pos = at + end;
             return on_head(p, data + at, end, 0, s->offset + *pos, err);
         }
-        rc = head_limits(p, len - at, scan, err);
+        rc = head_limits(p, data + at, n, err);
         if (rc < 0)
             return rc;
         if (lt_buf_append(&s->hold, data + at, len - at))
@@ -865,7 +873,7 @@ static int step_head(struct lt_http_parser *p, const uint8_t *data, size_t len, 
         return on_head(p, s->hold.data, end, 1, s->offset + *pos, err);
     }
     *pos += take;
-    rc = head_limits(p, s->hold.len, s->scan, err);
+    rc = head_limits(p, s->hold.data, s->hold.len, err);
     if (rc < 0)
         return rc;
     return STEP_MORE;

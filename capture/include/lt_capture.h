@@ -9,7 +9,125 @@
 #include "lt_formats.h"
 
 /* ==== HTTP listener and sink (capture/listener*.c, sink*.c) =============== */
-/* (declared by the sink work; see issue 4) */
+
+/*
+ * The listener: an HTTP/1.x server on loadtape's own parser. One epoll loop
+ * per worker thread (each with its own SO_REUSEPORT socket), non-blocking
+ * sockets, keep-alive, pipelined requests answered in order, response delays
+ * kept as timers in the loop (a timer heap behind a timerfd; no thread ever
+ * sleeps for a request). Malformed, oversized and slow requests are answered
+ * by the listener itself (400, 413, 414, 431, 501, 505, 408) and close only
+ * their own connection. `loadtape sink` and `loadtape capture --listen`
+ * both sit on it.
+ */
+
+struct lt_listener;
+
+/* A complete request, handed to the handler. */
+struct lt_listener_req {
+    const struct lt_http_msg *msg; /* borrowed for the duration of the call */
+    uint64_t conn_id;              /* connections are numbered from 1, across workers */
+    int64_t first_byte_ns;         /* CLOCK_MONOTONIC when its first byte was read */
+    int64_t done_ns;               /* CLOCK_MONOTONIC when it was complete */
+    unsigned worker;               /* 0 .. workers-1: the calling thread */
+};
+
+/* The handler's answer. The listener copies everything before returning. */
+struct lt_listener_resp {
+    uint16_t status;           /* 0 means 500 */
+    const char *content_type;  /* NULL: no Content-Type header */
+    const void *body;          /* may be NULL when body_len is 0 */
+    size_t body_len;
+    int64_t delay_ns;          /* sent no earlier than done_ns + delay_ns (order is kept) */
+    int close;                 /* close the connection after this response */
+};
+
+/*
+ * Called for every complete request, on the worker's thread: with several
+ * workers, concurrently. Must not block.
+ */
+typedef void (*lt_listener_fn)(void *ctx, const struct lt_listener_req *req,
+                               struct lt_listener_resp *resp);
+/*
+ * Called when the listener answers by itself: status 400/413/414/431/501/505
+ * for a request it could not parse (reason is the parser's message), 408
+ * when a request did not arrive in time.
+ */
+typedef void (*lt_listener_reject_fn)(void *ctx, unsigned worker, int status,
+                                      const char *reason);
+
+struct lt_listener_opts {
+    const char *listen;         /* "127.0.0.1:8080", "[::1]:0", "localhost:9000"; NULL: default */
+    unsigned workers;           /* threads; 0 means 1 */
+    int64_t idle_timeout_ns;    /* keep-alive connection with nothing to do; 0: 60 s */
+    int64_t request_timeout_ns; /* a request must arrive whole within this of its first byte; 0: 10 s */
+    size_t max_conns;           /* per worker; 0: 10000; more are accepted and closed */
+    const struct lt_limits *limits; /* NULL: lt_limits_default() */
+    lt_listener_fn handler;
+    lt_listener_reject_fn on_reject; /* may be NULL */
+    void *ctx;
+};
+
+#define LT_LISTEN_DEFAULT "127.0.0.1:8080"
+
+/* Binds and listens (so the port is known at once); no thread runs yet. */
+struct lt_listener *lt_listener_new(const struct lt_listener_opts *o, struct lt_err *err);
+/* "http://127.0.0.1:8080" or "http://[::1]:8080", with the port actually bound. Borrowed. */
+const char *lt_listener_url(const struct lt_listener *l);
+/*
+ * Serves until lt_listener_stop() or, when duration_ns > 0, that long.
+ * Runs workers-1 extra threads and one loop on the calling thread. Open
+ * connections are closed on return (delayed responses not yet sent are
+ * dropped).
+ */
+int lt_listener_run(struct lt_listener *l, int64_t duration_ns, struct lt_err *err);
+/* Asks lt_listener_run to return. Async-signal-safe; any thread. */
+void lt_listener_stop(struct lt_listener *l);
+void lt_listener_free(struct lt_listener *l);
+
+struct lt_listener_stats {
+    uint64_t accepted;  /* connections accepted */
+    uint64_t open;      /* connections open now */
+    uint64_t requests;  /* complete requests handed to the handler */
+    uint64_t rejected;  /* requests answered by the listener (4xx/5xx above) */
+    uint64_t timeouts;  /* 408s and idle connections closed */
+};
+void lt_listener_stats(const struct lt_listener *l, struct lt_listener_stats *st);
+
+/*
+ * The sink (DESIGN.md §4): POST /collect/{stream} with an event or a batch
+ * -> 202 {"accepted":N} or 400 {"error":"..."}; GET /health; GET /stats;
+ * optional delay, jitter, injected 503s and recording to a tape.
+ */
+struct lt_sink_opts {
+    struct lt_listener_opts net; /* handler, on_reject and ctx are the sink's own */
+    int64_t delay_ns;            /* added to /collect responses */
+    int64_t jitter_ns;           /* delay varies uniformly in [delay-jitter, delay+jitter] */
+    double error_rate;           /* share of /collect requests answered 503 */
+    uint64_t seed;               /* for jitter and error injection */
+    const char *record_path;     /* record every request to this tape; NULL: no */
+};
+
+struct lt_sink;
+
+/* Binds, opens the tape when recording. */
+struct lt_sink *lt_sink_new(const struct lt_sink_opts *o, struct lt_err *err);
+const char *lt_sink_url(const struct lt_sink *s);
+/* Serves until lt_sink_stop() or duration_ns (when > 0). */
+int lt_sink_run(struct lt_sink *s, int64_t duration_ns, struct lt_err *err);
+/* Async-signal-safe. */
+void lt_sink_stop(struct lt_sink *s);
+/* The /stats document (a new string; the caller frees it). */
+char *lt_sink_stats_json(struct lt_sink *s);
+/*
+ * Closes the tape (complete blocks, index, final metadata with the
+ * counters); returns its result, and the first recording error if any.
+ * Safe to call more than once; lt_sink_free calls it when needed.
+ */
+int lt_sink_close(struct lt_sink *s, struct lt_err *err);
+/* Records written to the tape so far. */
+uint64_t lt_sink_recorded(const struct lt_sink *s);
+void lt_sink_free(struct lt_sink *s);
 
 /* ==== packet capture pipeline (capture/pkt*.c, tcp*.c, ...) =============== */
 /*

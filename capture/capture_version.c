@@ -1,2 +1,0 @@
-/* placeholder so the library is never empty */
-#include "lt_capture.h"

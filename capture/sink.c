@@ -1,0 +1,444 @@
+/*
+ * sink.c - the embedded event collector (DESIGN.md §4 "The sink") on top of
+ * the listener: routes, validation (formats/events.c), counters, injected
+ * delay and errors, and recording to a tape.
+ *
+ * Counters live per worker, each behind its own mutex (uncontended but for
+ * /stats, which merges them), so workers never share a hot cache line. The
+ * tape writer is shared behind one mutex; timestamps are taken from the
+ * request's first byte and kept non-decreasing under that mutex.
+ */
+#include "lt_capture.h"
+
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_STREAMS 256
+#define STREAM_NAME_MAX 64
+#define OTHER_STREAM "(other)"
+
+struct stream_ctr {
+    char name[STREAM_NAME_MAX + 1];
+    uint64_t requests, events, rejected;
+};
+
+/* Rejections made by the listener itself, by kind. */
+enum { RJ_BAD_REQUEST, RJ_TOO_LARGE, RJ_TIMEOUT, RJ_UNSUPPORTED, RJ_COUNT };
+static const char *const rj_names[RJ_COUNT] = {"bad_request", "too_large", "timeout",
+                                               "unsupported"};
+
+struct wstats {
+    pthread_mutex_t mu;
+    uint64_t requests, events;
+    uint64_t status[600];
+    uint64_t reasons[LT_EV_REASON_COUNT];
+    uint64_t rj[RJ_COUNT];
+    struct stream_ctr streams[MAX_STREAMS + 1]; /* the last one is OTHER_STREAM */
+    size_t nstreams;
+    struct lt_rng rng;
+    struct lt_buf body; /* response body being built (copied by the listener) */
+};
+
+struct lt_sink {
+    struct lt_sink_opts o;
+    struct lt_listener *l;
+    unsigned nworkers;
+    struct wstats *ws;
+    int64_t t0_mono, t0_wall;
+    pthread_mutex_t tape_mu;
+    struct lt_tape_writer *tape;
+    uint64_t last_ts;
+    uint64_t recorded;
+    int rec_rc;
+    struct lt_err rec_err;
+    int closed;
+};
+
+static struct stream_ctr *stream_slot(struct wstats *ws, const uint8_t *name, size_t len)
+{
+    if (len > STREAM_NAME_MAX)
+        return &ws->streams[MAX_STREAMS];
+    for (size_t i = 0; i < ws->nstreams; i++)
+        if (strlen(ws->streams[i].name) == len && memcmp(ws->streams[i].name, name, len) == 0)
+            return &ws->streams[i];
+    if (ws->nstreams == MAX_STREAMS)
+        return &ws->streams[MAX_STREAMS];
+    memcpy(ws->streams[ws->nstreams].name, name, len);
+    ws->streams[ws->nstreams].name[len] = '\0';
+    return &ws->streams[ws->nstreams++];
+}
+
+static void json_str(struct lt_buf *b, const char *s)
+{
+    lt_buf_putc(b, '"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            lt_buf_printf(b, "\\%c", ch);
+        else if (ch < 0x20 || ch >= 0x7f)
+            lt_buf_printf(b, "\\u%04x", ch);
+        else
+            lt_buf_putc(b, ch);
+    }
+    lt_buf_putc(b, '"');
+}
+
+static void record(struct lt_sink *s, const struct lt_listener_req *rq, int status, int64_t delay)
+{
+    const struct lt_http_msg *m = rq->msg;
+    struct lt_record r;
+    uint64_t ts = rq->first_byte_ns > s->t0_mono ? (uint64_t)(rq->first_byte_ns - s->t0_mono) : 0;
+
+    memset(&r, 0, sizeof(r));
+    r.session = rq->conn_id;
+    r.method = m->method;
+    r.url = m->url;
+    r.headers = m->headers;
+    r.nheaders = m->nheaders;
+    r.body = m->body;
+    r.has_response = 1;
+    r.status = (uint16_t)status;
+    r.resp_latency_ns = (uint64_t)(rq->done_ns - rq->first_byte_ns + delay);
+    pthread_mutex_lock(&s->tape_mu);
+    if (s->tape && s->rec_rc == 0) {
+        r.ts_ns = ts > s->last_ts ? ts : s->last_ts;
+        s->last_ts = r.ts_ns;
+        s->rec_rc = lt_tape_writer_append(s->tape, &r, &s->rec_err);
+        if (s->rec_rc == 0)
+            s->recorded++;
+    }
+    pthread_mutex_unlock(&s->tape_mu);
+}
+
+static int64_t pick_delay(struct lt_sink *s, struct wstats *ws)
+{
+    int64_t d = s->o.delay_ns;
+
+    if (s->o.jitter_ns > 0) {
+        uint64_t span = 2 * (uint64_t)s->o.jitter_ns + 1;
+        d += (int64_t)lt_rng_below(&ws->rng, span) - s->o.jitter_ns;
+    }
+    return d > 0 ? d : 0;
+}
+
+static int is_method(const struct lt_http_msg *m, const char *name)
+{
+    return m->method.len == strlen(name) && memcmp(m->method.p, name, m->method.len) == 0;
+}
+
+/* The sink's routes. Runs on a worker thread. */
+static void on_request(void *ctx, const struct lt_listener_req *rq, struct lt_listener_resp *rs)
+{
+    static const char collect[] = "/collect/";
+    struct lt_sink *s = ctx;
+    struct wstats *ws = &s->ws[rq->worker];
+    const struct lt_http_msg *m = rq->msg;
+    const uint8_t *q = memchr(m->url.p, '?', m->url.len);
+    size_t plen = q ? (size_t)(q - m->url.p) : m->url.len;
+    const uint8_t *path = m->url.p;
+    struct stream_ctr *sc = NULL;
+    struct lt_event_verdict v;
+    int status, injected = 0;
+    char *stats = NULL;
+
+    v.reason = LT_EV_OK;
+    v.accepted = 0;
+    lt_buf_reset(&ws->body);
+    rs->content_type = "application/json";
+    if (plen > sizeof(collect) - 1 && memcmp(path, collect, sizeof(collect) - 1) == 0 &&
+        !memchr(path + sizeof(collect) - 1, '/', plen - (sizeof(collect) - 1))) {
+        const uint8_t *name = path + sizeof(collect) - 1;
+        size_t nlen = plen - (sizeof(collect) - 1);
+        if (!is_method(m, "POST")) {
+            status = 405;
+            lt_buf_puts(&ws->body, "{\"error\":\"use POST\"}");
+        } else {
+            pthread_mutex_lock(&ws->mu);
+            injected = s->o.error_rate > 0 && lt_rng_double(&ws->rng) < s->o.error_rate;
+            rs->delay_ns = pick_delay(s, ws);
+            pthread_mutex_unlock(&ws->mu);
+            if (injected) {
+                status = 503;
+                lt_buf_puts(&ws->body, "{\"error\":\"injected failure (--error-rate)\"}");
+            } else if (lt_event_validate(m->body.p, m->body.len, &v) == LT_EV_OK) {
+                status = 202;
+                lt_buf_printf(&ws->body, "{\"accepted\":%zu}", v.accepted);
+            } else {
+                status = 400;
+                lt_buf_puts(&ws->body, "{\"error\":");
+                json_str(&ws->body, v.msg);
+                lt_buf_puts(&ws->body, ",\"reason\":");
+                json_str(&ws->body, lt_event_reason_name(v.reason));
+                lt_buf_putc(&ws->body, '}');
+            }
+        }
+        pthread_mutex_lock(&ws->mu);
+        sc = stream_slot(ws, name, nlen);
+        pthread_mutex_unlock(&ws->mu);
+    } else if ((plen == 7 && memcmp(path, "/health", 7) == 0) ||
+               (plen == 6 && memcmp(path, "/stats", 6) == 0)) {
+        if (!is_method(m, "GET") && !is_method(m, "HEAD")) {
+            status = 405;
+            lt_buf_puts(&ws->body, "{\"error\":\"use GET\"}");
+        } else if (plen == 7) {
+            status = 200;
+            lt_buf_puts(&ws->body, "{\"status\":\"ok\"}");
+        } else {
+            status = 200;
+            stats = lt_sink_stats_json(s);
+            if (stats)
+                lt_buf_puts(&ws->body, stats);
+            free(stats);
+        }
+    } else {
+        status = 404;
+        lt_buf_puts(&ws->body, "{\"error\":\"not found\"}");
+    }
+    rs->status = (uint16_t)status;
+    rs->body = ws->body.data;
+    rs->body_len = ws->body.len;
+
+    pthread_mutex_lock(&ws->mu);
+    ws->requests++;
+    ws->status[status]++;
+    if (status == 202)
+        ws->events += v.accepted;
+    if (status == 400)
+        ws->reasons[v.reason]++;
+    if (sc) {
+        sc->requests++;
+        sc->events += status == 202 ? v.accepted : 0;
+        sc->rejected += status == 400;
+    }
+    pthread_mutex_unlock(&ws->mu);
+    if (s->tape)
+        record(s, rq, status, rs->delay_ns);
+}
+
+static void on_reject(void *ctx, unsigned worker, int status, const char *reason)
+{
+    struct lt_sink *s = ctx;
+    struct wstats *ws = &s->ws[worker];
+    int kind = status == 408                                       ? RJ_TIMEOUT
+               : (status == 413 || status == 414 || status == 431) ? RJ_TOO_LARGE
+               : (status == 501 || status == 505)                  ? RJ_UNSUPPORTED
+                                                                   : RJ_BAD_REQUEST;
+
+    (void)reason;
+    pthread_mutex_lock(&ws->mu);
+    ws->requests++;
+    if (status >= 100 && status < 600)
+        ws->status[status]++;
+    ws->rj[kind]++;
+    pthread_mutex_unlock(&ws->mu);
+}
+
+/* ---- /stats ------------------------------------------------------------------- */
+
+static void add_num(cJSON *obj, const char *key, double n)
+{
+    cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (it)
+        cJSON_SetNumberValue(it, it->valuedouble + n);
+    else
+        cJSON_AddNumberToObject(obj, key, n);
+}
+
+char *lt_sink_stats_json(struct lt_sink *s)
+{
+    cJSON *root = cJSON_CreateObject(), *status, *streams, *rejected, *conns;
+    uint64_t requests = 0, events = 0;
+    struct lt_listener_stats ls;
+    char key[16], *out;
+
+    if (!root)
+        return NULL;
+    cJSON_AddNumberToObject(root, "uptime_s", (double)(lt_mono_ns() - s->t0_mono) / 1e9);
+    status = cJSON_CreateObject();
+    streams = cJSON_CreateObject();
+    rejected = cJSON_CreateObject();
+    for (int r = 1; r < LT_EV_REASON_COUNT; r++)
+        cJSON_AddNumberToObject(rejected, lt_event_reason_name(r), 0);
+    for (int k = 0; k < RJ_COUNT; k++)
+        cJSON_AddNumberToObject(rejected, rj_names[k], 0);
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        struct wstats *ws = &s->ws[i];
+        pthread_mutex_lock(&ws->mu);
+        requests += ws->requests;
+        events += ws->events;
+        for (int st = 0; st < 600; st++)
+            if (ws->status[st]) {
+                snprintf(key, sizeof(key), "%d", st);
+                add_num(status, key, (double)ws->status[st]);
+            }
+        for (int r = 1; r < LT_EV_REASON_COUNT; r++)
+            add_num(rejected, lt_event_reason_name(r), (double)ws->reasons[r]);
+        for (int k = 0; k < RJ_COUNT; k++)
+            add_num(rejected, rj_names[k], (double)ws->rj[k]);
+        for (size_t k = 0; k <= MAX_STREAMS; k++) {
+            const struct stream_ctr *sc = &ws->streams[k];
+            cJSON *o;
+            if (k >= ws->nstreams && k != MAX_STREAMS)
+                continue;
+            if (sc->requests == 0)
+                continue;
+            o = cJSON_GetObjectItemCaseSensitive(streams, sc->name);
+            if (!o)
+                o = cJSON_AddObjectToObject(streams, sc->name);
+            if (o) {
+                add_num(o, "requests", (double)sc->requests);
+                add_num(o, "events", (double)sc->events);
+                add_num(o, "rejected", (double)sc->rejected);
+            }
+        }
+        pthread_mutex_unlock(&ws->mu);
+    }
+    cJSON_AddNumberToObject(root, "requests", (double)requests);
+    cJSON_AddNumberToObject(root, "events_accepted", (double)events);
+    cJSON_AddItemToObject(root, "status", status);
+    cJSON_AddItemToObject(root, "streams", streams);
+    cJSON_AddItemToObject(root, "rejected", rejected);
+    lt_listener_stats(s->l, &ls);
+    conns = cJSON_AddObjectToObject(root, "connections");
+    if (conns) {
+        cJSON_AddNumberToObject(conns, "accepted", (double)ls.accepted);
+        cJSON_AddNumberToObject(conns, "open", (double)ls.open);
+    }
+    if (s->o.record_path) {
+        pthread_mutex_lock(&s->tape_mu);
+        cJSON_AddNumberToObject(root, "recorded", (double)s->recorded);
+        pthread_mutex_unlock(&s->tape_mu);
+    }
+    out = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return out;
+}
+
+/* ---- lifetime ------------------------------------------------------------------- */
+
+struct lt_sink *lt_sink_new(const struct lt_sink_opts *o, struct lt_err *err)
+{
+    struct lt_sink *s = calloc(1, sizeof(*s));
+    struct lt_listener_opts lo;
+
+    if (!s) {
+        lt_error(err, LT_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    s->o = *o;
+    pthread_mutex_init(&s->tape_mu, NULL);
+    lo = o->net;
+    lo.handler = on_request;
+    lo.on_reject = on_reject;
+    lo.ctx = s;
+    s->l = lt_listener_new(&lo, err);
+    if (!s->l)
+        goto fail;
+    s->nworkers = lo.workers ? lo.workers : 1;
+    if (s->nworkers > 256)
+        s->nworkers = 256;
+    s->ws = calloc(s->nworkers, sizeof(*s->ws));
+    if (!s->ws) {
+        lt_error(err, LT_E_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        struct wstats *ws = &s->ws[i];
+        pthread_mutex_init(&ws->mu, NULL);
+        lt_rng_seed(&ws->rng, lt_splitmix64(o->seed + i));
+        lt_buf_init(&ws->body, 0);
+        snprintf(ws->streams[MAX_STREAMS].name, sizeof(ws->streams[MAX_STREAMS].name), "%s",
+                 OTHER_STREAM);
+    }
+    s->t0_mono = lt_mono_ns();
+    s->t0_wall = lt_wall_ns();
+    if (o->record_path) {
+        struct lt_tape_writer_opts wo;
+        struct lt_buf meta;
+        lt_buf_init(&meta, 0);
+        lt_buf_puts(&meta, "{\"source\":{\"kind\":\"sink\",\"listen\":");
+        json_str(&meta, lt_listener_url(s->l));
+        lt_buf_puts(&meta, "}}");
+        lt_buf_cstr(&meta);
+        memset(&wo, 0, sizeof(wo));
+        wo.origin_ns = (uint64_t)s->t0_wall;
+        wo.meta_json = (const char *)meta.data;
+        s->tape = lt_tape_writer_open(o->record_path, &wo, err);
+        lt_buf_release(&meta);
+        if (!s->tape)
+            goto fail;
+    }
+    return s;
+fail:
+    lt_sink_free(s);
+    return NULL;
+}
+
+const char *lt_sink_url(const struct lt_sink *s)
+{
+    return lt_listener_url(s->l);
+}
+
+int lt_sink_run(struct lt_sink *s, int64_t duration_ns, struct lt_err *err)
+{
+    return lt_listener_run(s->l, duration_ns, err);
+}
+
+void lt_sink_stop(struct lt_sink *s)
+{
+    lt_listener_stop(s->l);
+}
+
+uint64_t lt_sink_recorded(const struct lt_sink *s)
+{
+    return s->recorded;
+}
+
+int lt_sink_close(struct lt_sink *s, struct lt_err *err)
+{
+    int rc = 0;
+    char *stats, *meta = NULL;
+
+    if (s->closed || !s->tape)
+        return s->rec_rc ? lt_error(err, s->rec_rc, "%s", s->rec_err.msg) : 0;
+    s->closed = 1;
+    stats = s->l ? lt_sink_stats_json(s) : NULL;
+    if (stats) {
+        size_t n = strlen(stats) + 16;
+        meta = malloc(n);
+        if (meta)
+            snprintf(meta, n, "{\"sink\":%s}", stats);
+    }
+    pthread_mutex_lock(&s->tape_mu);
+    rc = lt_tape_writer_close(s->tape, meta, err);
+    s->tape = NULL;
+    pthread_mutex_unlock(&s->tape_mu);
+    free(stats);
+    free(meta);
+    if (s->rec_rc) {
+        lt_error(err, s->rec_rc, "recording to '%s' stopped: %s", s->o.record_path, s->rec_err.msg);
+        return s->rec_rc;
+    }
+    return rc;
+}
+
+void lt_sink_free(struct lt_sink *s)
+{
+    if (!s)
+        return;
+    if (s->tape) {
+        struct lt_err e;
+        lt_sink_close(s, &e);
+    }
+    lt_listener_free(s->l);
+    for (unsigned i = 0; s->ws && i < s->nworkers; i++) {
+        pthread_mutex_destroy(&s->ws[i].mu);
+        lt_buf_release(&s->ws[i].body);
+    }
+    free(s->ws);
+    pthread_mutex_destroy(&s->tape_mu);
+    free(s);
+}
