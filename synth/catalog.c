@@ -74,8 +74,9 @@ const char *const cat_queries[CAT_NQUERY] = {
     "running shoes",       "waterproof jacket", "gift ideas",    "headphones wireless",
     "tent 2 person",       "coffee mug",        "sale",          "yoga mat",
     "mechanical keyboard", "backpack 30l",      "winter gloves", "bike light usb"};
-const char *const cat_tiny_events[CAT_NTINY] = {"tap",    "view", "click", "open",
-                                                "scroll", "play", "add",   "buy"};
+/* At most 4 letters: the smallest bodies must stay near 50 B. */
+const char *const cat_tiny_events[CAT_NTINY] = {"tap", "view", "open", "play",
+                                                "add", "buy",  "like", "seen"};
 const char *const cat_user_agents_web[CAT_NUA_WEB] = {
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Safari/537.36",

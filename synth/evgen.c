@@ -653,9 +653,12 @@ int event_write(struct evctx *e, struct jw *w, int t, struct session *s, uint64_
         put_anonymous_id(w, s);
     }
     if (t == LT_SYNTH_GROUP) {
+        mark = w->p;
         JW_LIT(w, ",\"groupId\":\"g");
         jw_u64(w, 100 + (user_hash(e->pop, s->user) >> 5) % CAT_NCOMPANY);
         jw_ch(w, '"');
+        if (target && (size_t)(w->p - start) + 1 > target)
+            w->p = mark;
     }
 
     /* Optional fields; with a target size each goes in only if it fits. */

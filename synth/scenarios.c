@@ -239,12 +239,29 @@ static void fmt_rate(double r, char *out, size_t n)
         snprintf(out, n, "%g", r);
 }
 
+/* A duration in the largest unit that divides it exactly: "5s", "2m", "250ms". */
+static void fmt_exact(int64_t ns, char *out, size_t n)
+{
+    static const struct {
+        int64_t ns;
+        const char *unit;
+    } units[] = {{3600 * SEC, "h"}, {60 * SEC, "m"}, {SEC, "s"}, {1000000, "ms"}, {1000, "us"}};
+
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (ns % units[i].ns == 0) {
+            snprintf(out, n, "%lld%s", (long long)(ns / units[i].ns), units[i].unit);
+            return;
+        }
+    }
+    snprintf(out, n, "%lldns", (long long)ns);
+}
+
 static void fmt_spike(const struct lt_spike *sp, char *out, size_t n)
 {
     char d[32], p[32];
 
-    lt_format_duration(sp->dur_ns, d, sizeof(d));
-    lt_format_duration(sp->period_ns, p, sizeof(p));
+    fmt_exact(sp->dur_ns, d, sizeof(d));
+    fmt_exact(sp->period_ns, p, sizeof(p));
     snprintf(out, n, "%gx:%s/%s", (double)sp->factor_milli / 1000.0, d, p);
 }
 
@@ -266,12 +283,12 @@ int lt_synth_describe(const struct lt_synth_config *c, char *out, size_t outlen)
             rc = lt_buf_printf(&b, "%s%s ramp %s/s to %s/s", i ? ", then " : "",
                                p->poisson ? "poisson" : "constant", r1, r2);
         if (!rc && p->dur_ns) {
-            lt_format_duration(p->dur_ns, d, sizeof(d));
+            fmt_exact(p->dur_ns, d, sizeof(d));
             rc = lt_buf_printf(&b, " over %s", d);
         }
     }
     if (!rc && c->duration_ns) {
-        lt_format_duration(c->duration_ns, d, sizeof(d));
+        fmt_exact(c->duration_ns, d, sizeof(d));
         rc = lt_buf_printf(&b, ", for %s", d);
     } else if (!rc && c->count) {
         rc = lt_buf_printf(&b, ", %llu events", (unsigned long long)c->count);
