@@ -299,11 +299,13 @@ static void merge_meta(cJSON *meta, cJSON *trailer)
 {
     while (trailer->child) {
         cJSON *item = cJSON_DetachItemViaPointer(trailer, trailer->child);
-        const char *k = item->string;
-        if (cJSON_GetObjectItemCaseSensitive(meta, k))
-            cJSON_ReplaceItemInObjectCaseSensitive(meta, k, item);
-        else
-            cJSON_AddItemToObject(meta, k, item);
+        cJSON *old = item->string ? cJSON_GetObjectItemCaseSensitive(meta, item->string) : NULL;
+        /* Relinks item under its own key (replacing by name would free the
+         * key it is given before copying it). */
+        if (old)
+            cJSON_ReplaceItemViaPointer(meta, old, item);
+        else if (!item->string || !cJSON_AddItemToObject(meta, item->string, item))
+            cJSON_Delete(item);
     }
 }
 

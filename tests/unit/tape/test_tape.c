@@ -29,7 +29,10 @@ static size_t read_all(struct lt_tape_reader *r, const struct recset *s, size_t 
 
 static void test_roundtrip_file(void **state)
 {
-    struct lt_tape_writer_opts o = {.block_bytes = 64 * 1024, .origin_ns = 1767225600000000000ULL};
+    struct lt_tape_writer_opts o = {.block_bytes = 64 * 1024,
+                                    .origin_ns = 1767225600000000000ULL,
+                                    .meta_json =
+                                        "{\"source\":{\"kind\":\"capture\"},\"capture\":1}"};
     struct lt_err err = {0};
     struct recset s;
     char *path = tmp_path();
@@ -64,8 +67,11 @@ static void test_roundtrip_file(void **state)
                         "2026-01-01T00:00:00.000000000Z");
     assert_string_equal(cJSON_GetObjectItem(meta, "origin_ns")->valuestring, "1767225600000000000");
     assert_int_equal(cJSON_GetObjectItem(meta, "records")->valuedouble, 3000);
+    /* Trailer keys replace the header's. */
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(meta, "capture"), "gaps")->valuedouble,
                      2);
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(meta, "source"), "kind")->valuestring, "capture");
     assert_int_equal(
         cJSON_GetObjectItem(cJSON_GetObjectItem(meta, "stats"), "records")->valuedouble, 3000);
     assert_int_equal(read_all(r, &s, 0), 3000);
