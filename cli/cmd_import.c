@@ -89,7 +89,8 @@ static int next_line(struct line_reader *lr, const char **line, size_t *len)
         if (lr->buf.len - lr->start > lr->max_line)
             return LT_E_LIMIT;
         /* keep only the unfinished line, then read more */
-        memmove(lr->buf.data, lr->buf.data + lr->start, lr->buf.len - lr->start);
+        if (lr->start)
+            memmove(lr->buf.data, lr->buf.data + lr->start, lr->buf.len - lr->start);
         lr->buf.len -= lr->start;
         lr->scan -= lr->start;
         lr->start = 0;
