@@ -174,6 +174,8 @@ static int ring_push(struct lt_replay *r, struct lt_xfer *x)
     }
     r->ring[(r->rhead + r->rlen) % RING] = x;
     r->rlen++;
+    if (r->rlen == RING)
+        pthread_cond_broadcast(&r->cv); /* the run waits for a full ring to start */
     if (r->want_wake) {
         r->want_wake = 0;
         wake = 1;
@@ -194,6 +196,7 @@ static void ring_close(struct lt_replay *r)
 
     pthread_mutex_lock(&r->mu);
     r->rclosed = 1;
+    pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
     if (write(r->wake_fd, &one, sizeof(one)) < 0) {
         /* saturated: main is awake anyway */
@@ -312,7 +315,7 @@ static struct lt_xfer *ring_pop(struct lt_replay *r)
     }
     pthread_mutex_unlock(&r->mu);
     if (signal)
-        pthread_cond_signal(&r->cv);
+        pthread_cond_broadcast(&r->cv);
     return x;
 }
 
@@ -698,6 +701,11 @@ int lt_replay_run(struct lt_replay *r, const struct lt_replay_cbs *cb, struct lt
     if (pthread_create(&r->reader, NULL, reader_main, r) != 0)
         return lt_error(err, LT_E_INTERNAL, "cannot start the reader thread");
     r->reader_started = 1;
+    /* warm up: the first requests are built before the clock starts */
+    pthread_mutex_lock(&r->mu);
+    while (r->rlen < RING && !r->rclosed && !atomic_load(&r->stop))
+        pthread_cond_wait(&r->cv, &r->mu);
+    pthread_mutex_unlock(&r->mu);
     /* --start-at: wait for the instant (absolute), unless stopped */
     r->start = r->o.start_mono_ns > 0 ? r->o.start_mono_ns : lt_mono_ns();
     if (r->start > lt_mono_ns()) {

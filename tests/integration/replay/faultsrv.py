@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""faultsrv.py - small HTTP/1.1 servers that misbehave on cue, for replay tests.
+
+usage: faultsrv.py MODE PORT [CAPTURE]
+  reset    read a request, then close with RST (SO_LINGER 0)
+  hang     read requests, never answer
+  no100    answer only after the whole body arrived; never send 100 Continue
+  capture  answer 202 keep-alive, append each request's raw bytes to CAPTURE
+Listens on 127.0.0.1 only; prints "ready" once listening. Stops on SIGTERM.
+"""
+import os
+import socket
+import struct
+import sys
+import threading
+
+
+def read_request(conn, buf):
+    """Returns (raw_request, rest) or (None, buf) on EOF. Bounded to 16 MiB."""
+    while b"\r\n\r\n" not in buf:
+        d = conn.recv(65536)
+        if not d or len(buf) > 16 << 20:
+            return None, buf
+        buf += d
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    clen = 0
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            clen = int(v.strip())
+    while len(rest) < clen:
+        d = conn.recv(65536)
+        if not d:
+            return None, buf
+        rest += d
+    return head + b"\r\n\r\n" + rest[:clen], rest[clen:]
+
+
+def serve(conn, mode, capture, lock):
+    buf = b""
+    try:
+        while True:
+            if mode == "hang":
+                if not conn.recv(65536):
+                    return
+                continue
+            req, buf = read_request(conn, buf)
+            if req is None:
+                return
+            if mode == "reset":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+                return
+            if capture:
+                with lock, open(capture, "ab") as f:
+                    f.write(req + b"\n--END--\n")
+            body = b'{"accepted":1}'
+            conn.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    except OSError:
+        pass
+    finally:
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+
+def main():
+    mode, port = sys.argv[1], int(sys.argv[2])
+    capture = sys.argv[3] if len(sys.argv) > 3 else None
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(128)
+    print("ready", flush=True)
+    lock = threading.Lock()
+    while True:
+        conn, _ = s.accept()
+        threading.Thread(target=serve, args=(conn, mode, capture, lock), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()

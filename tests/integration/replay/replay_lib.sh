@@ -1,0 +1,77 @@
+# replay_lib.sh - helpers for the replay tests (source after tests/lib.sh).
+
+# start_nginx_msec PORT: nginx on 127.0.0.1:PORT answering 202, logging
+# "$msec $request_method $request_uri $status" per request to $NGX_LOG.
+start_nginx_msec() {
+    lt_need_cmd nginx
+    local port=$1 d=$LT_TMP/ngx-$1
+    mkdir -p "$d/logs"
+    NGX_LOG=$d/logs/t.log
+    NGX_DIR=$d
+    cat >"$d/nginx.conf" <<CONF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    log_format t '\$msec \$request_method \$request_uri \$status';
+    access_log $NGX_LOG t;
+    client_body_temp_path $d/body;
+    proxy_temp_path $d/proxy;
+    fastcgi_temp_path $d/fastcgi;
+    uwsgi_temp_path $d/uwsgi;
+    scgi_temp_path $d/scgi;
+    keepalive_requests 1000000;
+    client_max_body_size 100m;
+    server {
+        listen 127.0.0.1:$port;
+        location / { return 202 '{"accepted":1}'; }
+    }
+}
+CONF
+    nginx -c "$d/nginx.conf" -p "$d" &
+    LT_PIDS+=($!)
+    NGX_MASTER=$!
+    lt_wait_port "$port"
+}
+
+# nginx_worker: the pid of the (single) worker of the nginx started above.
+nginx_worker() {
+    local i
+    for i in $(seq 50); do
+        local w
+        w=$(pgrep -P "$NGX_MASTER" | head -1 || true)
+        [ -n "$w" ] && { echo "$w"; return 0; }
+        sleep 0.1
+    done
+    lt_fail "no nginx worker"
+}
+
+# jget FILE PYEXPR: evaluates PYEXPR with j = the JSON object in FILE.
+jget() {
+    python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# start_fault MODE PORT [CAPTURE]: one of faultsrv.py's servers.
+start_fault() {
+    python3 "$LT_TEST_ROOT/integration/replay/faultsrv.py" "$@" >"$LT_TMP/fault-$2.out" &
+    LT_PIDS+=($!)
+    lt_wait_port "$2"
+}
+
+# invariants FILE: the counter invariants of DESIGN.md §4 hold in a --json summary.
+invariants() {
+    python3 - "$1" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+r, e = j["requests"], j["errors"]
+errs = sum(e.values())
+assert r["scheduled"] == r["sent"] + r["skipped"], r
+assert r["sent"] == r["completed"] + errs + r["abandoned"], (r, e)
+assert r["failed"] == r["completed"] - r["ok"] + errs, r
+assert j["latency_ms"]["count"] == r["completed"], j["latency_ms"]
+assert sum(j["status"].values()) == r["completed"], j["status"]
+PY
+}

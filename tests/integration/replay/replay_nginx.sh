@@ -1,0 +1,68 @@
+# replay_nginx.sh - exact counts against nginx's access log; report of the
+# results file gives the same numbers; two shards merged equal the whole.
+source "$LT_TEST_ROOT/lib.sh"
+source "$LT_TEST_ROOT/integration/replay/replay_lib.sh"
+set -euo pipefail
+
+port=$(lt_free_port)
+start_nginx_msec "$port"
+T=$LT_TMP/t.tape
+"$LOADTAPE" synth realistic -o "$T" --rate 1000 --duration 2s --seed 5 2>/dev/null
+n=$("$LOADTAPE" inspect --json "$T" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')
+[ "$n" -gt 1500 ] || lt_fail "tape too small: $n"
+
+# the whole tape at 4x: every request reached nginx exactly once
+"$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --speed 4 -c 16 -o "$LT_TMP/all.res" \
+    --json >"$LT_TMP/all.json"
+invariants "$LT_TMP/all.json"
+lt_eq scheduled "$n" "$(jget "$LT_TMP/all.json" 'j["requests"]["scheduled"]')"
+lt_eq sent "$n" "$(jget "$LT_TMP/all.json" 'j["requests"]["sent"]')"
+lt_eq completed "$n" "$(jget "$LT_TMP/all.json" 'j["requests"]["completed"]')"
+lt_eq ok "$n" "$(jget "$LT_TMP/all.json" 'j["requests"]["ok"]')"
+lt_eq status "{'202': $n}" "$(jget "$LT_TMP/all.json" 'j["status"]')"
+lt_eq mode speed "$(jget "$LT_TMP/all.json" 'j["mode"]')"
+sleep 0.2
+lt_eq "nginx saw" "$n" "$(wc -l <"$NGX_LOG")"
+
+# report rebuilds exactly the numbers replay printed
+"$LOADTAPE" report "$LT_TMP/all.res" --format json >"$LT_TMP/rep.json"
+python3 - "$LT_TMP/all.json" "$LT_TMP/rep.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for k in ("mode", "target", "duration_s", "requests", "status", "errors", "throughput_rps",
+          "latency_ms", "service_ms", "lag_ms", "error_rate", "bytes"):
+    assert a[k] == b[k], (k, a[k], b[k])
+PY
+"$LOADTAPE" report "$LT_TMP/all.res" | grep -q "completed $n, ok $n" || lt_fail "text report"
+
+# --rate with two shards: the halves merged give the whole run's counts
+"$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate 4000 --json -o "$LT_TMP/r.res" >"$LT_TMP/r.json"
+"$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate 4000 --shard 0/2 -o "$LT_TMP/s0.res" >/dev/null
+"$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate 4000 --shard 1/2 -o "$LT_TMP/s1.res" >/dev/null
+"$LOADTAPE" report "$LT_TMP/s0.res" "$LT_TMP/s1.res" --format json >"$LT_TMP/m.json"
+invariants "$LT_TMP/m.json"
+python3 - "$LT_TMP/r.json" "$LT_TMP/m.json" "$LT_TMP/s0.res" "$LT_TMP/s1.res" "$LOADTAPE" <<'PY'
+import json, subprocess, sys
+whole, merged = (json.load(open(p)) for p in sys.argv[1:3])
+assert whole["requests"] == merged["requests"], (whole["requests"], merged["requests"])
+assert whole["status"] == merged["status"]
+# each shard got a fair part, and the shards' histograms add up
+parts = [json.loads(subprocess.check_output([sys.argv[5], "report", p, "--format", "json"]))
+         for p in sys.argv[3:5]]
+assert all(0.3 < p["requests"]["completed"] / whole["requests"]["completed"] < 0.7 for p in parts)
+assert sum(p["latency_ms"]["count"] for p in parts) == merged["latency_ms"]["count"]
+assert merged["latency_ms"]["max"] == max(p["latency_ms"]["max"] for p in parts)
+assert merged["latency_ms"]["min"] == min(p["latency_ms"]["min"] for p in parts)
+# both shards span the whole schedule (computed before the split): n/4000 s
+span = (whole["requests"]["scheduled"] - 1) / 4000
+for p in parts:
+    assert p["duration_s"] >= 0.95 * span, (p["duration_s"], span)
+PY
+sleep 0.2
+lt_eq "nginx saw" "$((n * 3))" "$(wc -l <"$NGX_LOG")"
+
+# --limit and --loop with --fresh-ids
+"$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate 5000 --limit 100 --loop 3 \
+    --fresh-ids --json >"$LT_TMP/l.json"
+lt_eq "limit x loop" 300 "$(jget "$LT_TMP/l.json" 'j["requests"]["completed"]')"
+echo ok
