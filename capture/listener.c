@@ -36,7 +36,7 @@
 #define OUT_HIGH ((size_t)1 << 20) /* stop reading a client that does not read */
 #define PQ_HIGH 1024               /* or that has this many responses waiting */
 #define LINGER_NS (2 * (int64_t)1000000000)
-#define LINGER_BYTES ((size_t)1 << 20)
+#define LINGER_BYTES ((size_t)256 << 20)
 #define NS_PER_S ((int64_t)1000000000)
 
 enum cstate { C_OPEN, C_LINGER };

@@ -789,9 +789,8 @@ static int head_limits(struct lt_http_parser *p, const uint8_t *b, size_t n, str
     const uint8_t *lf = memchr(b, '\n', n);
 
     if (lf ? line_body(b, (size_t)(lf - b)) > s->lim.url_max : n > s->lim.url_max + 2)
-        return fail(p, err, LT_E_LIMIT, req ? 414 : 502,
-                    "%s line exceeds the %zu-byte url limit", req ? "request" : "status",
-                    s->lim.url_max);
+        return fail(p, err, LT_E_LIMIT, req ? 414 : 502, "%s line exceeds the %zu-byte url limit",
+                    req ? "request" : "status", s->lim.url_max);
     if (n > s->head_cap)
         return fail(p, err, LT_E_LIMIT, req ? 431 : 502, "headers exceed the %zu-byte limit",
                     s->lim.headers_max);
@@ -801,20 +800,21 @@ static int head_limits(struct lt_http_parser *p, const uint8_t *b, size_t n, str
 static int head_error(struct lt_http_parser *p, const char *why, int status, struct lt_err *err)
 {
     struct lt_http_state *s = p->st;
-    int code = (status == 413 || status == 414 || status == 431) ? LT_E_LIMIT : LT_E_FORMAT;
+    int req = s->mode == LT_HTTP_REQUEST;
 
-    if (code == LT_E_LIMIT) {
-        if (status == 414)
-            return fail(p, err, code, status, "request line exceeds the %zu-byte url limit",
-                        s->lim.url_max);
-        if (status == 413)
-            return fail(p, err, code, status, "body exceeds the %zu-byte limit", s->lim.body_max);
-        if (strstr(why, "count"))
-            return fail(p, err, code, status, "more than %zu headers (the limit)",
-                        s->lim.nheaders_max);
-        return fail(p, err, code, status, "headers exceed the %zu-byte limit", s->lim.headers_max);
-    }
-    return fail(p, err, code, status, "%s at stream offset %llu", why,
+    /* Limits are reported alike whichever path found them (see head_limits). */
+    if (strstr(why, "line exceeds"))
+        return fail(p, err, LT_E_LIMIT, status, "%s line exceeds the %zu-byte url limit",
+                    req ? "request" : "status", s->lim.url_max);
+    if (strstr(why, "header count"))
+        return fail(p, err, LT_E_LIMIT, status, "more than %zu headers (the limit)",
+                    s->lim.nheaders_max);
+    if (strstr(why, "headers exceed"))
+        return fail(p, err, LT_E_LIMIT, status, "headers exceed the %zu-byte limit",
+                    s->lim.headers_max);
+    if (strstr(why, "body exceeds"))
+        return fail(p, err, LT_E_LIMIT, status, "body exceeds the %zu-byte limit", s->lim.body_max);
+    return fail(p, err, LT_E_FORMAT, status, "%s at stream offset %llu", why,
                 (unsigned long long)s->msg_start);
 }
 
