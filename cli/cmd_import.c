@@ -193,6 +193,10 @@ static int import_jsonl(struct import *im, FILE *in)
             lt_cli_error(CMD, "cannot read '%s': %s", im->in_path, strerror(errno));
             goto out;
         }
+        if (lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+            line += 3; /* a UTF-8 byte order mark, as some editors write */
+            len -= 3;
+        }
         if (is_blank(line, len))
             continue; /* blank lines carry nothing */
         if (lt_jsonl_parse(&rb, line, len, &lim, &err)) {

@@ -331,8 +331,10 @@ static void print_summary(const cJSON *o)
     human_bytes(fsize, a, sizeof(a));
     human_bytes(raw, b, sizeof(b));
     label("file");
-    printf("%s (%llu bytes); records %s raw, compression %.1fx\n", a, (unsigned long long)fsize, b,
-           fsize ? (double)raw / (double)fsize : 0);
+    printf("%s (%llu bytes); records %s raw", a, (unsigned long long)fsize, b);
+    if (raw && fsize)
+        printf(", compression %.1fx", (double)raw / (double)fsize);
+    printf("\n");
     print_source(cJSON_GetObjectItemCaseSensitive(o, "source"));
 }
 
