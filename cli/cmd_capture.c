@@ -141,8 +141,8 @@ int cmd_capture(int argc, char **argv)
          UINT64_MAX, 0},
         {"snaplen", 0, LT_OPT_U64, "N", "bytes kept per packet (default: 262144, whole packets)",
          &snaplen, 64, 1 << 30, 0},
-        {"buffer-size", 0, LT_OPT_SIZE, "SIZE", "kernel capture buffer (default: libpcap's)",
-         &bufsize, 0, 0, 0},
+        {"buffer-size", 0, LT_OPT_SIZE, "SIZE", "kernel capture buffer (default: 32MiB)", &bufsize,
+         0, 0, 0},
         {"reorder-window", 0, LT_OPT_DURATION, "D",
          "how long a request waits for its response (default: 10s)", &window, 0, 0, 0},
         {"no-responses", 0, LT_OPT_FLAG, NULL, "record requests only, no status or latency",
@@ -222,6 +222,10 @@ int cmd_capture(int argc, char **argv)
         ret = err.code == LT_E_USAGE ? LT_EXIT_USAGE : LT_EXIT_FAIL;
         goto out;
     }
+
+    if (iface && !quiet)
+        fprintf(stderr, "capture: listening on %s%s%s%s\n", iface, filter ? " (filter '" : "",
+                filter ? filter : "", filter ? "')" : "");
 
     memset(&co, 0, sizeof(co));
     co.reorder_window_ns = window;

@@ -34,12 +34,12 @@ struct lt_listener_req {
 
 /* The handler's answer. The listener copies everything before returning. */
 struct lt_listener_resp {
-    uint16_t status;           /* 0 means 500 */
-    const char *content_type;  /* NULL: no Content-Type header */
-    const void *body;          /* may be NULL when body_len is 0 */
+    uint16_t status;          /* 0 means 500 */
+    const char *content_type; /* NULL: no Content-Type header */
+    const void *body;         /* may be NULL when body_len is 0 */
     size_t body_len;
-    int64_t delay_ns;          /* sent no earlier than done_ns + delay_ns (order is kept) */
-    int close;                 /* close the connection after this response */
+    int64_t delay_ns; /* sent no earlier than done_ns + delay_ns (order is kept) */
+    int close;        /* close the connection after this response */
 };
 
 /*
@@ -53,15 +53,15 @@ typedef void (*lt_listener_fn)(void *ctx, const struct lt_listener_req *req,
  * for a request it could not parse (reason is the parser's message), 408
  * when a request did not arrive in time.
  */
-typedef void (*lt_listener_reject_fn)(void *ctx, unsigned worker, int status,
-                                      const char *reason);
+typedef void (*lt_listener_reject_fn)(void *ctx, unsigned worker, int status, const char *reason);
 
 struct lt_listener_opts {
-    const char *listen;         /* "127.0.0.1:8080", "[::1]:0", "localhost:9000"; NULL: default */
-    unsigned workers;           /* threads; 0 means 1 */
-    int64_t idle_timeout_ns;    /* keep-alive connection with nothing to do; 0: 60 s */
-    int64_t request_timeout_ns; /* a request must arrive whole within this of its first byte; 0: 10 s */
-    size_t max_conns;           /* per worker; 0: 10000; more are accepted and closed */
+    const char *listen;      /* "127.0.0.1:8080", "[::1]:0", "localhost:9000"; NULL: default */
+    unsigned workers;        /* threads; 0 means 1 */
+    int64_t idle_timeout_ns; /* keep-alive connection with nothing to do; 0: 60 s */
+    int64_t
+        request_timeout_ns; /* a request must arrive whole within this of its first byte; 0: 10 s */
+    size_t max_conns;       /* per worker; 0: 10000; more are accepted and closed */
     const struct lt_limits *limits; /* NULL: lt_limits_default() */
     lt_listener_fn handler;
     lt_listener_reject_fn on_reject; /* may be NULL */
@@ -86,11 +86,11 @@ void lt_listener_stop(struct lt_listener *l);
 void lt_listener_free(struct lt_listener *l);
 
 struct lt_listener_stats {
-    uint64_t accepted;  /* connections accepted */
-    uint64_t open;      /* connections open now */
-    uint64_t requests;  /* complete requests handed to the handler */
-    uint64_t rejected;  /* requests answered by the listener (4xx/5xx above) */
-    uint64_t timeouts;  /* 408s and idle connections closed */
+    uint64_t accepted; /* connections accepted */
+    uint64_t open;     /* connections open now */
+    uint64_t requests; /* complete requests handed to the handler */
+    uint64_t rejected; /* requests answered by the listener (4xx/5xx above) */
+    uint64_t timeouts; /* 408s and idle connections closed */
 };
 void lt_listener_stats(const struct lt_listener *l, struct lt_listener_stats *st);
 
@@ -188,12 +188,12 @@ struct lt_capture_stats {
     uint64_t requests, responses, interim_responses, records;
     uint64_t with_response, no_response, redacted;
     /* requests not recorded whole, by reason (kept flagged or dropped) */
-    uint64_t req_gap;         /* kept, flagged "incomplete": a gap inside the body */
-    uint64_t req_truncated;   /* kept, flagged "truncated": cut by snaplen or a limit */
-    uint64_t req_memcap;      /* kept, flagged "incomplete": flow memory cap hit */
-    uint64_t dropped_gap;     /* dropped: a gap inside the request head */
+    uint64_t req_gap;            /* kept, flagged "incomplete": a gap inside the body */
+    uint64_t req_truncated;      /* kept, flagged "truncated": cut by snaplen or a limit */
+    uint64_t req_memcap;         /* kept, flagged "incomplete": flow memory cap hit */
+    uint64_t dropped_gap;        /* dropped: a gap inside the request head */
     uint64_t dropped_unparsable; /* dropped: the head could not be parsed */
-    uint64_t dropped_limit;   /* dropped: the head exceeded a limit */
+    uint64_t dropped_limit;      /* dropped: the head exceeded a limit */
     uint64_t unpaired_responses; /* responses with no request waiting */
 };
 
@@ -241,8 +241,8 @@ struct lt_tcp_stream {
     struct lt_mem_budget *mem;      /* borrowed, may be NULL */
     size_t max_buffered;            /* out-of-order bytes this stream may hold */
     int synced, fin_seen, ended;
-    uint32_t next;    /* next expected sequence number */
-    uint32_t fin_seq; /* sequence number of the FIN */
+    uint32_t next;          /* next expected sequence number */
+    uint32_t fin_seq;       /* sequence number of the FIN */
     struct lt_tcp_seg *ooo; /* held segments, sorted by sequence */
     size_t buffered;
     int64_t last_ts_ns;
@@ -270,16 +270,16 @@ void lt_tcp_stream_flush(struct lt_tcp_stream *s, int64_t ts_ns);
 /* -- the whole pipeline (cap_pipeline.c) -- */
 
 struct lt_capture_opts {
-    int64_t reorder_window_ns;  /* 0: 10 s */
-    int64_t idle_timeout_ns;    /* flows idle this long (packet time) expire; 0: 60 s */
-    size_t flow_buffer_max;     /* out-of-order bytes per direction; 0: 4 MiB */
-    size_t total_buffer_max;    /* all buffered bytes; 0: 1 GiB */
-    size_t max_flows;           /* 0: 1,000,000 */
-    int no_responses;           /* records carry no response; responses are not parsed */
-    int keep_secrets;           /* no redaction */
-    const char *const *redact;  /* more header names to redact (borrowed), nredact of them */
+    int64_t reorder_window_ns; /* 0: 10 s */
+    int64_t idle_timeout_ns;   /* flows idle this long (packet time) expire; 0: 60 s */
+    size_t flow_buffer_max;    /* out-of-order bytes per direction; 0: 4 MiB */
+    size_t total_buffer_max;   /* all buffered bytes; 0: 1 GiB */
+    size_t max_flows;          /* 0: 1,000,000 */
+    int no_responses;          /* records carry no response; responses are not parsed */
+    int keep_secrets;          /* no redaction */
+    const char *const *redact; /* more header names to redact (borrowed), nredact of them */
     size_t nredact;
-    struct lt_limits limits;    /* all zero: the defaults */
+    struct lt_limits limits; /* all zero: the defaults */
 };
 
 /*
@@ -295,8 +295,8 @@ struct lt_capture *lt_capture_new(const struct lt_capture_opts *o, lt_capture_re
                                   void *ctx, struct lt_err *err);
 void lt_capture_free(struct lt_capture *c);
 /* One captured packet of link type dlt (p borrowed for the call). */
-int lt_capture_packet(struct lt_capture *c, int dlt, int64_t ts_ns, const uint8_t *p,
-                      size_t caplen, struct lt_err *err);
+int lt_capture_packet(struct lt_capture *c, int dlt, int64_t ts_ns, const uint8_t *p, size_t caplen,
+                      struct lt_err *err);
 /* Packet time moves on without a packet (live capture while idle). */
 int lt_capture_advance(struct lt_capture *c, int64_t ts_ns, struct lt_err *err);
 /* End of input: every flow is flushed and every record handed out. */
@@ -309,13 +309,14 @@ struct lt_capture_stats *lt_capture_stats(struct lt_capture *c);
 /* -- packet sources (pkt_source.c) -- */
 
 #define LT_SNAPLEN_DEFAULT 262144
+#define LT_CAPTURE_BUFFER_DEFAULT (32 << 20) /* kernel ring for live capture */
 
 struct lt_pkt_source_opts {
     const char *iface;    /* live capture on this interface, or */
     const char *file;     /* a pcap or pcapng file ("-" is stdin) */
     const char *filter;   /* BPF expression, may be NULL */
     int snaplen;          /* 0: LT_SNAPLEN_DEFAULT */
-    uint64_t buffer_size; /* kernel buffer bytes; 0: libpcap's default */
+    uint64_t buffer_size; /* kernel buffer bytes; 0: LT_CAPTURE_BUFFER_DEFAULT */
     int timeout_ms;       /* live: how long next() may block; 0: 100 */
 };
 
@@ -329,8 +330,8 @@ int lt_pkt_source_datalink(const struct lt_pkt_source *s);
  * filled; 0 when a live source timed out with nothing; LT_E_TRUNCATED at
  * the end of a file (no error message); another negative code on failure.
  */
-int lt_pkt_source_next(struct lt_pkt_source *s, const uint8_t **p, size_t *caplen,
-                       int64_t *ts_ns, struct lt_err *err);
+int lt_pkt_source_next(struct lt_pkt_source *s, const uint8_t **p, size_t *caplen, int64_t *ts_ns,
+                       struct lt_err *err);
 /* Kernel counters of a live source into stats (have_kernel set); 0 or error. */
 int lt_pkt_source_stats(struct lt_pkt_source *s, struct lt_capture_stats *stats,
                         struct lt_err *err);
