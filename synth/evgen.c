@@ -13,7 +13,6 @@
 
 #include <math.h>
 
-#define NPRODUCTS 2000
 #define SITE "https://shop.example.com"
 
 enum page_kind {
@@ -493,14 +492,14 @@ static void plan_page(struct evctx *e, struct session *s, int t, int ev, int *pa
                                          PG_ACCOUNT,  PG_PRODUCT};
         *page = next[lt_rng_below(&e->rng, 10)];
         if (*page == PG_PRODUCT || *page == PG_SEARCH)
-            s->product = (uint32_t)zipf_rank(&e->rng, NPRODUCTS, 1.1);
+            s->product = (uint32_t)zipf_draw(&e->pop->products, &e->rng);
     } else if (t == LT_SYNTH_IDENTIFY) {
         *page = s->nevents == 0 ? PG_LOGIN : (int)s->page;
     } else {
         *page = PG_ACCOUNT;
     }
     if (t == LT_SYNTH_TRACK && ev == EV_PRODUCT_VIEWED && lt_rng_below(&e->rng, 3) == 0)
-        s->product = (uint32_t)zipf_rank(&e->rng, NPRODUCTS, 1.1);
+        s->product = (uint32_t)zipf_draw(&e->pop->products, &e->rng);
     s->page = (uint32_t)*page;
 }
 

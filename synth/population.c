@@ -15,21 +15,29 @@
 #include <math.h>
 #include <stdlib.h>
 
-uint64_t zipf_rank(struct lt_rng *r, uint64_t n, double s)
+void zipf_init(struct zipf *z, uint64_t n, double s)
+{
+    z->n = n ? n : 1;
+    z->one = fabs(s - 1.0) < 1e-9;
+    if (z->one) {
+        z->a = log((double)z->n + 1.0);
+        z->inv = 0;
+    } else {
+        z->a = pow((double)z->n + 1.0, 1.0 - s) - 1.0;
+        z->inv = 1.0 / (1.0 - s);
+    }
+}
+
+uint64_t zipf_draw(const struct zipf *z, struct lt_rng *r)
 {
     double u = lt_rng_double(r), x;
     uint64_t k;
 
-    if (n <= 1)
+    if (z->n <= 1)
         return 0;
-    /* Inverse of the continuous density x^-s on [1, n+1); floor(x)-1 is the
-     * rank. Close to the discrete law and needs no table. */
-    if (fabs(s - 1.0) < 1e-9)
-        x = exp(u * log((double)n + 1.0));
-    else
-        x = pow(u * (pow((double)n + 1.0, 1.0 - s) - 1.0) + 1.0, 1.0 / (1.0 - s));
+    x = z->one ? exp(u * z->a) : pow(u * z->a + 1.0, z->inv);
     k = x >= 1.0 ? (uint64_t)x - 1 : 0;
-    return k < n ? k : n - 1;
+    return k < z->n ? k : z->n - 1;
 }
 
 uint64_t user_hash(const struct population *p, uint64_t user)
@@ -56,8 +64,8 @@ int population_init(struct population *p, const struct lt_synth_config *cfg, str
     if (!p->slots)
         return lt_error(err, LT_E_NOMEM, "out of memory for %llu sessions", (unsigned long long)n);
     p->nslots = (uint32_t)n;
-    p->users = cfg->users ? cfg->users : 1;
-    p->zipf = cfg->zipf;
+    zipf_init(&p->users, cfg->users, cfg->zipf);
+    zipf_init(&p->products, NPRODUCTS, 1.1);
     p->session_events = cfg->session_events >= 1 ? cfg->session_events : 1;
     p->nstreams = cfg->nstreams ? cfg->nstreams : 1;
     p->seed = lt_splitmix64(cfg->seed ^ 0x75736572ULL);
@@ -87,7 +95,7 @@ static void new_session(struct population *p, struct session *s)
     unsigned pct;
 
     s->id = ++p->next_id;
-    s->user = zipf_rank(&p->rng, p->users, p->zipf);
+    s->user = zipf_draw(&p->users, &p->rng);
     h = user_hash(p, s->user);
     /* One session in four comes from the user's second device. */
     s->device = lt_splitmix64(h + (lt_rng_below(&p->rng, 4) == 0));
@@ -102,7 +110,7 @@ static void new_session(struct population *p, struct session *s)
     s->nevents = 0;
     /* Half the sessions start logged in (a returning user's cookie). */
     s->identified = (uint8_t)lt_rng_below(&p->rng, 2);
-    s->product = (uint32_t)zipf_rank(&p->rng, 2000, 1.1);
+    s->product = (uint32_t)zipf_draw(&p->products, &p->rng);
     s->page = 0;
 }
 

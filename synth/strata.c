@@ -94,16 +94,30 @@ int strata_pull(struct strata *s, int c)
 
 /* ---- text writer helpers ---------------------------------------------------- */
 
+static const char digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Two digits at a time, from the end. */
 void jw_u64(struct jw *w, uint64_t v)
 {
     char tmp[24];
-    int n = 0;
+    char *p = tmp + sizeof(tmp);
 
-    do {
-        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    jw_mem(w, tmp + sizeof(tmp) - n, (size_t)n);
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--p = digits2[d + 1];
+        *--p = digits2[d];
+    }
+    if (v >= 10) {
+        *--p = digits2[v * 2 + 1];
+        *--p = digits2[v * 2];
+    } else {
+        *--p = (char)('0' + v);
+    }
+    jw_mem(w, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void jw_cents(struct jw *w, uint64_t v)
@@ -147,19 +161,24 @@ void jw_b36(struct jw *w, uint64_t v)
 
 void jw_uuid(struct jw *w, uint64_t hi, uint64_t lo)
 {
+    /* 8-4-4-4-12: hi fills the first three groups, lo the last two. */
+    static const uint8_t dash_after[] = {4, 6, 8, 10}; /* in bytes of hi||lo */
     char t[36];
-    int k = 0;
+    int k = 0, d = 0;
 
-    for (int i = 15; i >= 0; i--) {
-        t[k++] = hexd[(hi >> (i * 4)) & 15];
-        if (k == 8 || k == 13)
-            t[k++] = '-';
+    if ((size_t)(w->end - w->p) < sizeof(t)) {
+        w->overflow = 1;
+        return;
     }
-    t[k++] = '-';
-    for (int i = 15; i >= 0; i--) {
-        t[k++] = hexd[(lo >> (i * 4)) & 15];
-        if (k == 23)
+    for (int i = 0; i < 16; i++) {
+        unsigned b = (unsigned)((i < 8 ? hi >> (56 - 8 * i) : lo >> (56 - 8 * (i - 8))) & 0xff);
+        if (d < 4 && i == dash_after[d]) {
             t[k++] = '-';
+            d++;
+        }
+        t[k++] = hexd[b >> 4];
+        t[k++] = hexd[b & 15];
     }
-    jw_mem(w, t, 36);
+    memcpy(w->p, t, sizeof(t));
+    w->p += sizeof(t);
 }

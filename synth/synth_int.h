@@ -104,6 +104,20 @@ int arrivals_next(struct arrivals *a, int64_t *base_ns);
 
 /* ---- users and sessions ------------------------------------------------------- */
 
+/*
+ * Zipf-skewed ranks in [0, n): inversion of the continuous power law
+ * x^-s on [1, n+1), floor(x)-1 being the rank. Close to the discrete law,
+ * no table; the constants are computed once.
+ */
+struct zipf {
+    uint64_t n;
+    int one;       /* s == 1 */
+    double a, inv; /* (n+1)^(1-s) - 1 and 1/(1-s); or log(n+1) when s == 1 */
+};
+void zipf_init(struct zipf *z, uint64_t n, double s);
+uint64_t zipf_draw(const struct zipf *z, struct lt_rng *r);
+#define NPRODUCTS 2000
+
 enum platform { PLAT_WEB, PLAT_IOS, PLAT_ANDROID, PLAT_N };
 
 struct session {
@@ -123,8 +137,7 @@ struct session {
 struct population {
     struct session *slots;
     uint32_t nslots;
-    uint64_t users;
-    double zipf;
+    struct zipf users, products;
     double session_events;
     size_t nstreams;
     int plat_stream[PLAT_N]; /* stream index per platform, -1 = by hash */
@@ -137,8 +150,6 @@ int population_init(struct population *p, const struct lt_synth_config *cfg, str
 void population_release(struct population *p);
 /* The session that emits the next event (a new one when a slot's ran out). */
 struct session *population_pick(struct population *p);
-/* Zipf-skewed rank in [0, n): continuous power-law inversion, no table. */
-uint64_t zipf_rank(struct lt_rng *r, uint64_t n, double s);
 /* Stable per-user numbers derived from the seed. */
 uint64_t user_hash(const struct population *p, uint64_t user);
 
