@@ -35,7 +35,7 @@ struct cengine {
     size_t nfree, free_cap;
     struct slot **active;
     size_t nactive, active_cap;
-    int in_callback;
+    int64_t armed; /* the timerfd's deadline (mono ns), 0: none */
 };
 
 static void check_done(struct cengine *e);
@@ -65,6 +65,7 @@ static void on_timer(void *ctx, int fd, uint32_t events)
     if (read(fd, &ticks, sizeof(ticks)) < 0) {
         /* EAGAIN: disarmed or re-armed meanwhile; nothing to do */
     }
+    e->armed = 0;
     curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     check_done(e);
 }
@@ -85,22 +86,46 @@ static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *soc
     return lt_loop_watch(e->loop, s, ev, on_sock, e) ? -1 : 0;
 }
 
-/* libcurl's timeout: relative and in ms, which is fine for libcurl's own
- * housekeeping; sends are never timed by it. */
+static void on_due(void *ctx, int fd, uint32_t events)
+{
+    struct cengine *e = ctx;
+    int running;
+
+    (void)fd;
+    (void)events;
+    curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    check_done(e);
+}
+
+/*
+ * libcurl's timeout, in ms: fine for libcurl's own housekeeping (sends are
+ * never timed by it). libcurl asks for "now" and re-sets its timer several
+ * times per request, so "now" is a deferred call on the loop, and the timerfd
+ * is re-armed only for an earlier deadline: firing early is harmless, libcurl
+ * just asks again.
+ */
 static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
     struct cengine *e = userp;
     struct itimerspec its;
+    int64_t now, dl;
 
     (void)multi;
-    memset(&its, 0, sizeof(its));
-    if (timeout_ms == 0)
-        its.it_value.tv_nsec = 1; /* as soon as possible, from the loop */
-    else if (timeout_ms > 0) {
-        its.it_value.tv_sec = timeout_ms / 1000;
-        its.it_value.tv_nsec = (timeout_ms % 1000) * 1000000;
+    if (timeout_ms < 0)
+        return 0; /* leave a pending timer: a spurious wake-up costs less than a syscall */
+    if (timeout_ms == 0) {
+        lt_loop_defer(e->loop, on_due, e);
+        return 0;
     }
-    return timerfd_settime(e->tfd, 0, &its, NULL) ? -1 : 0;
+    now = lt_mono_ns();
+    dl = now + (int64_t)timeout_ms * 1000000;
+    if (e->armed > now && e->armed <= dl)
+        return 0;
+    memset(&its, 0, sizeof(its));
+    its.it_value.tv_sec = dl / 1000000000;
+    its.it_value.tv_nsec = dl % 1000000000;
+    e->armed = dl;
+    return timerfd_settime(e->tfd, TFD_TIMER_ABSTIME, &its, NULL) ? -1 : 0;
 }
 
 static int prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_port,

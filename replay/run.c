@@ -36,7 +36,37 @@ struct lt_loop {
     int epfd;
     struct watch *w;
     size_t nw;
+    lt_loop_fn defer_fn;
+    void *defer_ctx;
 };
+
+void lt_loop_defer(struct lt_loop *l, lt_loop_fn fn, void *ctx)
+{
+    l->defer_fn = fn;
+    l->defer_ctx = ctx;
+}
+
+/* Waits for events (not at all when a deferred call is pending) and runs their callbacks. */
+static int loop_turn(struct lt_loop *l)
+{
+    struct epoll_event evs[64];
+    int n = epoll_wait(l->epfd, evs, 64, l->defer_fn ? 0 : -1);
+
+    if (n < 0)
+        return errno == EINTR ? 0 : -1;
+    for (int i = 0; i < n; i++) {
+        int fd = evs[i].data.fd;
+        struct watch *w = (size_t)fd < l->nw ? &l->w[fd] : NULL;
+        if (w && w->fn)
+            w->fn(w->ctx, fd, evs[i].events);
+    }
+    if (l->defer_fn) {
+        lt_loop_fn fn = l->defer_fn;
+        l->defer_fn = NULL;
+        fn(l->defer_ctx, -1, 0);
+    }
+    return 0;
+}
 
 int lt_loop_watch(struct lt_loop *l, int fd, uint32_t events, lt_loop_fn fn, void *ctx)
 {
@@ -109,6 +139,7 @@ struct lt_replay {
     struct sess **sess;
     int stopping, source_done;
     int64_t end_ns, grace_deadline;
+    int64_t sched_armed; /* deadline the schedule timer is armed for, 0: none */
 
     /* metrics */
     struct lt_stats cur, total;
@@ -499,6 +530,15 @@ static void arm_abs(int fd, int64_t mono_ns)
     timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+/* The schedule's timer, re-armed only when its deadline changes (a syscall saved per turn). */
+static void arm_sched(struct lt_replay *r, int64_t mono_ns)
+{
+    if (mono_ns == r->sched_armed)
+        return;
+    r->sched_armed = mono_ns;
+    arm_abs(r->sched_fd, mono_ns);
+}
+
 static void drain_fd(int fd)
 {
     uint64_t v;
@@ -694,7 +734,6 @@ static void skip_queued(struct lt_replay *r)
 
 int lt_replay_run(struct lt_replay *r, const struct lt_replay_cbs *cb, struct lt_err *err)
 {
-    struct epoll_event evs[64];
     int rc = 0;
 
     r->cb = cb;
@@ -710,14 +749,9 @@ int lt_replay_run(struct lt_replay *r, const struct lt_replay_cbs *cb, struct lt
     r->start = r->o.start_mono_ns > 0 ? r->o.start_mono_ns : lt_mono_ns();
     if (r->start > lt_mono_ns()) {
         arm_abs(r->sched_fd, r->start);
-        while (lt_mono_ns() < r->start && !atomic_load(&r->stop)) {
-            int n = epoll_wait(r->loop.epfd, evs, 64, -1);
-            for (int i = 0; i < n; i++) {
-                struct watch *w = &r->loop.w[evs[i].data.fd];
-                if (w->fn)
-                    w->fn(w->ctx, evs[i].data.fd, evs[i].events);
-            }
-        }
+        while (lt_mono_ns() < r->start && !atomic_load(&r->stop))
+            if (loop_turn(&r->loop))
+                break;
     }
     {
         /* the tick closes intervals on time (and drives progress) */
@@ -731,7 +765,6 @@ int lt_replay_run(struct lt_replay *r, const struct lt_replay_cbs *cb, struct lt
     }
     for (;;) {
         int64_t now;
-        int n;
 
         if (atomic_load(&r->stop) && !r->grace_deadline) {
             r->stopping = 1;
@@ -755,7 +788,7 @@ int lt_replay_run(struct lt_replay *r, const struct lt_replay_cbs *cb, struct lt
                 r->eng->abort_all(r->engine);
                 break;
             }
-            arm_abs(r->sched_fd, r->grace_deadline);
+            arm_sched(r, r->grace_deadline);
         } else if (r->source_done && !r->next && !r->qlen && !r->pending && !r->inflight) {
             break;
         } else if (r->next && r->o.sched.mode != LT_MODE_BURST &&
@@ -763,20 +796,13 @@ int lt_replay_run(struct lt_replay *r, const struct lt_replay_cbs *cb, struct lt
             int64_t dl = r->start + r->next->s_ns;
             if (r->o.duration_ns && r->start + r->o.duration_ns < dl)
                 dl = r->start + r->o.duration_ns;
-            arm_abs(r->sched_fd, dl);
+            arm_sched(r, dl);
         } else if (r->o.duration_ns) {
-            arm_abs(r->sched_fd, r->start + r->o.duration_ns);
+            arm_sched(r, r->start + r->o.duration_ns);
         }
-        n = epoll_wait(r->loop.epfd, evs, 64, -1);
-        if (n < 0 && errno != EINTR) {
+        if (loop_turn(&r->loop)) {
             rc = lt_error(err, LT_E_INTERNAL, "epoll_wait: %s", strerror(errno));
             break;
-        }
-        for (int i = 0; i < n; i++) {
-            int fd = evs[i].data.fd;
-            struct watch *w = (size_t)fd < r->loop.nw ? &r->loop.w[fd] : NULL;
-            if (w && w->fn)
-                w->fn(w->ctx, fd, evs[i].events);
         }
     }
     /* the last, partial interval */

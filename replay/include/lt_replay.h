@@ -258,6 +258,9 @@ struct lt_loop;
 typedef void (*lt_loop_fn)(void *ctx, int fd, uint32_t events);
 /* events: EPOLLIN/EPOLLOUT bits; 0 removes the fd. */
 int lt_loop_watch(struct lt_loop *l, int fd, uint32_t events, lt_loop_fn fn, void *ctx);
+/* Calls fn(ctx, -1, 0) once on the loop's next turn, without waiting (one slot: a later
+ * call replaces an earlier one that has not run). Saves a timer syscall for "now". */
+void lt_loop_defer(struct lt_loop *l, lt_loop_fn fn, void *ctx);
 
 struct lt_engine_conf {
     int conns;          /* concurrent connections (the run never exceeds it in flight) */
