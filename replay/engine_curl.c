@@ -23,6 +23,7 @@ struct slot {
     struct lt_xfer *x;
     struct cengine *e;
     size_t active_idx;
+    int configured;
 };
 
 struct cengine {
@@ -318,29 +319,39 @@ static int set_request(struct slot *s, const struct lt_request *rq, const struct
         (!rq->has_ctype && !(l = curl_slist_append(l, "Content-Type:"))))
         goto nomem;
     s->hdrs = l;
-    rc |= curl_easy_setopt(h, CURLOPT_URL, rq->url);
-    rc |= curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
-    rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    rc |= curl_easy_setopt(h, CURLOPT_PRIVATE, s);
-    rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
-    rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb);
-    rc |= curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, prereq_cb);
-    rc |= curl_easy_setopt(h, CURLOPT_PREREQDATA, s);
-    if (c->timeout_ns > 0)
-        rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)((c->timeout_ns + 999999) / 1000000));
-    if (c->insecure) {
-        rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-        rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    if (!s->configured) {
+        /* what every request of this handle shares, set once */
+        rc |= curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
+        rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        rc |= curl_easy_setopt(h, CURLOPT_PRIVATE, s);
+        rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb);
+        rc |= curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, prereq_cb);
+        rc |= curl_easy_setopt(h, CURLOPT_PREREQDATA, s);
+        if (c->timeout_ns > 0)
+            rc |=
+                curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)((c->timeout_ns + 999999) / 1000000));
+        if (c->insecure) {
+            rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+            rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+        }
+        s->configured = 1;
     }
+    rc |= curl_easy_setopt(h, CURLOPT_URL, rq->url);
+    rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
+    /* the method, resetting what the handle's previous request set */
     if (strcmp(rq->method, "HEAD") == 0) {
+        rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
         rc |= curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else if (rq->body_len || strcmp(rq->method, "POST") == 0) {
+        rc |= curl_easy_setopt(h, CURLOPT_NOBODY, 0L);
         rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
         rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
-        if (strcmp(rq->method, "POST") != 0)
-            rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
-    } else if (strcmp(rq->method, "GET") != 0) {
-        rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
+        rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
+                               strcmp(rq->method, "POST") != 0 ? rq->method : NULL);
+    } else {
+        rc |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
+                               strcmp(rq->method, "GET") != 0 ? rq->method : NULL);
     }
     return rc ? -1 : 0;
 nomem:
@@ -356,8 +367,7 @@ static int start(void *ep, struct lt_xfer *x, struct lt_err *err)
     if (e->nactive >= e->active_cap)
         return lt_error(err, LT_E_INTERNAL, "engine: more transfers than connections");
     if (e->nfree) {
-        s = e->free_slots[--e->nfree];
-        curl_easy_reset(s->easy);
+        s = e->free_slots[--e->nfree]; /* options are overwritten, not reset */
     } else {
         s = calloc(1, sizeof(*s));
         if (!s || !(s->easy = curl_easy_init())) {

@@ -74,4 +74,20 @@ PY
 "$LOADTAPE" replay "$LT_TMP/w.tape" --target "http://127.0.0.1:$port" --keep-host --limit 1 \
     >/dev/null
 grep -q "^Host: prod.example.com" "$LT_TMP/cap.txt" || lt_fail "--keep-host"
+
+# one connection, mixed methods: nothing of one request leaks into the next
+python3 - >"$LT_TMP/m.jsonl" <<'PY'
+import json
+for i, (m, b) in enumerate([("POST", "xyz"), ("GET", None), ("HEAD", None), ("DELETE", None),
+                            ("PUT", "q"), ("GET", None)]):
+    r = {"ts_ns": i, "session": 1, "method": m, "url": "/%d" % i, "headers": []}
+    if b:
+        r["body"] = b
+    print(json.dumps(r))
+PY
+"$LOADTAPE" import "$LT_TMP/m.jsonl" -o "$LT_TMP/m.tape" 2>/dev/null
+: >"$LT_TMP/cap.txt"
+"$LOADTAPE" replay "$LT_TMP/m.tape" --target "http://127.0.0.1:$port" -c 1 --keep-order >/dev/null
+lt_eq "methods and bodies" "POST /0|Content-Length: 3|xyz|GET /1|HEAD /2|DELETE /3|PUT /4|Content-Length: 1|q|GET /5" \
+    "$(grep -a -E '^(GET|POST|HEAD|PUT|DELETE) |^Content-Length|^xyz|^q' "$LT_TMP/cap.txt" | sed 's/ HTTP.1.1//' | tr -d '\r' | paste -sd'|')"
 echo ok
