@@ -59,14 +59,14 @@ static int on_record(void *ctx, const struct lt_record *r, struct lt_err *err)
     return rc;
 }
 
-/* {"source":{"type":"capture","interface"|"file":..,"filter":..,"snaplen":..}} */
+/* {"source":{"kind":"capture","interface"|"file":..,"filter":..,"snaplen":..}} */
 static char *source_json(const char *iface, const char *file, const char *filter, int snaplen)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *src = cJSON_AddObjectToObject(root, "source");
     char *s;
 
-    cJSON_AddStringToObject(src, "type", "capture");
+    cJSON_AddStringToObject(src, "kind", "capture");
     if (iface)
         cJSON_AddStringToObject(src, "interface", iface);
     if (file)

@@ -13,7 +13,7 @@ lt_start_nginx "$port" "listen [::1]:$port;"
 lt_wait_port "$port" ::1
 
 pcap=$LT_TMP/t.pcap
-tcpdump -i lo -s 0 -U --immediate-mode -w "$pcap" "tcp port $port" 2>"$LT_TMP/tcpdump.log" &
+tcpdump -i lo -s 0 -B 65536 -U --immediate-mode -w "$pcap" "tcp port $port" 2>"$LT_TMP/tcpdump.log" &
 tpid=$!
 LT_PIDS+=("$tpid")
 for _ in $(seq 50); do grep -q "listening on" "$LT_TMP/tcpdump.log" && break; sleep 0.1; done
@@ -53,6 +53,8 @@ PY
 sleep 1
 kill -INT "$tpid"
 wait "$tpid" || true
+grep -q "^0 packets dropped by kernel" "$LT_TMP/tcpdump.log" ||
+    { cat "$LT_TMP/tcpdump.log"; lt_fail "tcpdump itself dropped packets"; }
 
 total=$((1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 300 + 100 + 3))
 tshark -r "$pcap" -d "tcp.port==$port,http" -Y http.request -T fields -E separator=/t \
