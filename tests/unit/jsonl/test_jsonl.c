@@ -222,6 +222,22 @@ static void test_all_byte_values(void **state)
     round_trip(&r);
 }
 
+/* A capture can record a url that is not UTF-8: it goes as {"b64":...} and comes back. */
+static void test_binary_url_and_names(void **state)
+{
+    static const uint8_t url[] = {'/', 'c', 0xe9};
+    static const uint8_t name[] = {'X', 0xff};
+    struct lt_header h[] = {{{name, sizeof(name)}, B("v")}};
+    struct lt_record r = {1, 1, B("GET"), {url, sizeof(url)}, h, 1, B(""), 0, 0, 0, 0};
+    char *line = write_line(&r);
+
+    (void)state;
+    assert_non_null(strstr(line, "\"url\":{\"b64\":\"L2Pp\"}"));
+    assert_non_null(strstr(line, "[{\"b64\":\"WP8=\"},\"v\"]"));
+    free(line);
+    round_trip(&r);
+}
+
 /* Parses a line; returns the code, the message in msg. */
 static int parse(const char *line, struct lt_recbuf *rb, char *msg)
 {
@@ -407,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_utf8_and_control_bodies),
         cmocka_unit_test(test_large_body),
         cmocka_unit_test(test_all_byte_values),
+        cmocka_unit_test(test_binary_url_and_names),
         cmocka_unit_test(test_accepts_both_number_forms),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
