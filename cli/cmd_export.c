@@ -93,9 +93,9 @@ int cmd_export(int argc, char **argv)
     }
     if (har && lt_har_end(&b))
         goto nomem;
-    if (flush_out(out, &b, name) || fflush(out) != 0 || ferror(out)) {
-        if (!ferror(out))
-            goto out;
+    if (flush_out(out, &b, name))
+        goto out;
+    if (fflush(out) != 0 || ferror(out)) {
         lt_cli_error(CMD, "cannot write '%s': %s", name, strerror(errno));
         goto out;
     }
