@@ -779,22 +779,37 @@ static int find_blank_line(const uint8_t *b, size_t len, size_t *scan, size_t *e
 }
 
 /*
- * Limits on a head still gathering: b[0, n) so far, without its blank line.
- * The verdict depends only on those bytes, never on how they were split.
+ * Where a head still gathering breaks a limit, counted in bytes from its
+ * start; 0 when b[0, n) breaks none yet. The start line must end within
+ * url_max + 3 bytes, the head within head_cap + 1. The answer depends only
+ * on the bytes, never on how they were split, and the parser always stops
+ * consuming exactly there, so resynchronising goes on from the same byte.
  */
-static int head_limits(struct lt_http_parser *p, const uint8_t *b, size_t n, struct lt_err *err)
+static size_t head_limit_at(const struct lt_http_state *s, const uint8_t *b, size_t n,
+                            int *start_line)
+{
+    size_t win = n < s->lim.url_max + 3 ? n : s->lim.url_max + 3;
+    const uint8_t *lf = memchr(b, '\n', win);
+
+    *start_line = 1;
+    if (!lf)
+        return n >= s->lim.url_max + 3 ? s->lim.url_max + 3 : 0;
+    if (line_body(b, (size_t)(lf - b)) > s->lim.url_max)
+        return (size_t)(lf - b) + 1;
+    *start_line = 0;
+    return n > s->head_cap ? s->head_cap + 1 : 0;
+}
+
+static int head_limit_error(struct lt_http_parser *p, int start_line, struct lt_err *err)
 {
     struct lt_http_state *s = p->st;
     int req = s->mode == LT_HTTP_REQUEST;
-    const uint8_t *lf = memchr(b, '\n', n);
 
-    if (lf ? line_body(b, (size_t)(lf - b)) > s->lim.url_max : n > s->lim.url_max + 2)
+    if (start_line)
         return fail(p, err, LT_E_LIMIT, req ? 414 : 502, "%s line exceeds the %zu-byte url limit",
                     req ? "request" : "status", s->lim.url_max);
-    if (n > s->head_cap)
-        return fail(p, err, LT_E_LIMIT, req ? 431 : 502, "headers exceed the %zu-byte limit",
-                    s->lim.headers_max);
-    return 0;
+    return fail(p, err, LT_E_LIMIT, req ? 431 : 502, "headers exceed the %zu-byte limit",
+                s->lim.headers_max);
 }
 
 static int head_error(struct lt_http_parser *p, const char *why, int status, struct lt_err *err)
@@ -802,7 +817,7 @@ static int head_error(struct lt_http_parser *p, const char *why, int status, str
     struct lt_http_state *s = p->st;
     int req = s->mode == LT_HTTP_REQUEST;
 
-    /* Limits are reported alike whichever path found them (see head_limits). */
+    /* Limits are reported alike whichever path found them (see head_limit_at). */
     if (strstr(why, "line exceeds"))
         return fail(p, err, LT_E_LIMIT, status, "%s line exceeds the %zu-byte url limit",
                     req ? "request" : "status", s->lim.url_max);
@@ -840,43 +855,63 @@ static int step_head(struct lt_http_parser *p, const uint8_t *data, size_t len, 
                      struct lt_err *err)
 {
     struct lt_http_state *s = p->st;
-    size_t end, take, old;
-    int rc;
+    size_t end, at_err;
+    int start_line;
 
     if (s->hold.len == 0) {
+        /* Zero-copy: the head may be whole in data. */
         size_t scan = 0, at = *pos, n = len - at;
-        /* Look no further than a gathered head could reach (split-independent). */
         if (n > s->head_cap + 1)
             n = s->head_cap + 1;
+        at_err = head_limit_at(s, data + at, n, &start_line);
+        if (at_err && start_line) {
+            *pos = at + at_err;
+            return head_limit_error(p, 1, err);
+        }
         if (find_blank_line(data + at, n, &scan, &end)) {
             *pos = at + end;
             return on_head(p, data + at, end, 0, s->offset + *pos, err);
         }
-        rc = head_limits(p, data + at, n, err);
-        if (rc < 0)
-            return rc;
+        if (at_err) {
+            *pos = at + at_err;
+            return head_limit_error(p, 0, err);
+        }
         if (lt_buf_append(&s->hold, data + at, len - at))
             return fail(p, err, LT_E_NOMEM, 500, "out of memory");
         s->scan = scan;
         *pos = len;
         return STEP_MORE;
     }
-    old = s->hold.len;
-    take = len - *pos;
-    if (take > s->head_cap + 1 - old)
-        take = s->head_cap + 1 - old;
-    if (lt_buf_append(&s->hold, data + *pos, take))
-        return fail(p, err, LT_E_NOMEM, 500, "out of memory");
-    if (find_blank_line(s->hold.data, s->hold.len, &s->scan, &end)) {
-        *pos += end - old;
-        s->hold.len = end;
-        return on_head(p, s->hold.data, end, 1, s->offset + *pos, err);
+    /*
+     * Gathering in hold: while the start line is open, take no more than up
+     * to its line end (or the url limit), so a limit is found at the same
+     * byte as when the head arrives whole.
+     */
+    for (;;) {
+        size_t old = s->hold.len, lim, take = len - *pos;
+        if (s->scan == 0) {
+            const uint8_t *lf = memchr(data + *pos, '\n', take);
+            lim = s->lim.url_max + 3;
+            if (lf && (size_t)(lf - (data + *pos)) + 1 < take)
+                take = (size_t)(lf - (data + *pos)) + 1;
+        } else {
+            lim = s->head_cap + 1;
+        }
+        if (take > (lim > old ? lim - old : 0))
+            take = lim > old ? lim - old : 0;
+        if (lt_buf_append(&s->hold, data + *pos, take))
+            return fail(p, err, LT_E_NOMEM, 500, "out of memory");
+        if (find_blank_line(s->hold.data, s->hold.len, &s->scan, &end)) {
+            *pos += end - old;
+            s->hold.len = end;
+            return on_head(p, s->hold.data, end, 1, s->offset + *pos, err);
+        }
+        *pos += take;
+        if (head_limit_at(s, s->hold.data, s->hold.len, &start_line))
+            return head_limit_error(p, start_line, err);
+        if (*pos == len)
+            return STEP_MORE;
     }
-    *pos += take;
-    rc = head_limits(p, s->hold.data, s->hold.len, err);
-    if (rc < 0)
-        return rc;
-    return STEP_MORE;
 }
 
 static int step_body_cl(struct lt_http_parser *p, const uint8_t *data, size_t len, size_t *pos,
