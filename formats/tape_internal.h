@@ -59,5 +59,7 @@ enum tape_col {
  * added), k >= 2 = entry k - 2. At most TAPE_DICT_MAX entries per column. */
 #define TAPE_DICT_MAX 65536u
 #define TAPE_DICT_LIT_MAX 1024u /* the writer adds literals up to this length */
+/* Headers of one record (DESIGN.md's limit is 256, configurable upward). */
+#define TAPE_RECORD_HEADERS_MAX 65536u
 
 #endif

@@ -338,8 +338,8 @@ static int read_index(struct lt_tape_reader *r, uint64_t *index_off, const char 
     }
     off = lt_get_le64(f);
     len = lt_get_le64(f + 8);
-    if (off < r->data_start || len > TAPE_INDEX_MAX || len < TAPE_INDEX_FIXED + 8 ||
-        off + len + TAPE_FOOTER != r->info.file_size) {
+    if (off < r->data_start || off > r->info.file_size - TAPE_FOOTER || len > TAPE_INDEX_MAX ||
+        len < TAPE_INDEX_FIXED + 8 || len != r->info.file_size - TAPE_FOOTER - off) {
         *why = "footer points outside the file";
         return 1;
     }
@@ -744,7 +744,7 @@ static int decode_record(struct lt_tape_reader *r, struct lt_record *rec, struct
         BAD("method");
     if ((rc = get_dict(r, 1, &rec->url)))
         BAD("url");
-    if (get_varint(&col[COL_NHEADERS], &nh) ||
+    if (get_varint(&col[COL_NHEADERS], &nh) || nh > TAPE_RECORD_HEADERS_MAX ||
         nh > (uint64_t)(col[COL_HNAME].end - col[COL_HNAME].p))
         BAD("header count");
     if (nh > r->hdrs_cap) {

@@ -478,6 +478,10 @@ int lt_tape_writer_append(struct lt_tape_writer *w, const struct lt_record *r, s
                         "tape '%s': record %llu has ts_ns %llu, below the previous %llu", w->name,
                         (unsigned long long)w->nrecords, (unsigned long long)r->ts_ns,
                         (unsigned long long)w->last_ts);
+    if (r->nheaders > TAPE_RECORD_HEADERS_MAX)
+        return lt_error(err, LT_E_LIMIT,
+                        "tape '%s': record %llu has %zu headers, over the limit of %u", w->name,
+                        (unsigned long long)w->nrecords, r->nheaders, TAPE_RECORD_HEADERS_MAX);
     for (size_t i = 0; i < r->nheaders; i++)
         est += r->headers[i].name.len + r->headers[i].value.len + 4;
     if (est > TAPE_BLOCK_RAW_MAX / 2)

@@ -279,13 +279,36 @@ static void test_forged_sizes(void **state)
     free(t.p);
 }
 
+/* A footer whose offset and length wrap around 2^64 to "add up": not trusted. */
+static void test_forged_footer(void **state)
+{
+    struct tape t;
+    struct lt_err err = {0};
+    struct lt_tape_reader *r;
+    uint8_t *f;
+    size_t n;
+
+    (void)state;
+    make_tape(&t, 1);
+    f = t.p + t.len - 32;
+    lt_put_le64(f, UINT64_MAX - 99);
+    lt_put_le64(f + 8, (uint64_t)t.len - 32 + 100);
+    lt_put_le32(f + 20, lt_crc32c(0, f, 20));
+    r = lt_tape_reader_open_mem(t.p, t.len, &err);
+    assert_non_null(r);
+    assert_non_null(strstr(lt_tape_reader_warning(r), "the index is damaged"));
+    assert_int_equal(read_check(r, &n, &err), 0);
+    assert_int_equal(n, NREC);
+    lt_tape_reader_free(r);
+    free(t.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_truncate_every_offset),
-        cmocka_unit_test(test_truncate_file),
-        cmocka_unit_test(test_flip_every_offset),
-        cmocka_unit_test(test_forged_sizes),
+        cmocka_unit_test(test_truncate_every_offset), cmocka_unit_test(test_truncate_file),
+        cmocka_unit_test(test_flip_every_offset),     cmocka_unit_test(test_forged_sizes),
+        cmocka_unit_test(test_forged_footer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
