@@ -7,6 +7,9 @@
 
 #include <cjson/cJSON.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 
 /* Reads every record of r and checks it against s[first..]; returns the count. */
 static size_t read_all(struct lt_tape_reader *r, const struct recset *s, size_t first)
@@ -432,6 +435,62 @@ static void test_stats_bounded(void **state)
     lt_tape_stats_free(st);
 }
 
+/*
+ * A writer killed with SIGKILL while writing: every complete block is read
+ * back exactly, with the "not closed" warning.
+ */
+static void test_killed_writer(void **state)
+{
+    struct lt_tape_writer_opts o = {.block_records = 64};
+    struct timespec nap = {0, 200 * 1000 * 1000};
+    struct lt_err err = {0};
+    struct lt_record rec;
+    struct recset s;
+    char path[64];
+    size_t n = 0;
+    pid_t pid;
+    int rc, status;
+    struct lt_tape_reader *r;
+
+    (void)state;
+    recset_make(&s, 500, 9, 0, SIZE_MAX);
+    snprintf(path, sizeof(path), "%s", tmp_path());
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct lt_tape_writer *w = lt_tape_writer_open(path, &o, &err);
+        for (size_t i = 0; w && i < 5000000; i++) {
+            struct lt_record x = s.rb[i % s.n].rec;
+            x.ts_ns = i * 1000;
+            x.session = i;
+            if (lt_tape_writer_append(w, &x, &err))
+                break;
+        }
+        _exit(0); /* the tape is never closed */
+    }
+    nanosleep(&nap, NULL);
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    r = lt_tape_reader_open(path, &err);
+    assert_non_null(r);
+    assert_int_equal(lt_tape_reader_info(r)->closed, 0);
+    assert_non_null(strstr(lt_tape_reader_warning(r), "was not closed: recovered"));
+    while ((rc = lt_tape_reader_next(r, &rec, &err)) == 1) {
+        struct lt_record want = s.rb[n % s.n].rec;
+        want.ts_ns = n * 1000;
+        want.session = n;
+        if (!rec_equal(&rec, &want))
+            fail_msg("record %zu differs", n);
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, lt_tape_reader_info(r)->nrecords);
+    assert_true(n > 0 && n % 64 == 0);
+    lt_tape_reader_free(r);
+    unlink(path);
+    recset_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_pipe),           cmocka_unit_test(test_writer_refuses),
         cmocka_unit_test(test_version),        cmocka_unit_test(test_bounded_memory),
         cmocka_unit_test(test_stats_exact),    cmocka_unit_test(test_stats_bounded),
+        cmocka_unit_test(test_killed_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
