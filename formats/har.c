@@ -371,7 +371,7 @@ static int import_entry(struct har_ctx *c, const struct jv_node *e, uint64_t ts_
     const struct jv_node *req, *resp, *hdrs, *post, *conn, *time;
     struct lt_record r;
     const char *s, *authority = NULL;
-    size_t len, alen = 0, nh = 0, body_off = 0, body_len = 0, url_off = 0;
+    size_t len, alen = 0, nh = 0, hi = 0, body_off = 0, body_len = 0, url_off = 0;
     int rc, body_b64 = 0, url_slash = 0;
     struct lt_bytes url;
 
@@ -396,16 +396,18 @@ static int import_entry(struct har_ctx *c, const struct jv_node *e, uint64_t ts_
     if (hdrs && hdrs->len > c->l->nheaders_max)
         return lt_error(c->err, LT_E_LIMIT, "%u headers, over the limit of %zu", hdrs->len,
                         c->l->nheaders_max);
-    for (const struct jv_node *h = jv_child(c->d, hdrs); h; h = jv_next(c->d, h)) {
+    for (const struct jv_node *h = jv_child(c->d, hdrs); h; h = jv_next(c->d, h), hi++) {
         const char *name, *value;
         size_t nl, vl;
         if (h->type != JV_OBJ)
             return lt_error(c->err, LT_E_FORMAT, "'request.headers' must hold objects");
         if (!(name = get_string(c, h, "name", &nl, 1)) ||
             !(value = get_string(c, h, "value", &vl, 1))) {
-            lt_err_prefix(c->err, "request.headers[%zu]", nh);
+            lt_err_prefix(c->err, "request.headers[%zu]", hi);
             return c->err->code;
         }
+        if (nl == 0)
+            return lt_error(c->err, LT_E_FORMAT, "request.headers[%zu]: the name is empty", hi);
         if (nl && name[0] == ':') {
             if (nl == 10 && memcmp(name, ":authority", 10) == 0) {
                 authority = value;
@@ -419,7 +421,7 @@ static int import_entry(struct har_ctx *c, const struct jv_node *e, uint64_t ts_
         if (is_base64_encoding(c, h)) {
             c->voff[nh] = c->bytes.len;
             if ((rc = lt_b64_decode(&c->bytes, value, vl, c->err))) {
-                lt_err_prefix(c->err, "request.headers[%zu]", nh);
+                lt_err_prefix(c->err, "request.headers[%zu]", hi);
                 return rc;
             }
             c->vlen[nh] = c->bytes.len - c->voff[nh];

@@ -234,6 +234,10 @@ static void test_errors(void **state)
         "{\"log\":{\"entries\":[{\"startedDateTime\":\"2026-01-01T00:00:00Z\","
         "\"request\":{\"method\":\"GET\",\"url\":\"/\",\"headers\":[{\"name\":\"a\"}]}}]}}",
         "log.entries[0]: request.headers[0]: 'value' is missing");
+    expect_error("{\"log\":{\"entries\":[{\"startedDateTime\":\"2026-01-01T00:00:00Z\","
+                 "\"request\":{\"method\":\"GET\",\"url\":\"/\",\"headers\":["
+                 "{\"name\":\":path\",\"value\":\"/\"},{\"name\":\"\",\"value\":\"x\"}]}}]}}",
+                 "log.entries[0]: request.headers[1]: the name is empty");
     expect_error("{\"log\":{\"entries\":[}}", "invalid JSON at column 20: unexpected character");
 }
 
