@@ -376,7 +376,9 @@ int lt_jsonl_parse(struct lt_recbuf *rb, const char *line, size_t len, const str
     struct lt_record *r = &rb->rec;
     int rc;
 
-    jv_init(&doc, 0);
+    /* A record within the limits is a few values per header and a few dozen more:
+     * this bounds the parser's memory on a long line of tiny values. */
+    jv_init(&doc, 4096 + 8 * l->nheaders_max);
     memset(&st, 0, sizeof(st));
     st.d = &doc;
     st.rb = rb;

@@ -393,6 +393,26 @@ static void test_limits(void **state)
     lt_recbuf_release(&rb);
 }
 
+static void test_values_bounded(void **state)
+{
+    struct lt_buf line;
+    struct lt_recbuf rb;
+    char msg[LT_ERR_MSG_MAX];
+
+    (void)state;
+    lt_buf_init(&line, 0);
+    lt_recbuf_init(&rb);
+    lt_buf_puts(&line, "{\"ts_ns\":1,\"method\":\"GET\",\"url\":\"/\",\"flags\":[0");
+    for (int i = 0; i < 100000; i++)
+        lt_buf_puts(&line, ",0");
+    lt_buf_puts(&line, "]}");
+    lt_buf_cstr(&line);
+    assert_int_equal(parse((char *)line.data, &rb, msg), LT_E_LIMIT);
+    assert_string_equal(msg, "JSON has more than 6144 values");
+    lt_buf_release(&line);
+    lt_recbuf_release(&rb);
+}
+
 static void test_nesting_bounded(void **state)
 {
     struct lt_buf line;
@@ -428,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_nesting_bounded),
+        cmocka_unit_test(test_values_bounded),
     };
     setup_limits();
     return cmocka_run_group_tests(tests, NULL, NULL);
