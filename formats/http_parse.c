@@ -1256,14 +1256,23 @@ int lt_http_parser_feed(struct lt_http_parser *p, const uint8_t *data, size_t le
         case ST_TRAILERS:
             rc = step_trailers(p, data, len, &pos, err);
             break;
-        case ST_BODY_EOF:
-            if (lt_buf_append(&s->body, data + pos, len - pos))
+        case ST_BODY_EOF: {
+            /* Up to the limit exactly, so an error is at the same byte for any split. */
+            size_t room = s->lim.body_max - s->body.len, n = len - pos;
+            if (n > room) {
+                lt_buf_append(&s->body, data + pos, room);
+                pos += room;
                 rc = fail(p, err, LT_E_LIMIT, 502, "body exceeds the %zu-byte limit",
                           s->lim.body_max);
+                break;
+            }
+            if (lt_buf_append(&s->body, data + pos, n))
+                rc = fail(p, err, LT_E_NOMEM, 500, "out of memory");
             else
                 rc = STEP_MORE;
             pos = len;
             break;
+        }
         case ST_TUNNEL:
             p->tunnel_bytes += len - pos;
             pos = len;
