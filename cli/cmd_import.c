@@ -121,11 +121,12 @@ struct import {
     char *meta;
     int origin_given;
     uint64_t *har_origin; /* HAR: set by the importer before the first record */
+    char *write_path;     /* TAPE, or a temporary name beside it renamed on success */
 };
 
 static int open_tape(struct import *im, struct lt_err *err)
 {
-    im->w = lt_tape_writer_open(out_path, &im->wo, err);
+    im->w = lt_tape_writer_open(im->write_path, &im->wo, err);
     return im->w ? 0 : (err->code ? err->code : LT_E_IO);
 }
 
@@ -329,6 +330,20 @@ int cmd_import(int argc, char **argv)
         lt_cli_error(CMD, "cannot open '%s': %s", im.in_path, strerror(errno));
         return LT_EXIT_FAIL;
     }
+    /*
+     * A regular output is written under a temporary name and renamed when
+     * complete: a failed import neither leaves a partial tape nor destroys a
+     * tape that was already there.
+     */
+    im.write_path = malloc(strlen(out_path) + 32);
+    if (!im.write_path) {
+        lt_cli_error(CMD, "out of memory");
+        goto out;
+    }
+    if (strcmp(out_path, "-") == 0)
+        strcpy(im.write_path, out_path);
+    else
+        sprintf(im.write_path, "%s.tmp%ld", out_path, (long)getpid());
     im.format = ends_with(im.in_path, ".har") ? "har" : "jsonl";
     if (strcmp(im.format, "har") == 0)
         ret = import_har(&im, in);
@@ -340,18 +355,26 @@ int cmd_import(int argc, char **argv)
         im.w = NULL;
         if (rc) {
             lt_cli_error(CMD, "%s", err.msg);
-            if (strcmp(out_path, "-") != 0)
-                unlink(out_path); /* a tape that failed to close is not a good tape */
             ret = LT_EXIT_FAIL;
+        } else if (strcmp(out_path, "-") != 0 && rename(im.write_path, out_path) != 0) {
+            lt_cli_error(CMD, "cannot rename '%s' to '%s': %s", im.write_path, out_path,
+                         strerror(errno));
+            ret = LT_EXIT_FAIL;
+        }
+        if (ret != LT_EXIT_OK) {
+            if (strcmp(out_path, "-") != 0)
+                unlink(im.write_path); /* a tape that failed to close is not a good tape */
         } else if (lt_cli_verbosity > 0) {
             fprintf(stderr, "loadtape import: %llu records from '%s' into '%s'\n",
                     (unsigned long long)n, im.in_path, out_path);
         }
     }
+out:
     if (im.w)
         lt_tape_writer_abort(im.w);
     if (in && in != stdin)
         fclose(in);
+    free(im.write_path);
     free(im.meta);
     return ret;
 }
