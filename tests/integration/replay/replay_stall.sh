@@ -25,14 +25,15 @@ wait "$rp" || lt_fail "replay failed"
 
 invariants "$LT_TMP/out.json"
 python3 - "$LT_TMP/out.json" <<'PY'
-import json, sys
+import json, os, sys
 j = json.load(open(sys.argv[1]))
 r = j["requests"]
 assert r["completed"] == r["scheduled"] == 5000, r
 lat, svc = j["latency_ms"], j["service_ms"]
 assert lat["p99"] >= 800, ("latency p99 hides the stall", lat)
 assert lat["max"] >= 900, lat
-assert svc["p99"] < 50, ("service p99", svc)
+# sanitized builds (LT_SANITIZED=1) are several times slower per request
+assert svc["p99"] < (150 if os.environ.get("LT_SANITIZED") == "1" else 50), ("service p99", svc)
 print("latency p99 %.1f ms, service p99 %.1f ms" % (lat["p99"], svc["p99"]))
 PY
 echo ok

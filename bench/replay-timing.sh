@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# replay-timing.sh - how close to its schedule 'loadtape replay' sends: a 10k req/s
+# Poisson tape replayed at --speed 1 and 2 against nginx on loopback. Prints the
+# scheduler lag loadtape reports (release time - intended time), and the same
+# measured independently on the wire: a tcpdump capture of the loopback gives each
+# request's arrival; arrivals and intended times are paired in order and aligned
+# at the best offset (so the smallest lag is 0), which charges loadtape with every
+# delay between its clock and the socket. Target: p99 under 1 ms on both.
+#
+# usage: bench/replay-timing.sh [BUILD_DIR]   (needs root for tcpdump)
+#        env: RATE (10k), SECS (10), CONNS (64)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+lt=$build/cli/loadtape
+[ -x "$lt" ] || { echo "no $lt: build first" >&2; exit 1; }
+RATE=${RATE:-10k}
+SECS=${SECS:-10}
+CONNS=${CONNS:-64}
+[ "$(id -u)" = 0 ] || { echo "needs root (tcpdump on lo)" >&2; exit 1; }
+for c in nginx tcpdump tshark python3; do
+    command -v "$c" >/dev/null || { echo "needs $c" >&2; exit 1; }
+done
+tmp=$(mktemp -d /tmp/replay-timing.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$tmp/ngx/logs"
+cat >"$tmp/ngx/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $tmp/ngx/nginx.pid;
+error_log $tmp/ngx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $tmp/ngx/body;
+    keepalive_requests 100000000;
+    server { listen 127.0.0.1:$port; location / { return 202 '{"accepted":1}'; } }
+}
+CONF
+nginx -c "$tmp/ngx/nginx.conf" -p "$tmp/ngx" &
+pids+=($!)
+sleep 0.5
+
+"$lt" synth baseline -o "$tmp/t.tape" --rate "$RATE" --arrivals poisson --duration "${SECS}s" 2>/dev/null
+"$lt" export "$tmp/t.tape" | python3 -c '
+import json, sys
+for l in sys.stdin: print(json.loads(l)["ts_ns"])' >"$tmp/ts.txt"
+
+printf '%-7s %9s | %-28s | %-28s\n' speed "req/s" "lag reported p50/p99/max ms" "lag on the wire p50/p99/max ms"
+for speed in 1 2; do
+    tcpdump -i lo -s 128 -B 65536 -w "$tmp/cap.pcap" "tcp dst port $port and tcp[tcpflags] & tcp-push != 0" \
+        2>/dev/null &
+    tp=$!
+    sleep 1
+    "$lt" replay "$tmp/t.tape" --target "http://127.0.0.1:$port" --speed "$speed" -c "$CONNS" --json \
+        >"$tmp/r.json"
+    sleep 0.5
+    kill -INT "$tp"
+    wait "$tp" 2>/dev/null || true
+    tshark -r "$tmp/cap.pcap" -Y 'tcp.len > 0' -T fields -e frame.time_epoch 2>/dev/null >"$tmp/arr.txt"
+    python3 - "$tmp/r.json" "$tmp/ts.txt" "$tmp/arr.txt" "$speed" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+ts = sorted(int(l) for l in open(sys.argv[2]))
+arr = sorted(float(l) for l in open(sys.argv[3]))
+speed = float(sys.argv[4])
+n = min(len(ts), len(arr))
+if len(arr) != len(ts):
+    print("  (captured %d requests of %d)" % (len(arr), len(ts)), file=sys.stderr)
+sched = [(t - ts[0]) / speed / 1e9 for t in ts[:n]]
+d = [a - s for a, s in zip(arr[:n], sched)]
+off = min(d)
+lag = sorted((x - off) * 1000 for x in d)
+pct = lambda p: lag[min(n - 1, int(p / 100 * n))]
+l = j["lag_ms"]
+print("%-7s %9.0f | %8.3f %8.3f %9.3f | %8.3f %8.3f %9.3f" % (
+    sys.argv[4], j["throughput_rps"], l["p50"], l["p99"], l["max"], pct(50), pct(99), lag[-1]))
+PY
+done
+echo "(Poisson arrivals at $RATE req/s for $SECS s of trace, -c $CONNS, nginx 1 worker, same host)"
