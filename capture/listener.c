@@ -109,10 +109,50 @@ struct lt_listener {
 
 /* ---- timer heap -------------------------------------------------------------- */
 
+static void sift_down(struct worker *w, size_t i)
+{
+    struct tmr t = w->heap[i];
+
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= w->hlen)
+            break;
+        if (c + 1 < w->hlen && w->heap[c + 1].at < w->heap[c].at)
+            c++;
+        if (w->heap[c].at >= t.at)
+            break;
+        w->heap[i] = w->heap[c];
+        i = c;
+    }
+    w->heap[i] = t;
+}
+
+/*
+ * Drops entries of connections that are gone. Entries are not removed when
+ * a connection closes (that would need a search), so under connection churn
+ * they pile up; this runs when the heap is full and mostly stale.
+ */
+static void heap_compact(struct worker *w)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < w->hlen; i++) {
+        struct tmr t = w->heap[i];
+        struct conn *c = (size_t)t.fd < w->conns_cap ? w->conns[t.fd] : NULL;
+        if (c && c->gen == t.gen)
+            w->heap[k++] = t;
+    }
+    w->hlen = k;
+    for (size_t i = k / 2; i-- > 0;)
+        sift_down(w, i);
+}
+
 static int heap_push(struct worker *w, int64_t at, int fd, uint32_t gen)
 {
     size_t i;
 
+    if (w->hlen == w->hcap && w->hlen > 4 * (size_t)atomic_load(&w->open) + 1024)
+        heap_compact(w);
     if (w->hlen == w->hcap) {
         size_t cap = w->hcap ? w->hcap * 2 : 256;
         struct tmr *h = realloc(w->heap, cap * sizeof(*h));
@@ -132,22 +172,11 @@ static int heap_push(struct worker *w, int64_t at, int fd, uint32_t gen)
 
 static struct tmr heap_pop(struct worker *w)
 {
-    struct tmr top = w->heap[0], last = w->heap[--w->hlen];
-    size_t i = 0;
+    struct tmr top = w->heap[0];
 
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= w->hlen)
-            break;
-        if (c + 1 < w->hlen && w->heap[c + 1].at < w->heap[c].at)
-            c++;
-        if (w->heap[c].at >= last.at)
-            break;
-        w->heap[i] = w->heap[c];
-        i = c;
-    }
+    w->heap[0] = w->heap[--w->hlen];
     if (w->hlen)
-        w->heap[i] = last;
+        sift_down(w, 0);
     return top;
 }
 
