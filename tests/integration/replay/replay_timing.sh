@@ -16,23 +16,42 @@ T=$LT_TMP/t.tape
 n=$("$LOADTAPE" inspect --json "$T" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')
 span=$("$LOADTAPE" inspect --json "$T" | python3 -c 'import json,sys; j=json.load(sys.stdin); print((j["last_ts_ns"]-j["first_ts_ns"])/1e9)')
 
-# arrivals LINES_FROM: prints the arrival span and the per-second counts of the
-# requests logged after line LINES_FROM
+# arrivals LINES_FROM: arrival times (s) of the requests logged after line LINES_FROM
 arrivals() {
-    tail -n +"$(($1 + 1))" "$NGX_LOG" | python3 -c '
+    sleep 0.2
+    tail -n +"$(($1 + 1))" "$NGX_LOG" | cut -d' ' -f1 | sort -n >"$LT_TMP/arr.txt"
+}
+
+# per_second RATE [SPIKE_FACTOR PERIOD DUR]: counts per wall second of the arrivals,
+# aligned on the schedule (median offset of arrival - intended time, paired in order)
+per_second() {
+    python3 - "$LT_TMP/arr.txt" "$@" <<'PY'
 import sys
-t = sorted(float(l.split()[0]) for l in sys.stdin)
-secs = [0] * (int(t[-1] - t[0]) + 1)
-for x in t:
-    secs[int(x - t[0])] += 1
-print(round(t[-1] - t[0], 3), *secs)'
+arr = [float(l) for l in open(sys.argv[1])]
+rate = float(sys.argv[2])
+def warp(b):
+    if len(sys.argv) < 6:
+        return b
+    f, p, d = (float(x) for x in sys.argv[3:6])
+    calm = p - d
+    per = calm + d * f
+    k = int(b // per)
+    r = b - k * per
+    return k * p + (r if r < calm else calm + (r - calm) / f)
+sched = [warp(i / rate) for i in range(len(arr))]
+off = sorted(a - s for a, s in zip(arr, sched))[len(arr) // 2]
+secs = [0] * (int(arr[-1] - off) + 2)
+for a in arr:
+    secs[max(0, int(a - off))] += 1
+print(*secs)
+PY
 }
 
 # --speed 2: half the trace's time
 before=$(wc -l <"$NGX_LOG")
 "$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --speed 2 --json >"$LT_TMP/s.json"
-sleep 0.2
-read -r wire _ <<<"$(arrivals "$before")"
+arrivals "$before"
+wire=$(python3 -c 'import sys; a=[float(l) for l in open(sys.argv[1])]; print(a[-1]-a[0])' "$LT_TMP/arr.txt")
 python3 - "$span" "$wire" "$LT_TMP/s.json" <<'PY'
 import json, sys
 span, wire, j = float(sys.argv[1]), float(sys.argv[2]), json.load(open(sys.argv[3]))
@@ -46,8 +65,9 @@ PY
 rate=$((1500 / k))
 before=$(wc -l <"$NGX_LOG")
 "$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate "$rate" --json >"$LT_TMP/r.json"
-sleep 0.2
-python3 - "$n" "$rate" $(arrivals "$before") <<'PY'
+arrivals "$before"
+wire=$(python3 -c 'import sys; a=[float(l) for l in open(sys.argv[1])]; print(a[-1]-a[0])' "$LT_TMP/arr.txt")
+python3 - "$n" "$rate" "$wire" $(per_second "$rate") <<'PY'
 import sys
 n, rate, wire, secs = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), [int(x) for x in sys.argv[4:]]
 want = (n - 1) / rate
@@ -60,11 +80,11 @@ PY
 base=$((400 / k))
 before=$(wc -l <"$NGX_LOG")
 "$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate "$base" --spike 4x:1s/2s --json >"$LT_TMP/p.json"
-sleep 0.2
-python3 - "$base" $(arrivals "$before") <<'PY'
+arrivals "$before"
+python3 - "$base" $(per_second "$base" 4 2 1) <<'PY'
 import sys
 b = int(sys.argv[1])
-secs = [int(x) for x in sys.argv[3:]]
+secs = [int(x) for x in sys.argv[2:]]
 want = [b, 4 * b, b, 4 * b]
 assert len(secs) >= 4, secs
 for got, w in zip(secs[:4], want):
