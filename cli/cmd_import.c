@@ -135,7 +135,7 @@ static char *source_meta(const char *file, const char *format)
     cJSON *m = cJSON_CreateObject(), *s = cJSON_CreateObject();
     char *text;
 
-    cJSON_AddStringToObject(s, "type", "import");
+    cJSON_AddStringToObject(s, "kind", "import");
     cJSON_AddStringToObject(s, "format", format);
     cJSON_AddStringToObject(s, "file", file);
     cJSON_AddItemToObject(m, "source", s);
