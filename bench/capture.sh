@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# bench/capture.sh - capture throughput, side by side with its peers.
+#
+# 1. Offline: a pcap of REQUESTS real requests (ab -k POSTing a small event to
+#    nginx on lo, recorded by tcpdump) is read by `tcpdump -r` (reading speed,
+#    the floor), `tshark -Y http.request` (full dissection) and
+#    `loadtape capture -r` (pcap -> tape), each pinned to one core; medians of
+#    ROUNDS runs (TSHARK_ROUNDS for tshark, which is slow), MB/s of pcap and
+#    requests/s, and ratios.
+# 2. Live: `loadtape capture -i lo` while a rate-controlled sender
+#    (bench/capture_sender.c: absolute deadlines, keep-alive connections)
+#    sends at fixed, increasing RATES for SECS seconds each, until the first
+#    kernel drop or missing request.
+#
+#   sudo bench/capture.sh                  # uses ./build/cli/loadtape
+#   LOADTAPE=... REQUESTS=200000 ROUNDS=3 RATES="10000 20000 50000" SECS=5 bench/capture.sh
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+LOADTAPE=${LOADTAPE:-$root/build/cli/loadtape}
+REQUESTS=${REQUESTS:-200000}
+ROUNDS=${ROUNDS:-3}
+TSHARK_ROUNDS=${TSHARK_ROUNDS:-1}
+RATES=${RATES:-"5000 10000 20000 30000 50000 75000 100000"}
+SECS=${SECS:-5}
+CONNS=${CONNS:-32}
+CPU=${CPU:-0}
+
+[ "$(id -u)" = 0 ] || { echo "bench/capture.sh: needs root (tcpdump and live capture)" >&2; exit 1; }
+for c in nginx ab tcpdump tshark python3 cc taskset; do
+    command -v $c >/dev/null || { echo "bench/capture.sh: needs $c" >&2; exit 1; }
+done
+[ -x "$LOADTAPE" ] || { echo "bench/capture.sh: no loadtape at $LOADTAPE (set LOADTAPE)" >&2; exit 1; }
+
+tmp=$(mktemp -d /tmp/loadtape-bench-capture.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+mkdir -p "$tmp/nginx/logs"
+cat >"$tmp/nginx/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $tmp/nginx/body;
+    server {
+        listen 127.0.0.1:$port;
+        location / { return 202 '{"accepted":1}'; }
+    }
+}
+CONF
+nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
+pids+=($!)
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+
+# wait_line FILE TEXT: up to 10 s for TEXT to appear in FILE
+wait_line() {
+    for _ in $(seq 200); do grep -q "$2" "$1" && return 0; sleep 0.05; done
+    cat "$1" >&2
+    return 1
+}
+
+# ---- 1. offline ---------------------------------------------------------------
+pcap=$tmp/bench.pcap
+printf '{"type":"track","event":"Order Completed","userId":"user-0001","properties":{"revenue":12.5,"currency":"EUR"},"context":{"library":{"name":"analytics.js"}}}' >"$tmp/event.json"
+tcpdump -i lo -s 0 -B 262144 -U -w "$pcap" "tcp port $port" 2>"$tmp/tcpdump.log" &
+tpid=$!
+pids+=("$tpid")
+wait_line "$tmp/tcpdump.log" "listening on"
+ab -q -k -n "$REQUESTS" -c 16 -p "$tmp/event.json" -T application/json \
+    "http://127.0.0.1:$port/collect/web" >"$tmp/ab.txt"
+sleep 1
+kill -INT "$tpid"
+wait "$tpid" || true
+grep -q "^0 packets dropped by kernel" "$tmp/tcpdump.log" ||
+    echo "warning: tcpdump dropped packets while making the pcap: $(grep dropped "$tmp/tcpdump.log" | head -1)" >&2
+bytes=$(stat -c %s "$pcap")
+npk=$(grep "packets captured" "$tmp/tcpdump.log" | cut -d' ' -f1)
+echo "pcap: $REQUESTS requests, $npk packets, $bytes bytes"
+
+# time_cmd: "WALL CPU" seconds of the command (pinned to CPU), stdout discarded.
+# CPU (user + sys) is the figure to trust on a shared machine; wall is shown too.
+time_cmd() {
+    /usr/bin/time -f "%e %U %S" -o "$tmp/time.txt" taskset -c "$CPU" "$@" >/dev/null 2>"$tmp/cmd.err"
+    python3 -c 'import sys; w, u, s = map(float, open(sys.argv[1]).read().split()[-3:]); print(w, u + s)' \
+        "$tmp/time.txt"
+}
+median() { python3 -c 'import statistics,sys; print(statistics.median(map(float, sys.argv[1:])))' "$@"; }
+
+tdw=() tdc=() tsw=() tsc=() ltw=() ltc=()
+for r in $(seq "$ROUNDS"); do
+    read -r w c < <(time_cmd tcpdump -r "$pcap" -w /dev/null)
+    tdw+=("$w") tdc+=("$c")
+    read -r w c < <(time_cmd "$LOADTAPE" capture -q -r "$pcap" -o "$tmp/bench.tape")
+    ltw+=("$w") ltc+=("$c")
+done
+for r in $(seq "$TSHARK_ROUNDS"); do
+    read -r w c < <(time_cmd tshark -r "$pcap" -d "tcp.port==$port,http" -Y http.request)
+    tsw+=("$w") tsc+=("$c")
+done
+nrec=$("$LOADTAPE" export "$tmp/bench.tape" | wc -l)
+python3 - "$bytes" "$REQUESTS" "$nrec" "$ROUNDS" "$TSHARK_ROUNDS" \
+    "$(median "${tdw[@]}")" "$(median "${tdc[@]}")" "$(median "${tsw[@]}")" "$(median "${tsc[@]}")" \
+    "$(median "${ltw[@]}")" "$(median "${ltc[@]}")" <<'PY'
+import sys
+b, req, nrec = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+rounds, trounds = sys.argv[4], sys.argv[5]
+tdw, tdc, tsw, tsc, ltw, ltc = map(float, sys.argv[6:12])
+def row(name, w, c, n):
+    print("  %-26s cpu %6.2f s  %7.1f MB/s  %5.2f Gbit/s  %8.0f req/s | wall %6.2f s  (median of %s)"
+          % (name, c, b / c / 1e6, b * 8 / c / 1e9, req / c, w, n))
+print("offline, one core (cpu = user + sys of the process):")
+row("tcpdump -r (read only)", tdw, tdc, rounds)
+row("tshark -Y http.request", tsw, tsc, trounds)
+row("loadtape capture -r", ltw, ltc, rounds)
+print("  loadtape recorded %d of %d requests" % (nrec, req))
+print("  cpu ratios: loadtape / tcpdump %.2fx, tshark / loadtape %.1fx" % (ltc / tdc, tsc / ltc))
+print("  target >= 1 Gbit/s of pcap per core: %s" % ("met" if b * 8 / ltc >= 1e9 else "MISSED"))
+PY
+
+# ---- 2. live ------------------------------------------------------------------
+cc -O2 -o "$tmp/sender" "$here/capture_sender.c"
+echo "live on lo ($CONNS connections, $SECS s per rate):"
+for rate in $RATES; do
+    count=$((rate * SECS))
+    "$LOADTAPE" capture -i lo --port "$port" -o "$tmp/live.tape" 2>"$tmp/live.err" &
+    cpid=$!
+    pids+=("$cpid")
+    wait_line "$tmp/live.err" "listening on lo"
+    out=$("$tmp/sender" 127.0.0.1 "$port" "$rate" "$count" "$CONNS")
+    sleep 1
+    kill -INT "$cpid"
+    wait "$cpid" || true
+    sent=$(echo "$out" | sed 's/.*sent=\([0-9]*\).*/\1/')
+    resp=$(echo "$out" | sed 's/.*responses=\([0-9]*\).*/\1/')
+    secs=$(echo "$out" | sed 's/.*seconds=\([0-9.]*\).*/\1/')
+    rec=$(grep -o '^capture: [0-9]* requests recorded' "$tmp/live.err" | cut -d' ' -f2)
+    drop=$(grep -o '[0-9]* dropped by the kernel' "$tmp/live.err" | cut -d' ' -f1)
+    want=$((sent + 1)) # the sender's probe request
+    printf '  %7d req/s: sent %d in %.2f s (%d answered), recorded %d, kernel drops %s\n' \
+        "$rate" "$want" "$secs" "$((resp + 1))" "$rec" "$drop"
+    if [ "$rec" != "$want" ] || [ "$drop" != 0 ]; then
+        echo "  first loss at $rate req/s"
+        break
+    fi
+done
