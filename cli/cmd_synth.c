@@ -80,8 +80,26 @@ static void build_details(void)
         if (lt_synth_builtin(lt_synth_builtin_names[i], &c, &err) ||
             lt_synth_describe(&c, d, sizeof(d)))
             continue;
-        n += (size_t)snprintf(details + n, sizeof(details) - n, "  %-10s %s\n",
-                              lt_synth_builtin_names[i], d);
+        /* wrapped at 80 columns under a 13-column indent */
+        {
+            const char *p = d, *name = lt_synth_builtin_names[i];
+            while (*p && n < sizeof(details)) {
+                size_t len = strlen(p), cut = len;
+                if (len > 66) {
+                    cut = 66;
+                    while (cut > 0 && p[cut] != ' ')
+                        cut--;
+                    if (cut == 0)
+                        cut = 66;
+                }
+                n += (size_t)snprintf(details + n, sizeof(details) - n, "  %-10s %.*s\n", name,
+                                      (int)cut, p);
+                name = "";
+                p += cut;
+                while (*p == ' ')
+                    p++;
+            }
+        }
     }
     if (n < sizeof(details))
         snprintf(details + n, sizeof(details) - n,

@@ -265,6 +265,35 @@ static void fmt_spike(const struct lt_spike *sp, char *out, size_t n)
     snprintf(out, n, "%gx:%s/%s", (double)sp->factor_milli / 1000.0, d, p);
 }
 
+static const char *size_dist_name(enum lt_synth_sizes s)
+{
+    switch (s) {
+    case LT_SYNTH_SIZE_LOG_UNIFORM:
+        return "log-uniform";
+    case LT_SYNTH_SIZE_UNIFORM:
+        return "uniform";
+    case LT_SYNTH_SIZE_FIXED:
+        return "fixed";
+    default:
+        return "natural";
+    }
+}
+
+/* "50 B", "50 KB", "4 KiB": the unit that divides exactly. */
+static void fmt_size(uint64_t v, char *out, size_t n)
+{
+    if (v >= 1048576 && v % 1048576 == 0)
+        snprintf(out, n, "%llu MiB", (unsigned long long)(v / 1048576));
+    else if (v >= 1000000 && v % 1000000 == 0)
+        snprintf(out, n, "%llu MB", (unsigned long long)(v / 1000000));
+    else if (v >= 1024 && v % 1024 == 0)
+        snprintf(out, n, "%llu KiB", (unsigned long long)(v / 1024));
+    else if (v >= 1000 && v % 1000 == 0)
+        snprintf(out, n, "%llu KB", (unsigned long long)(v / 1000));
+    else
+        snprintf(out, n, "%llu B", (unsigned long long)v);
+}
+
 int lt_synth_describe(const struct lt_synth_config *c, char *out, size_t outlen)
 {
     struct lt_buf b;
@@ -304,12 +333,26 @@ int lt_synth_describe(const struct lt_synth_config *c, char *out, size_t outlen)
     if (!rc)
         rc = lt_buf_printf(&b, ", %llu users, %s events", (unsigned long long)c->users,
                            c->style == LT_SYNTH_STYLE_TINY ? "tiny" : "realistic");
-    if (!rc && c->sizes != LT_SYNTH_SIZE_NATURAL)
-        rc = lt_buf_printf(&b, " of %s sizes %llu B to %llu B",
-                           c->sizes == LT_SYNTH_SIZE_LOG_UNIFORM ? "log-uniform"
-                           : c->sizes == LT_SYNTH_SIZE_UNIFORM   ? "uniform"
-                                                                 : "fixed",
-                           (unsigned long long)c->size_min, (unsigned long long)c->size_max);
+    if (!rc && c->sizes != LT_SYNTH_SIZE_NATURAL) {
+        char lo[32], hi[32];
+        fmt_size(c->size_min, lo, sizeof(lo));
+        fmt_size(c->size_max, hi, sizeof(hi));
+        rc = lt_buf_printf(&b, " of %s sizes %s to %s", size_dist_name(c->sizes), lo, hi);
+    }
+    {
+        double sum = 0;
+        const char *sep = " (";
+        for (int t = 0; t < LT_SYNTH_NTYPES; t++)
+            sum += c->mix[t];
+        for (int t = 0; t < LT_SYNTH_NTYPES && !rc && sum > 0; t++) {
+            if (c->mix[t] <= 0)
+                continue;
+            rc = lt_buf_printf(&b, "%s%s %.3g%%", sep, type_names[t], 100.0 * c->mix[t] / sum);
+            sep = ", ";
+        }
+        if (!rc && sum > 0)
+            rc = lt_buf_putc(&b, ')');
+    }
     if (!rc && c->error_share > 0)
         rc = lt_buf_printf(&b, ", %g%% invalid", c->error_share * 100);
     if (!rc)
@@ -321,20 +364,6 @@ int lt_synth_describe(const struct lt_synth_config *c, char *out, size_t outlen)
 }
 
 /* ---- metadata ---------------------------------------------------------------------- */
-
-static const char *size_dist_name(enum lt_synth_sizes s)
-{
-    switch (s) {
-    case LT_SYNTH_SIZE_LOG_UNIFORM:
-        return "log-uniform";
-    case LT_SYNTH_SIZE_UNIFORM:
-        return "uniform";
-    case LT_SYNTH_SIZE_FIXED:
-        return "fixed";
-    default:
-        return "natural";
-    }
-}
 
 /* JSON numbers are doubles: integers at or above 2^53 go as decimal strings. */
 static cJSON *json_u64(uint64_t v)
