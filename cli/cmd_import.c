@@ -49,6 +49,15 @@ static struct lt_cmd_spec spec = {
     1,
 };
 
+/* Messages quote input; a control character in them must not break the line. */
+static const char *one_line(struct lt_err *err)
+{
+    for (char *p = err->msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return err->msg;
+}
+
 /* ---- a bounded line reader ------------------------------------------------ */
 
 struct line_reader {
@@ -202,7 +211,7 @@ static int import_jsonl(struct import *im, FILE *in)
             continue; /* blank lines carry nothing */
         if (lt_jsonl_parse(&rb, line, len, &lim, &err)) {
             lt_cli_error(CMD, "'%s' line %llu: %s", im->in_path, (unsigned long long)lineno,
-                         err.msg);
+                         one_line(&err));
             goto out;
         }
         if (n && rb.rec.ts_ns < prev_ts) {
@@ -215,7 +224,7 @@ static int import_jsonl(struct import *im, FILE *in)
         }
         if (lt_tape_writer_append(im->w, &rb.rec, &err)) {
             lt_cli_error(CMD, "'%s' line %llu: %s", im->in_path, (unsigned long long)lineno,
-                         err.msg);
+                         one_line(&err));
             goto out;
         }
         prev_ts = rb.rec.ts_ns;
@@ -275,7 +284,7 @@ static int import_har(struct import *im, FILE *in)
     im->wo.meta_json = im->meta;
     im->har_origin = &har_origin;
     if (lt_har_import((const char *)doc.data, doc.len, &lim, &har_origin, har_record, im, &err)) {
-        lt_cli_error(CMD, "'%s': %s", im->in_path, err.msg);
+        lt_cli_error(CMD, "'%s': %s", im->in_path, one_line(&err));
         goto out;
     }
     if (!im->w && open_tape(im, &err)) { /* no entries: an empty tape */

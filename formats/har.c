@@ -338,13 +338,14 @@ static int is_base64_encoding(struct har_ctx *c, const struct jv_node *obj)
 /*
  * The origin-form target of a HAR url: path and query, without scheme, host
  * or fragment. Returns 1 when the path is empty ("http://h" or "http://h?q"),
- * so "/" must go in front.
+ * so "/" must go in front, -1 when the url is neither absolute nor a path.
  */
 static int origin_form(const char *u, size_t len, struct lt_bytes *out)
 {
     const char *p = u, *end = u + len, *hash;
 
     if (len && u[0] != '/') {
+        p = NULL;
         for (const char *q = u; q + 2 < end; q++)
             if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
                 p = q + 3;
@@ -352,6 +353,8 @@ static int origin_form(const char *u, size_t len, struct lt_bytes *out)
                     p++;
                 break;
             }
+        if (!p)
+            return -1; /* neither absolute nor a path */
     }
     hash = memchr(p, '#', (size_t)(end - p));
     if (hash)
@@ -389,6 +392,10 @@ static int import_entry(struct har_ctx *c, const struct jv_node *e, uint64_t ts_
     if (!(s = get_string(c, req, "url", &len, 1)))
         return c->err->code;
     url_slash = origin_form(s, len, &url);
+    if (url_slash < 0)
+        return lt_error(c->err, LT_E_FORMAT,
+                        "'request.url' \"%.*s\" is neither an absolute URL nor a path",
+                        len > 60 ? 60 : (int)len, s);
 
     hdrs = jv_get(c->d, req, "headers");
     if (hdrs && hdrs->type != JV_ARR)

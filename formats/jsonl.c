@@ -82,7 +82,7 @@ static int put_str(struct lt_buf *out, const uint8_t *p, size_t n)
             return rc;
         run = ++i;
     }
-    if ((rc = lt_buf_append(out, p + run, n - run)))
+    if (n > run && (rc = lt_buf_append(out, p + run, n - run)))
         return rc;
     return lt_buf_putc(out, '"');
 }

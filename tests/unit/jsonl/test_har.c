@@ -238,6 +238,10 @@ static void test_errors(void **state)
                  "\"request\":{\"method\":\"GET\",\"url\":\"/\",\"headers\":["
                  "{\"name\":\":path\",\"value\":\"/\"},{\"name\":\"\",\"value\":\"x\"}]}}]}}",
                  "log.entries[0]: request.headers[1]: the name is empty");
+    expect_error(
+        "{\"log\":{\"entries\":[{\"startedDateTime\":\"2026-01-01T00:00:00Z\","
+        "\"request\":{\"method\":\"GET\",\"url\":\"http?x/y\"}}]}}",
+        "log.entries[0]: 'request.url' \"http?x/y\" is neither an absolute URL nor a path");
     expect_error("{\"log\":{\"entries\":[}}", "invalid JSON at column 20: unexpected character");
 }
 
