@@ -10,7 +10,7 @@
  * Header positions are kept as offsets from the head's base, so a head can
  * move from the caller's buffer into `hold` when its body straddles feeds.
  */
-#include "lt_formats.h"
+#include "http_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,92 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum state {
-    ST_START,      /* between messages */
-    ST_SEEK,       /* looking for a start line (resync) */
-    ST_HEAD,       /* gathering the head */
-    ST_BODY_CL,    /* Content-Length body */
-    ST_CHUNK_SIZE, /* chunk-size line */
-    ST_CHUNK_DATA,
-    ST_CHUNK_END, /* CRLF after chunk data */
-    ST_TRAILERS,
-    ST_BODY_EOF, /* close-delimited body */
-    ST_TUNNEL,   /* after an upgrade: not HTTP any more */
-    ST_ERROR,
-};
-
-/* Step results inside the feed loop. */
-enum { STEP_GO = 0, STEP_MSG = 1, STEP_CONTINUE = 2, STEP_MORE = 3 };
-
-#define CHUNK_LINE_MAX 4096
-#define REQQ_MAX 256
-
-struct field {
-    uint32_t name_off, name_len, val_off, val_len;
-};
-
-struct lt_http_state {
-    enum lt_http_mode mode;
-    struct lt_limits lim;
-    int resync;
-    enum state state;
-    int err_code, err_status;
-    char err_msg[LT_ERR_MSG_MAX];
-    uint64_t offset; /* stream bytes consumed before the current feed */
-    uint64_t msg_start, head_end;
-    int emitted;
-    size_t head_cap;
-
-    struct lt_buf hold; /* head bytes gathered across feeds */
-    size_t scan;        /* where the blank-line search resumes in hold */
-    struct lt_buf body;
-    struct lt_buf tbuf; /* trailer section */
-    size_t tscan;
-    const uint8_t *head_base;
-    size_t head_len;
-    int head_in_hold;
-    const uint8_t *body_view; /* zero-copy body, or NULL */
-    size_t body_view_len;
-
-    struct field *fields; /* headers then trailers */
-    size_t nfields, ntrailers, fields_cap;
-    size_t field_bytes;
-    struct lt_header *hdrs;
-    size_t hdrs_cap;
-
-    uint32_t flags;
-    unsigned version_minor;
-    uint16_t status;
-    uint32_t method_off, method_len, url_off, url_len, reason_off, reason_len;
-    uint64_t remaining;
-    int resynced;
-    int continue_told;
-
-    /* chunk-size line */
-    uint64_t csize;
-    unsigned cdigits;
-    int cphase; /* 0 digits, 1 whitespace after them, 2 saw CR, 3 in extensions */
-    size_t cline;
-    int cend_cr;
-
-    uint8_t reqq[REQQ_MAX];
-    unsigned reqq_head, reqq_len;
-};
-
 /* ---- character classes --------------------------------------------------- */
-
-static int is_tchar(uint8_t c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return 1;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-/* Field values: visible ASCII, SP, HTAB and obs-text; no other controls. */
-static int is_vchar_ws(uint8_t c)
-{
-    return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
 
 static int hexval(uint8_t c)
 {
@@ -114,11 +29,6 @@ static int hexval(uint8_t c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
-}
-
-static int ieq(const uint8_t *p, size_t n, const char *s)
-{
-    return strlen(s) == n && strncasecmp((const char *)p, s, n) == 0;
 }
 
 /* ---- errors ---------------------------------------------------------------- */
@@ -229,15 +139,6 @@ int lt_http_parser_error_status(const struct lt_http_parser *p)
 
 /* ---- responses: what the requests were ---------------------------------------- */
 
-unsigned lt_http_request_bits(const uint8_t *method, size_t len)
-{
-    if (ieq(method, len, "HEAD"))
-        return LT_HTTP_REQ_HEAD;
-    if (ieq(method, len, "CONNECT"))
-        return LT_HTTP_REQ_CONNECT;
-    return 0;
-}
-
 int lt_http_parser_push_request(struct lt_http_parser *p, unsigned req_bits)
 {
     struct lt_http_state *s = p->st;
@@ -247,448 +148,6 @@ int lt_http_parser_push_request(struct lt_http_parser *p, unsigned req_bits)
     s->reqq[(s->reqq_head + s->reqq_len) % REQQ_MAX] = (uint8_t)req_bits;
     s->reqq_len++;
     return 0;
-}
-
-static unsigned pop_request(struct lt_http_state *s)
-{
-    unsigned bits;
-
-    if (s->reqq_len == 0)
-        return 0;
-    bits = s->reqq[s->reqq_head];
-    s->reqq_head = (s->reqq_head + 1) % REQQ_MAX;
-    s->reqq_len--;
-    return bits;
-}
-
-/* ---- start lines ----------------------------------------------------------------- */
-
-static const char *const known_methods[] = {
-    "GET ", "POST ", "PUT ", "DELETE ", "HEAD ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE ",
-};
-
-/*
- * Does b look like the beginning of a start line? 1: yes (a known method and
- * a space, or "HTTP/1."), 0: b is too short to say but could be, -1: no.
- * Used only when resynchronising.
- */
-static int start_candidate(enum lt_http_mode mode, const uint8_t *b, size_t n)
-{
-    if (mode == LT_HTTP_RESPONSE) {
-        size_t k = n < 7 ? n : 7;
-        if (memcmp(b, "HTTP/1.", k) != 0)
-            return -1;
-        return n >= 7 ? 1 : 0;
-    }
-    int maybe = 0;
-    for (size_t i = 0; i < sizeof(known_methods) / sizeof(known_methods[0]); i++) {
-        size_t m = strlen(known_methods[i]);
-        size_t k = n < m ? n : m;
-        if (memcmp(b, known_methods[i], k) == 0) {
-            if (n >= m)
-                return 1;
-            maybe = 1;
-        }
-    }
-    return maybe ? 0 : -1;
-}
-
-static int parse_version(const uint8_t *v, size_t n, unsigned *minor, int *status)
-{
-    if (n != 8 || memcmp(v, "HTTP/", 5) != 0 || v[6] != '.' || v[5] < '0' || v[5] > '9' ||
-        v[7] < '0' || v[7] > '9') {
-        *status = 400;
-        return -1;
-    }
-    if (v[5] != '1' || (v[7] != '0' && v[7] != '1')) {
-        *status = 505;
-        return -1;
-    }
-    *minor = (unsigned)(v[7] - '0');
-    return 0;
-}
-
-/*
- * Parses a start line (without its line end) into s. Returns 0, or -1 with
- * *why and *status set.
- */
-static int parse_start_line(struct lt_http_state *s, const uint8_t *b, size_t n, const char **why,
-                            int *status)
-{
-    *status = 400;
-    if (s->mode == LT_HTTP_REQUEST) {
-        size_t i = 0, m, u;
-        if (n > s->lim.url_max) {
-            *why = "request line exceeds the url limit";
-            *status = 414;
-            return -1;
-        }
-        while (i < n && is_tchar(b[i]))
-            i++;
-        if (i == 0 || i >= n || b[i] != ' ') {
-            *why = "bad request method";
-            return -1;
-        }
-        m = i++;
-        u = i;
-        while (i < n && b[i] > 0x20 && b[i] != 0x7f)
-            i++;
-        if (i == u || i >= n || b[i] != ' ') {
-            *why = "bad request target";
-            return -1;
-        }
-        s->method_off = 0;
-        s->method_len = (uint32_t)m;
-        s->url_off = (uint32_t)u;
-        s->url_len = (uint32_t)(i - u);
-        i++;
-        if (parse_version(b + i, n - i, &s->version_minor, status) < 0) {
-            *why = *status == 505 ? "unsupported http version" : "bad http version";
-            return -1;
-        }
-        return 0;
-    }
-    if (n > s->lim.url_max) {
-        *why = "status line exceeds the url limit";
-        *status = 502;
-        return -1;
-    }
-    if (n < 12 || parse_version(b, 8, &s->version_minor, status) < 0 || b[8] != ' ' || b[9] < '1' ||
-        b[9] > '9' || b[10] < '0' || b[10] > '9' || b[11] < '0' || b[11] > '9' ||
-        (n > 12 && b[12] != ' ')) {
-        *why = "bad status line";
-        *status = 502;
-        return -1;
-    }
-    s->status = (uint16_t)((b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0'));
-    s->reason_off = n > 12 ? 13 : 12;
-    s->reason_len = (uint32_t)(n - s->reason_off);
-    for (size_t i = s->reason_off; i < n; i++)
-        if (!is_vchar_ws(b[i])) {
-            *why = "bad reason phrase";
-            *status = 502;
-            return -1;
-        }
-    return 0;
-}
-
-/* ---- fields ----------------------------------------------------------------------- */
-
-/* Length of a line without its LF and an optional CR before it. */
-static size_t line_body(const uint8_t *b, size_t lf)
-{
-    return (lf > 0 && b[lf - 1] == '\r') ? lf - 1 : lf;
-}
-
-static int add_field(struct lt_http_state *s, uint32_t no, uint32_t nl, uint32_t vo, uint32_t vl)
-{
-    if (s->nfields + s->ntrailers >= s->fields_cap) {
-        size_t cap = s->fields_cap ? s->fields_cap * 2 : 16;
-        struct field *f = realloc(s->fields, cap * sizeof(*f));
-        if (!f)
-            return LT_E_NOMEM;
-        s->fields = f;
-        s->fields_cap = cap;
-    }
-    s->fields[s->nfields + s->ntrailers] = (struct field){no, nl, vo, vl};
-    return 0;
-}
-
-/*
- * Parses the field lines of b[0, n) (each ending in LF, the blank line not
- * included) as headers or trailers. Offsets are relative to b.
- */
-static int parse_fields(struct lt_http_state *s, const uint8_t *b, size_t n, int trailers,
-                        const char **why, int *status)
-{
-    size_t i = 0;
-
-    *status = s->mode == LT_HTTP_REQUEST ? 400 : 502;
-    while (i < n) {
-        const uint8_t *lf = memchr(b + i, '\n', n - i);
-        size_t end = lf ? (size_t)(lf - b) : n;
-        size_t len = line_body(b + i, end - i), j = 0, vs, ve;
-        const uint8_t *l = b + i;
-
-        if (l[0] == ' ' || l[0] == '\t') {
-            *why = "obsolete line folding";
-            return -1;
-        }
-        while (j < len && is_tchar(l[j]))
-            j++;
-        if (j == 0 || j >= len || l[j] != ':') {
-            *why = (j < len && (l[j] == ' ' || l[j] == '\t')) ? "whitespace before colon"
-                                                              : "bad header line";
-            return -1;
-        }
-        vs = j + 1;
-        while (vs < len && (l[vs] == ' ' || l[vs] == '\t'))
-            vs++;
-        ve = len;
-        while (ve > vs && (l[ve - 1] == ' ' || l[ve - 1] == '\t'))
-            ve--;
-        for (size_t k = vs; k < ve; k++)
-            if (!is_vchar_ws(l[k])) {
-                *why = l[k] == '\r' ? "bare CR in header" : "control character in header";
-                return -1;
-            }
-        if (s->nfields + s->ntrailers >= s->lim.nheaders_max) {
-            *why = "header count exceeds the limit";
-            *status = s->mode == LT_HTTP_REQUEST ? 431 : 502;
-            return -1;
-        }
-        s->field_bytes += j + (ve - vs);
-        if (s->field_bytes > s->lim.headers_max) {
-            *why = "headers exceed the size limit";
-            *status = s->mode == LT_HTTP_REQUEST ? 431 : 502;
-            return -1;
-        }
-        if (add_field(s, (uint32_t)i, (uint32_t)j, (uint32_t)(i + vs), (uint32_t)(ve - vs))) {
-            *why = "out of memory";
-            *status = 500;
-            return -1;
-        }
-        if (trailers)
-            s->ntrailers++;
-        else
-            s->nfields++;
-        i = end + 1;
-    }
-    return 0;
-}
-
-/*
- * Splits a comma-separated list value into trimmed elements and calls fn on
- * each non-empty one; stops at fn's first non-zero return.
- */
-static int each_element(const uint8_t *v, size_t n, int (*fn)(void *, const uint8_t *, size_t),
-                        void *ctx)
-{
-    size_t i = 0;
-    while (i <= n) {
-        size_t a = i, b;
-        while (i < n && v[i] != ',')
-            i++;
-        b = i;
-        while (a < b && (v[a] == ' ' || v[a] == '\t'))
-            a++;
-        while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t'))
-            b--;
-        if (b > a) {
-            int rc = fn(ctx, v + a, b - a);
-            if (rc)
-                return rc;
-        }
-        i++;
-    }
-    return 0;
-}
-
-struct framing {
-    int has_cl, cl_bad, cl_differ;
-    uint64_t cl;
-    int has_te, te_chunked_final, te_chunked_count, te_unknown_final;
-    int conn_close, conn_keepalive, expect_continue, expect_other;
-};
-
-static int cl_element(void *ctx, const uint8_t *v, size_t n)
-{
-    struct framing *f = ctx;
-    uint64_t x = 0;
-
-    if (n > 19) {
-        f->cl_bad = 1;
-        return 1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] < '0' || v[i] > '9') {
-            f->cl_bad = 1;
-            return 1;
-        }
-        x = x * 10 + (uint64_t)(v[i] - '0');
-    }
-    if (f->has_cl && f->cl != x) {
-        f->cl_differ = 1;
-        return 1;
-    }
-    f->has_cl = 1;
-    f->cl = x;
-    return 0;
-}
-
-static int te_element(void *ctx, const uint8_t *v, size_t n)
-{
-    struct framing *f = ctx;
-    size_t k = 0;
-
-    while (k < n && v[k] != ';' && v[k] != ' ' && v[k] != '\t')
-        k++;
-    f->has_te = 1;
-    if (ieq(v, k, "chunked")) {
-        f->te_chunked_count++;
-        f->te_chunked_final = 1;
-    } else {
-        f->te_chunked_final = 0;
-    }
-    return 0;
-}
-
-static int conn_element(void *ctx, const uint8_t *v, size_t n)
-{
-    struct framing *f = ctx;
-    if (ieq(v, n, "close"))
-        f->conn_close = 1;
-    else if (ieq(v, n, "keep-alive"))
-        f->conn_keepalive = 1;
-    return 0;
-}
-
-static int expect_element(void *ctx, const uint8_t *v, size_t n)
-{
-    struct framing *f = ctx;
-    if (ieq(v, n, "100-continue"))
-        f->expect_continue = 1;
-    else
-        f->expect_other = 1;
-    return 0;
-}
-
-/* ---- message head -------------------------------------------------------------------- */
-
-/*
- * Parses a complete head b[0, n) (start line, fields, blank line) and sets
- * up the body state. Returns STEP_GO with the body state set, STEP_MSG when
- * the message has no body, or -1 with *why and *status set.
- */
-static int parse_head(struct lt_http_state *s, const uint8_t *b, size_t n, const char **why,
-                      int *status)
-{
-    const uint8_t *lf = memchr(b, '\n', n);
-    size_t first = (size_t)(lf - b), fstart = first + 1, fend;
-    struct framing f;
-    unsigned req = 0;
-
-    memset(&f, 0, sizeof(f));
-    if (parse_start_line(s, b, line_body(b, first), why, status) < 0)
-        return -1;
-    /* The blank line ends the head: CRLF or LF. */
-    fend = n - 1;
-    if (fend > fstart && b[fend - 1] == '\r')
-        fend--;
-    if (fend < fstart)
-        fend = fstart;
-    for (size_t i = fstart; i < fend; i++)
-        if (b[i] == '\r' && (i + 1 >= fend || b[i + 1] != '\n')) {
-            *why = "bare CR in header";
-            *status = s->mode == LT_HTTP_REQUEST ? 400 : 502;
-            return -1;
-        }
-    if (parse_fields(s, b + fstart, fend - fstart, 0, why, status) < 0)
-        return -1;
-    for (size_t i = 0; i < s->nfields; i++) {
-        struct field *fl = &s->fields[i];
-        fl->name_off += (uint32_t)fstart;
-        fl->val_off += (uint32_t)fstart;
-    }
-    for (size_t i = 0; i < s->nfields; i++) {
-        const struct field *fl = &s->fields[i];
-        const uint8_t *nm = b + fl->name_off, *v = b + fl->val_off;
-        if (ieq(nm, fl->name_len, "content-length")) {
-            if (fl->val_len == 0)
-                f.cl_bad = 1;
-            each_element(v, fl->val_len, cl_element, &f);
-        } else if (ieq(nm, fl->name_len, "transfer-encoding")) {
-            each_element(v, fl->val_len, te_element, &f);
-        } else if (ieq(nm, fl->name_len, "connection")) {
-            each_element(v, fl->val_len, conn_element, &f);
-        } else if (ieq(nm, fl->name_len, "expect")) {
-            each_element(v, fl->val_len, expect_element, &f);
-        }
-    }
-    *status = s->mode == LT_HTTP_REQUEST ? 400 : 502;
-    if (f.cl_bad) {
-        *why = "bad content-length";
-        return -1;
-    }
-    if (f.cl_differ) {
-        *why = "differing content-length values";
-        return -1;
-    }
-    if (f.has_cl && f.has_te) {
-        *why = "both content-length and transfer-encoding";
-        return -1;
-    }
-    if (f.te_chunked_count > 1) {
-        *why = "chunked applied more than once";
-        return -1;
-    }
-    if (f.has_te && f.te_chunked_count && !f.te_chunked_final) {
-        *why = "chunked is not the final transfer coding";
-        return -1;
-    }
-    if (s->version_minor == 1 ? !f.conn_close : (f.conn_keepalive && !f.conn_close))
-        s->flags |= LT_HTTP_F_KEEPALIVE;
-    if (f.has_te && s->version_minor == 0)
-        s->flags &= ~(uint32_t)LT_HTTP_F_KEEPALIVE; /* RFC 9112 §6.1: faulty framing */
-
-    if (s->mode == LT_HTTP_REQUEST) {
-        if (f.expect_continue && s->version_minor == 1)
-            s->flags |= LT_HTTP_F_EXPECT_CONTINUE;
-        if (f.has_te && !f.te_chunked_final) {
-            *why = "unsupported transfer-encoding";
-            *status = 501;
-            return -1;
-        }
-        if (f.has_te) {
-            s->flags |= LT_HTTP_F_CHUNKED;
-            s->state = ST_CHUNK_SIZE;
-            return STEP_GO;
-        }
-        if (f.has_cl && f.cl > s->lim.body_max) {
-            *why = "body exceeds the size limit";
-            *status = 413;
-            return -1;
-        }
-        if (f.has_cl && f.cl > 0) {
-            s->remaining = f.cl;
-            s->state = ST_BODY_CL;
-            return STEP_GO;
-        }
-        return STEP_MSG;
-    }
-
-    /* Responses: framing depends on the status and on the request. */
-    if (s->status >= 100 && s->status < 200 && s->status != 101) {
-        s->flags |= LT_HTTP_F_INTERIM | LT_HTTP_F_KEEPALIVE; /* the final response decides */
-        return STEP_MSG;
-    }
-    req = pop_request(s);
-    if (s->status == 101 || ((req & LT_HTTP_REQ_CONNECT) && s->status / 100 == 2)) {
-        s->flags |= LT_HTTP_F_UPGRADE;
-        return STEP_MSG;
-    }
-    if ((req & LT_HTTP_REQ_HEAD) || s->status == 204 || s->status == 304)
-        return STEP_MSG;
-    if (f.has_te && f.te_chunked_final) {
-        s->flags |= LT_HTTP_F_CHUNKED;
-        s->state = ST_CHUNK_SIZE;
-        return STEP_GO;
-    }
-    if (f.has_cl && !f.has_te) {
-        if (f.cl > s->lim.body_max) {
-            *why = "body exceeds the size limit";
-            return -1;
-        }
-        if (f.cl == 0)
-            return STEP_MSG;
-        s->remaining = f.cl;
-        s->state = ST_BODY_CL;
-        return STEP_GO;
-    }
-    s->flags |= LT_HTTP_F_CLOSE_DELIMITED;
-    s->flags &= ~(uint32_t)LT_HTTP_F_KEEPALIVE;
-    s->state = ST_BODY_EOF;
-    return STEP_GO;
 }
 
 /* ---- emitting ------------------------------------------------------------------------- */
@@ -794,7 +253,7 @@ static size_t head_limit_at(const struct lt_http_state *s, const uint8_t *b, siz
     *start_line = 1;
     if (!lf)
         return n >= s->lim.url_max + 3 ? s->lim.url_max + 3 : 0;
-    if (line_body(b, (size_t)(lf - b)) > s->lim.url_max)
+    if (http_line_body(b, (size_t)(lf - b)) > s->lim.url_max)
         return (size_t)(lf - b) + 1;
     *start_line = 0;
     return n > s->head_cap ? s->head_cap + 1 : 0;
@@ -845,7 +304,7 @@ static int on_head(struct lt_http_parser *p, const uint8_t *base, size_t n, int 
     s->head_len = n;
     s->head_in_hold = in_hold;
     s->head_end = end_off;
-    rc = parse_head(s, base, n, &why, &status);
+    rc = http_parse_head(s, base, n, &why, &status);
     if (rc < 0)
         return head_error(p, why, status, err);
     return rc;
@@ -990,7 +449,7 @@ static int step_chunk_size(struct lt_http_parser *p, const uint8_t *data, size_t
                 return chunk_error(p, s->cphase ? "bad chunk extension" : "bad chunk size", err);
             continue;
         }
-        if (!is_vchar_ws(c))
+        if (!http_is_vchar_ws(c))
             return chunk_error(p, "bad chunk extension", err);
         continue;
     line_done:
@@ -1083,7 +542,7 @@ static int step_trailers(struct lt_http_parser *p, const uint8_t *data, size_t l
     for (size_t i = 0; i < fend; i++)
         if (s->tbuf.data[i] == '\r' && (i + 1 >= fend || s->tbuf.data[i + 1] != '\n'))
             return chunk_error(p, "bare CR in trailer", err);
-    if (parse_fields(s, s->tbuf.data, fend, 1, &why, &status) < 0)
+    if (http_parse_fields(s, s->tbuf.data, fend, 1, &why, &status) < 0)
         return fail(p, err, status == 431 ? LT_E_LIMIT : LT_E_FORMAT, status,
                     "%s in trailers of message at stream offset %llu", why,
                     (unsigned long long)s->msg_start);
@@ -1106,7 +565,7 @@ static int step_seek(struct lt_http_parser *p, const uint8_t *data, size_t len, 
             size_t i = *pos;
             /* Find the first byte where a candidate could start. */
             for (; i < len; i++) {
-                int c = start_candidate(s->mode, data + i, len - i);
+                int c = http_start_candidate(s->mode, data + i, len - i);
                 if (c >= 0)
                     break;
             }
@@ -1120,9 +579,9 @@ static int step_seek(struct lt_http_parser *p, const uint8_t *data, size_t len, 
             if (lf) {
                 size_t n = (size_t)(lf - (data + i));
                 struct lt_http_state probe = *s;
-                if (start_candidate(s->mode, data + i, n) == 1 &&
-                    parse_start_line(&probe, data + i, line_body(data + i, n), &why, &status) ==
-                        0) {
+                if (http_start_candidate(s->mode, data + i, n) == 1 &&
+                    http_parse_start_line(&probe, data + i, http_line_body(data + i, n), &why,
+                                          &status) == 0) {
                     s->state = ST_HEAD;
                     s->msg_start = s->offset + i;
                     return STEP_GO;
@@ -1154,14 +613,14 @@ static int step_seek(struct lt_http_parser *p, const uint8_t *data, size_t len, 
         {
             const uint8_t *h = s->hold.data;
             size_t n = s->hold.len;
-            int c = start_candidate(s->mode, h, n);
+            int c = http_start_candidate(s->mode, h, n);
             int has_lf = h[n - 1] == '\n';
             int ok = 0;
             if (c == 0 && !has_lf && *pos == len)
                 return STEP_MORE;
             if (c == 1 && has_lf) {
                 struct lt_http_state probe = *s;
-                ok = parse_start_line(&probe, h, line_body(h, n - 1), &why, &status) == 0;
+                ok = http_parse_start_line(&probe, h, http_line_body(h, n - 1), &why, &status) == 0;
             }
             if (ok) {
                 s->state = ST_HEAD;
@@ -1176,7 +635,7 @@ static int step_seek(struct lt_http_parser *p, const uint8_t *data, size_t len, 
             }
             /* Not a start line: drop a byte and look again inside hold. */
             size_t k = 1;
-            while (k < n && start_candidate(s->mode, h + k, n - k) < 0)
+            while (k < n && http_start_candidate(s->mode, h + k, n - k) < 0)
                 k++;
             p->skipped_bytes += k;
             s->resynced = 1;
