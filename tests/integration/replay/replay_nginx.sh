@@ -65,4 +65,32 @@ lt_eq "nginx saw" "$((n * 3))" "$(wc -l <"$NGX_LOG")"
 "$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate 5000 --limit 100 --loop 3 \
     --fresh-ids --json >"$LT_TMP/l.json"
 lt_eq "limit x loop" 300 "$(jget "$LT_TMP/l.json" 'j["requests"]["completed"]')"
+
+# --from/--to: only the records in [first + 0.5 s, first + 1.25 s)
+want=$("$LOADTAPE" export "$T" | python3 -c '
+import json, sys
+ts = [json.loads(l)["ts_ns"] for l in sys.stdin]
+print(sum(1 for t in ts if ts[0] + 500000000 <= t < ts[0] + 1250000000))')
+"$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --from 500ms --to 1250ms --speed 4 \
+    --json >"$LT_TMP/ft.json"
+lt_eq "--from/--to" "$want" "$(jget "$LT_TMP/ft.json" 'j["requests"]["completed"]')"
+
+# --start-at: two shards started apart begin on the same wall-clock instant
+at=$(python3 -c 'import time; print("%.3f" % (time.time() + 2.5))')
+before=$(wc -l <"$NGX_LOG")
+"$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate 2000 --limit 200 --shard 0/2 \
+    --start-at "$at" --json >"$LT_TMP/sa0.json" &
+p0=$!
+sleep 0.5
+"$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate 2000 --limit 200 --shard 1/2 \
+    --start-at "$at" --json >"$LT_TMP/sa1.json"
+wait "$p0"
+sleep 0.2
+tail -n +"$((before + 1))" "$NGX_LOG" | python3 -c '
+import sys
+at = float(sys.argv[1])
+t = sorted(float(l.split()[0]) for l in sys.stdin)
+assert len(t) == 200, len(t)
+assert at - 0.002 <= t[0] < at + 0.05, ("first arrival", t[0] - at)
+assert t[-1] - at < 0.2, ("200 at 2000/s take 0.1 s", t[-1] - at)' "$at"
 echo ok
