@@ -15,10 +15,13 @@
 #include <string.h>
 
 static volatile sig_atomic_t stop_signal;
+static struct lt_capture_listen *stop_listen; /* --listen: stopped from the handler */
 
 static void on_signal(int sig)
 {
     stop_signal = sig;
+    if (stop_listen)
+        lt_capture_listen_stop(stop_listen);
 }
 
 struct cap_run {
@@ -26,6 +29,7 @@ struct cap_run {
     const char *src_json; /* header metadata */
     struct lt_tape_writer *w;
     struct lt_capture *cap;
+    struct lt_capture_listen *listen;
     uint64_t limit; /* --count: records to write, 0 = all */
     uint64_t written;
 };
@@ -60,7 +64,8 @@ static int on_record(void *ctx, const struct lt_record *r, struct lt_err *err)
 }
 
 /* {"source":{"kind":"capture","interface"|"file":..,"filter":..,"snaplen":..}} */
-static char *source_json(const char *iface, const char *file, const char *filter, int snaplen)
+static char *source_json(const char *iface, const char *file, const char *listen,
+                         const char *filter, int snaplen)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *src = cJSON_AddObjectToObject(root, "source");
@@ -71,20 +76,33 @@ static char *source_json(const char *iface, const char *file, const char *filter
         cJSON_AddStringToObject(src, "interface", iface);
     if (file)
         cJSON_AddStringToObject(src, "file", file);
-    if (filter)
-        cJSON_AddStringToObject(src, "filter", filter);
-    cJSON_AddNumberToObject(src, "snaplen", snaplen);
+    if (listen) {
+        cJSON_AddStringToObject(src, "listen", listen);
+    } else {
+        if (filter)
+            cJSON_AddStringToObject(src, "filter", filter);
+        cJSON_AddNumberToObject(src, "snaplen", snaplen);
+    }
     s = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     return s;
 }
 
-static void print_summary(const struct lt_capture_stats *s, const char *iface, uint64_t written)
+static void print_summary(const struct lt_capture_stats *s, const char *iface, int listen,
+                          uint64_t written)
 {
     FILE *o = stderr;
     uint64_t kept = s->req_gap + s->req_truncated + s->req_memcap;
     uint64_t dropped = s->dropped_gap + s->dropped_unparsable + s->dropped_limit;
 
+    if (listen) {
+        fprintf(o,
+                "capture: %llu requests recorded; not recorded: %llu incomplete in time, %llu "
+                "unparsable, %llu over a limit\n",
+                (unsigned long long)written, (unsigned long long)s->dropped_gap,
+                (unsigned long long)s->dropped_unparsable, (unsigned long long)s->dropped_limit);
+        return;
+    }
     fprintf(o,
             "capture: %llu requests recorded (%llu with a response, %llu without) from %llu TCP "
             "flows, %llu packets\n",
@@ -194,8 +212,9 @@ int cmd_capture(int argc, char **argv)
         ret = lt_cli_usage("capture", "missing -o TAPE");
         goto out;
     }
-    if (listen) {
-        lt_cli_error("capture", "--listen: not implemented yet (use 'loadtape sink --record')");
+    if (listen && (filter || port || lt_cli_opt(&spec, "snaplen")->seen ||
+                   lt_cli_opt(&spec, "buffer-size")->seen)) {
+        ret = lt_cli_usage("capture", "--listen takes no -f, --port, --snaplen or --buffer-size");
         goto out;
     }
     if (port) {
@@ -210,6 +229,8 @@ int cmd_capture(int argc, char **argv)
         filter = fbuf;
     }
 
+    if (listen)
+        goto setup;
     memset(&so, 0, sizeof(so));
     so.iface = iface;
     so.file = file;
@@ -227,6 +248,7 @@ int cmd_capture(int argc, char **argv)
         fprintf(stderr, "capture: listening on %s%s%s%s\n", iface, filter ? " (filter '" : "",
                 filter ? filter : "", filter ? "')" : "");
 
+setup:
     memset(&co, 0, sizeof(co));
     co.reorder_window_ns = window;
     co.no_responses = no_resp;
@@ -235,8 +257,20 @@ int cmd_capture(int argc, char **argv)
     co.nredact = redact.n;
     run.out_path = out;
     run.limit = count;
-    run.src_json = source_json(iface, file, filter, (int)snaplen);
-    run.cap = lt_capture_new(&co, on_record, &run, &err);
+    if (listen) {
+        run.listen = lt_capture_listen_new(listen, &co, count, on_record, &run, &err);
+        if (!run.listen) {
+            lt_cli_error("capture", "%s", err.msg);
+            goto out;
+        }
+        run.cap = lt_capture_listen_capture(run.listen);
+        run.src_json = source_json(NULL, NULL, lt_capture_listen_url(run.listen), NULL, 0);
+        if (!quiet)
+            fprintf(stderr, "capture: listening on %s\n", lt_capture_listen_url(run.listen));
+    } else {
+        run.src_json = source_json(iface, file, NULL, filter, (int)snaplen);
+        run.cap = lt_capture_new(&co, on_record, &run, &err);
+    }
     if (!run.cap || !run.src_json) {
         lt_cli_error("capture", "%s", run.cap ? "out of memory" : err.msg);
         goto out;
@@ -252,7 +286,15 @@ int cmd_capture(int argc, char **argv)
     t_start = lt_mono_ns();
 
     ret = LT_EXIT_OK;
-    for (;;) {
+    if (run.listen) {
+        stop_listen = run.listen;
+        if (!stop_signal && lt_capture_listen_run(run.listen, duration, &err)) {
+            lt_cli_error("capture", "%s", err.msg);
+            ret = LT_EXIT_FAIL;
+        }
+        stop_listen = NULL;
+    }
+    for (; !run.listen;) {
         const uint8_t *p;
         size_t caplen;
         int64_t ts;
@@ -293,7 +335,7 @@ int cmd_capture(int argc, char **argv)
         lt_cli_error("capture", "%s", err.msg);
         ret = LT_EXIT_FAIL;
     }
-    if (lt_pkt_source_stats(src, lt_capture_stats(run.cap), &err))
+    if (src && lt_pkt_source_stats(src, lt_capture_stats(run.cap), &err))
         lt_cli_warn("capture", "%s", err.msg);
     if (!run.w) {
         int64_t origin = lt_capture_origin(run.cap);
@@ -317,7 +359,7 @@ int cmd_capture(int argc, char **argv)
         ret = LT_EXIT_FAIL;
     }
     if (!quiet)
-        print_summary(lt_capture_stats(run.cap), iface, run.written);
+        print_summary(lt_capture_stats(run.cap), iface, listen != NULL, run.written);
     if (stop_signal && lt_cli_verbosity > 0 && !quiet)
         fprintf(stderr, "capture: stopped by signal %d\n", (int)stop_signal);
 
@@ -328,7 +370,10 @@ out:
     }
     if (run.w)
         lt_tape_writer_close(run.w, NULL, &err);
-    lt_capture_free(run.cap);
+    if (run.listen)
+        lt_capture_listen_free(run.listen);
+    else
+        lt_capture_free(run.cap);
     lt_pkt_source_free(src);
     cJSON_Delete(meta);
     free(final);

@@ -306,6 +306,30 @@ int64_t lt_capture_origin(const struct lt_capture *c);
 /* Counters (kernel_* filled in by the caller from the packet source). */
 struct lt_capture_stats *lt_capture_stats(struct lt_capture *c);
 
+/* -- recording from a listener: capture --listen (cap_listen.c) -- */
+
+/*
+ * An HTTP listener (the sink's, lt_listener) whose every request is
+ * answered 202 and recorded through the capture pipeline's last stage
+ * (redaction, origin form, decoded bodies), ts = its first byte, session =
+ * its connection. Records carry no response. limit > 0 stops after that
+ * many records. o and ctx are borrowed.
+ */
+struct lt_capture_listen;
+
+struct lt_capture_listen *lt_capture_listen_new(const char *addr, const struct lt_capture_opts *o,
+                                                uint64_t limit, lt_capture_record_fn fn, void *ctx,
+                                                struct lt_err *err);
+/* "http://127.0.0.1:PORT" with the port bound. Borrowed. */
+const char *lt_capture_listen_url(const struct lt_capture_listen *cl);
+/* Serves until stopped, the limit, or duration_ns (when > 0). */
+int lt_capture_listen_run(struct lt_capture_listen *cl, int64_t duration_ns, struct lt_err *err);
+/* Async-signal-safe. */
+void lt_capture_listen_stop(struct lt_capture_listen *cl);
+/* Its pipeline (counters, origin = when it started). Borrowed. */
+struct lt_capture *lt_capture_listen_capture(struct lt_capture_listen *cl);
+void lt_capture_listen_free(struct lt_capture_listen *cl);
+
 /* -- packet sources (pkt_source.c) -- */
 
 #define LT_SNAPLEN_DEFAULT 262144
