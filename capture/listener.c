@@ -670,6 +670,7 @@ static void *worker_main(void *arg)
     struct lt_listener *l = w->l;
     struct epoll_event evs[256];
 
+    arm_timer(w, lt_mono_ns()); /* --duration may be the only timer */
     while (!atomic_load(&l->stop)) {
         int n = epoll_wait(w->epfd, evs, 256, -1);
         int64_t now;

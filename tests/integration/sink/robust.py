@@ -88,8 +88,11 @@ with Sink() as s:
     code, err = s.stop()
     eq("exit code", 0, code)
 
-with Sink("--request-timeout", "1s") as s:
+with Sink("--request-timeout", "1s", "--idle-timeout", "1500ms") as s:
     keep = s.sock()
+    # an idle connection is closed silently after --idle-timeout
+    idle = s.sock()
+    t_idle = time.monotonic()
     # slowloris: a head that never ends gets 408 after --request-timeout (1 s);
     # meanwhile another connection is served at once
     slow = s.sock()
@@ -112,6 +115,10 @@ with Sink("--request-timeout", "1s") as s:
     if took < 0.9 or took > 3.5:
         fail("408 after %.2fs, expected about 1s" % took)
 
+    eq("idle connection closed without a word", b"", read_until_close(idle, 5))
+    took = time.monotonic() - t_idle
+    if took < 1.4 or took > 4:
+        fail("idle connection closed after %.2fs, expected about 1.5s" % took)
     st = s.stats()
     eq("rejected.timeout", 1, st["rejected"]["timeout"])
     eq("status 408", 1, st["status"]["408"])
@@ -158,4 +165,14 @@ with Sink("--error-rate", "30%", "--seed", "7") as s:
     st = s.stats()
     eq("503 counted", n503, st["status"]["503"])
     eq("202 counted", 200 - n503, st["status"]["202"])
+# --duration stops the sink by itself, exit code 0
+with Sink("--duration", "1s") as s:
+    t = time.monotonic()
+    try:
+        s.proc.wait(10)
+    except Exception:
+        fail("--duration 1s: still running after 10 s")
+    eq("exit code after --duration", 0, s.proc.returncode)
+    if time.monotonic() - t > 5:
+        fail("--duration 1s took too long")
 print("ok")
