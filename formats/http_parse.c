@@ -18,6 +18,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define KEEP_BODY_CAP ((size_t)256 * 1024)
+
 /* ---- character classes --------------------------------------------------- */
 
 static int hexval(uint8_t c)
@@ -110,6 +112,9 @@ void lt_http_parser_release(struct lt_http_parser *p)
 static void drop_message(struct lt_http_state *s)
 {
     lt_buf_reset(&s->hold);
+    /* A big body's storage goes back: a parser per connection must stay small. */
+    if (s->body.cap > KEEP_BODY_CAP)
+        lt_buf_release(&s->body);
     lt_buf_reset(&s->body);
     lt_buf_reset(&s->tbuf);
     s->scan = s->tscan = 0;
