@@ -14,6 +14,7 @@
 #
 #   sudo bench/capture.sh                  # uses ./build/cli/loadtape
 #   LOADTAPE=... REQUESTS=200000 ROUNDS=3 RATES="10000 20000 50000" SECS=5 bench/capture.sh
+#   OFFLINE=0 or LIVE=0 runs one part only.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,7 +26,10 @@ TSHARK_ROUNDS=${TSHARK_ROUNDS:-1}
 RATES=${RATES:-"5000 10000 20000 30000 50000 75000 100000"}
 SECS=${SECS:-5}
 CONNS=${CONNS:-32}
+NGINX_WORKERS=${NGINX_WORKERS:-2}
 CPU=${CPU:-0}
+OFFLINE=${OFFLINE:-1} # 0 skips part 1
+LIVE=${LIVE:-1}       # 0 skips part 2
 
 [ "$(id -u)" = 0 ] || { echo "bench/capture.sh: needs root (tcpdump and live capture)" >&2; exit 1; }
 for c in nginx ab tcpdump tshark python3 cc taskset; do
@@ -46,7 +50,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 mkdir -p "$tmp/nginx/logs"
 cat >"$tmp/nginx/nginx.conf" <<CONF
 daemon off;
-worker_processes 1;
+worker_processes $NGINX_WORKERS;
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/logs/error.log warn;
 events { worker_connections 4096; }
@@ -72,6 +76,7 @@ wait_line() {
 }
 
 # ---- 1. offline ---------------------------------------------------------------
+if [ "$OFFLINE" = 1 ]; then
 pcap=$tmp/bench.pcap
 printf '{"type":"track","event":"Order Completed","userId":"user-0001","properties":{"revenue":12.5,"currency":"EUR"},"context":{"library":{"name":"analytics.js"}}}' >"$tmp/event.json"
 tcpdump -i lo -s 0 -B 262144 -U -w "$pcap" "tcp port $port" 2>"$tmp/tcpdump.log" &
@@ -129,29 +134,42 @@ print("  cpu ratios: loadtape / tcpdump %.2fx, tshark / loadtape %.1fx" % (ltc /
 print("  target >= 1 Gbit/s of pcap per core: %s" % ("met" if b * 8 / ltc >= 1e9 else "MISSED"))
 PY
 
+fi
+
 # ---- 2. live ------------------------------------------------------------------
+[ "$LIVE" = 1 ] || exit 0
 cc -O2 -o "$tmp/sender" "$here/capture_sender.c"
 echo "live on lo ($CONNS connections, $SECS s per rate):"
 for rate in $RATES; do
     count=$((rate * SECS))
-    "$LOADTAPE" capture -i lo --port "$port" -o "$tmp/live.tape" 2>"$tmp/live.err" &
+    /usr/bin/time -f "%U %S %e" -o "$tmp/live.time" \
+        "$LOADTAPE" capture -i lo --port "$port" -o "$tmp/live.tape" 2>"$tmp/live.err" &
     cpid=$!
     pids+=("$cpid")
     wait_line "$tmp/live.err" "listening on lo"
     out=$("$tmp/sender" 127.0.0.1 "$port" "$rate" "$count" "$CONNS")
     sleep 1
-    kill -INT "$cpid"
+    # /usr/bin/time ignores SIGINT: signal loadtape, its child
+    kill -INT "$(pgrep -P "$cpid")" 2>/dev/null || kill -INT "$cpid"
     wait "$cpid" || true
     sent=$(echo "$out" | sed 's/.*sent=\([0-9]*\).*/\1/')
     resp=$(echo "$out" | sed 's/.*responses=\([0-9]*\).*/\1/')
     secs=$(echo "$out" | sed 's/.*seconds=\([0-9.]*\).*/\1/')
     rec=$(grep -o '^capture: [0-9]* requests recorded' "$tmp/live.err" | cut -d' ' -f2)
     drop=$(grep -o '[0-9]* dropped by the kernel' "$tmp/live.err" | cut -d' ' -f1)
-    want=$((sent + 1)) # the sender's probe request
-    printf '  %7d req/s: sent %d in %.2f s (%d answered), recorded %d, kernel drops %s\n' \
-        "$rate" "$want" "$secs" "$((resp + 1))" "$rec" "$drop"
-    if [ "$rec" != "$want" ] || [ "$drop" != 0 ]; then
-        echo "  first loss at $rate req/s"
+    gap=$(grep -o '[0-9]* bytes lost in gaps' "$tmp/live.err" | cut -d' ' -f1)
+    # +1: the sender's probe request. Every answered request crossed the wire,
+    # so the tape must hold at least those; the rest may still have been queued.
+    sent=$((sent + 1)) resp=$((resp + 1))
+    cpu=$(python3 -c 'import sys; u, s, e = map(float, open(sys.argv[1]).read().split()[-3:]); print("%.2f s cpu in %.1f s" % (u + s, e))' "$tmp/live.time")
+    printf '  %7d req/s: scheduled %d in %.2f s, %d answered; recorded %d, kernel drops %s, gap bytes %s; loadtape %s\n' \
+        "$rate" "$sent" "$secs" "$resp" "$rec" "$drop" "$gap" "$cpu"
+    if [ "$drop" != 0 ] || [ "$gap" != 0 ] || [ "$rec" -lt "$resp" ]; then
+        echo "  first capture loss at $rate req/s"
+        break
+    fi
+    if [ "$resp" -lt "$sent" ]; then
+        echo "  the server (nginx, $NGINX_WORKERS worker(s)) answered only $resp of $sent: the rate is not held end to end; stopping"
         break
     fi
 done
