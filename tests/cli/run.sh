@@ -3,7 +3,8 @@
 # copies of tests/cli/data/* and examples/{events.jsonl,sample.har}, with `loadtape`
 # on PATH; its stdout, stderr and exit status must equal cases/NAME.out,
 # cases/NAME.err and cases/NAME.exit exactly. LT_UPDATE_GOLDEN=1 rewrites them
-# (review the diff before committing). Arguments: case names to run (default all).
+# (review the diff before committing). Arguments: patterns of the case names to run
+# (default: $LT_CLI_CASES, else all).
 source "$(dirname "$0")/../lib.sh"
 set +e
 
@@ -16,12 +17,18 @@ ln -s "$LOADTAPE" "$LT_TMP/bin/loadtape"
 export PATH="$LT_TMP/bin:$PATH"
 export LC_ALL=C
 
-if [ $# -gt 0 ]; then
-    cases=("$@")
-else
-    cases=()
-    for f in "$here"/cases/*.sh; do cases+=("$(basename "$f" .sh)"); done
-fi
+# shellcheck disable=SC2086
+[ $# -eq 0 ] && [ -n "${LT_CLI_CASES:-}" ] && set -f && set -- $LT_CLI_CASES && set +f
+cases=()
+for f in "$here"/cases/*.sh; do
+    name=$(basename "$f" .sh)
+    [ $# -eq 0 ] && { cases+=("$name"); continue; }
+    for pat in "$@"; do
+        # shellcheck disable=SC2053
+        if [[ $name == $pat ]]; then cases+=("$name"); break; fi
+    done
+done
+[ ${#cases[@]} -gt 0 ] || lt_fail "no case matches: $*"
 
 failed=0
 for name in "${cases[@]}"; do
