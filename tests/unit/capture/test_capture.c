@@ -779,6 +779,74 @@ static void test_not_tcp_counted(void **state)
     pg_release(&g);
 }
 
+static void test_idle_expiry_by_packet_time(void **state)
+{
+    struct pg a, b, m;
+    struct got got;
+    struct lt_capture_stats st;
+
+    (void)state;
+    memset(&got, 0, sizeof(got));
+    pg_init(&a, PG_ETH, 0);
+    pg_init(&b, PG_ETH, 0);
+    pg_init(&m, PG_ETH, 0);
+    b.cport = 40001;
+    pg_handshake(&a);
+    pg_send(&a, 0, "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc");
+    /* the rest of the body never comes; 61 s later another connection */
+    b.ts_ns += 61 * 1000 * MS;
+    simple_conversation(&b);
+    merge(&m, &a, &b);
+    st = run(&m, &got);
+    assert_int_equal(st.flows_expired, 1);
+    /* the idle flow ended before b's first packet was handled: its record first */
+    assert_int_equal(got.n_after[a.n], 1);
+    assert_int_equal(got.n, 2);
+    assert_bytes(got.rb[0].rec.url, "/a");
+    assert_bytes(got.rb[0].rec.body, "abc");
+    assert_int_equal(got.rb[0].rec.flags, LT_RF_INCOMPLETE | LT_RF_NO_RESPONSE);
+    assert_bytes(got.rb[1].rec.url, "/x?y=1");
+    pg_release(&a);
+    pg_release(&b);
+    pg_release(&m);
+    got_release(&got);
+}
+
+static void test_flow_count_cap(void **state)
+{
+    struct lt_capture_opts o;
+    struct pg g[3], m1, m2;
+    struct got got;
+    struct lt_capture_stats st;
+
+    (void)state;
+    memset(&got, 0, sizeof(got));
+    memset(&o, 0, sizeof(o));
+    o.max_flows = 2;
+    pg_init(&m1, PG_ETH, 0);
+    pg_init(&m2, PG_ETH, 0);
+    for (int i = 0; i < 3; i++) {
+        pg_init(&g[i], PG_ETH, 0);
+        g[i].cport = (uint16_t)(40000 + i);
+        g[i].ts_ns += i * 100000; /* interleaved: all three open at once */
+        simple_conversation(&g[i]);
+    }
+    merge(&m1, &g[0], &g[1]);
+    merge(&m2, &m1, &g[2]);
+    st = run_opts(&m2, &o, &got);
+    /* the third connection pushed out the least recently active one, whose
+     * later packets start flows of their own (mid-connection) in turn: every
+     * flow beyond two at a time was ended by the cap, and counted */
+    assert_true(st.flows >= 3);
+    assert_true(st.flows_expired >= st.flows - 2 - 3);
+    assert_true(st.flows_expired >= 1);
+    for (int i = 0; i < 3; i++)
+        pg_release(&g[i]);
+    pg_release(&m1);
+    pg_release(&m2);
+    got_release(&got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -803,6 +871,8 @@ int main(void)
         cmocka_unit_test(test_tuple_reuse_new_session),
         cmocka_unit_test(test_flow_memory_cap),
         cmocka_unit_test(test_not_tcp_counted),
+        cmocka_unit_test(test_idle_expiry_by_packet_time),
+        cmocka_unit_test(test_flow_count_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
