@@ -45,18 +45,26 @@ uint64_t user_hash(const struct population *p, uint64_t user)
     return lt_splitmix64(p->seed ^ (user * 0x9e3779b97f4a7c15ULL));
 }
 
-int population_init(struct population *p, const struct lt_synth_config *cfg, struct lt_err *err)
+uint64_t sessions_concurrent(const struct lt_synth_config *cfg)
 {
     uint64_t n = cfg->sessions;
 
-    memset(p, 0, sizeof(*p));
     if (!n) {
+        /* "auto": an eighth of the users, within 1..1024 */
         n = cfg->users / 8;
         if (n < 1)
             n = 1;
         if (n > 1024)
             n = 1024;
     }
+    return n;
+}
+
+int population_init(struct population *p, const struct lt_synth_config *cfg, struct lt_err *err)
+{
+    uint64_t n = sessions_concurrent(cfg);
+
+    memset(p, 0, sizeof(*p));
     if (n > LT_SYNTH_SESSIONS_MAX)
         return lt_error(err, LT_E_USAGE, "'sessions': at most %u concurrent sessions",
                         LT_SYNTH_SESSIONS_MAX);

@@ -426,7 +426,7 @@ char *lt_synth_meta_json(const struct lt_synth_config *c)
     cJSON_AddNumberToObject(par, "zipf", c->zipf);
     o = cJSON_AddObjectToObject(par, "sessions");
     if (o) {
-        cJSON_AddNumberToObject(o, "concurrent", c->sessions);
+        cJSON_AddNumberToObject(o, "concurrent", (double)sessions_concurrent(c));
         cJSON_AddNumberToObject(o, "mean_events", c->session_events);
     }
     o = cJSON_AddObjectToObject(par, "events");

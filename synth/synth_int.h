@@ -146,6 +146,8 @@ struct population {
     struct lt_rng rng;
 };
 
+/* Concurrent sessions: cfg->sessions, or the "auto" number for 0. */
+uint64_t sessions_concurrent(const struct lt_synth_config *cfg);
 int population_init(struct population *p, const struct lt_synth_config *cfg, struct lt_err *err);
 void population_release(struct population *p);
 /* The session that emits the next event (a new one when a slot's ran out). */
