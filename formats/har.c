@@ -594,6 +594,7 @@ int lt_har_import(const char *doc, size_t len, const struct lt_limits *l, uint64
         ents[n] = (struct har_entry){(uint64_t)t, n, e};
     }
     qsort(ents, n, sizeof(*ents), cmp_entry);
+    /* set before the first record goes out: a caller may need it to open its tape */
     *origin_ns = n ? ents[0].ts : 0;
     for (i = 0; i < n; i++) {
         if ((rc = import_entry(&c, ents[i].node, ents[i].ts - ents[0].ts, &conns, fn, ctx))) {
