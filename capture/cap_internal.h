@@ -105,7 +105,8 @@ struct cap_flows {
 
 /* ---- redact.c ---- */
 struct cap_redact {
-    const char **names; /* lowercase-insensitive compare; borrowed strings */
+    const char **names; /* compared case-insensitively; borrowed strings */
+    size_t *lens;
     size_t n;
     int off;
 };

@@ -31,18 +31,22 @@ int cap_redact_init(struct cap_redact *rd, const struct lt_capture_opts *o)
     memset(rd, 0, sizeof(*rd));
     rd->off = o->keep_secrets;
     rd->names = calloc(nd + o->nredact + 1, sizeof(*rd->names));
-    if (!rd->names)
+    rd->lens = calloc(nd + o->nredact + 1, sizeof(*rd->lens));
+    if (!rd->names || !rd->lens)
         return LT_E_NOMEM;
     for (size_t i = 0; i < nd; i++)
         rd->names[rd->n++] = default_secrets[i];
     for (size_t i = 0; i < o->nredact; i++)
         rd->names[rd->n++] = o->redact[i];
+    for (size_t i = 0; i < rd->n; i++)
+        rd->lens[i] = strlen(rd->names[i]);
     return 0;
 }
 
 void cap_redact_release(struct cap_redact *rd)
 {
     free(rd->names);
+    free(rd->lens);
     memset(rd, 0, sizeof(*rd));
 }
 
@@ -54,8 +58,9 @@ static int name_is(const struct lt_bytes *n, const char *s)
 
 static int is_secret(const struct cap_redact *rd, const struct lt_bytes *n)
 {
+    /* lengths first: most headers are not secrets and differ in length */
     for (size_t i = 0; i < rd->n; i++)
-        if (name_is(n, rd->names[i]))
+        if (n->len == rd->lens[i] && strncasecmp((const char *)n->p, rd->names[i], n->len) == 0)
             return 1;
     return 0;
 }
