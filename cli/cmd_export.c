@@ -47,15 +47,62 @@ static int flush_out(FILE *out, struct lt_buf *b, const char *name)
     return 0;
 }
 
-int cmd_export(int argc, char **argv)
+/*
+ * Streams every record of r to out as JSONL or HAR, through a buffer flushed
+ * every megabyte. 0 on success; -1 after printing the error.
+ */
+static int write_records(struct lt_tape_reader *r, FILE *out, int har, uint64_t origin,
+                         const char *name)
 {
-    struct lt_tape_reader *r = NULL;
     struct lt_record rec;
     struct lt_err err;
     struct lt_buf b;
+    int rc, ret = -1, first = 1, oom = 0;
+
+    lt_buf_init(&b, 0);
+    lt_err_clear(&err);
+    if (har && lt_har_begin(&b, origin)) {
+        oom = 1;
+        goto out;
+    }
+    while ((rc = lt_tape_reader_next(r, &rec, &err)) == 1) {
+        if (har ? lt_har_entry(&b, &rec, origin, first) : lt_jsonl_write(&b, &rec)) {
+            oom = 1;
+            goto out;
+        }
+        first = 0;
+        if (b.len >= FLUSH_AT && flush_out(out, &b, name))
+            goto out;
+    }
+    if (rc < 0) {
+        lt_cli_error(CMD, "%s", err.msg);
+        goto out;
+    }
+    if (har && lt_har_end(&b)) {
+        oom = 1;
+        goto out;
+    }
+    if (flush_out(out, &b, name))
+        goto out;
+    if (fflush(out) != 0 || ferror(out)) {
+        lt_cli_error(CMD, "cannot write '%s': %s", name, strerror(errno));
+        goto out;
+    }
+    ret = 0;
+out:
+    if (oom)
+        lt_cli_error(CMD, "out of memory writing '%s'", name);
+    lt_buf_release(&b);
+    return ret;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    struct lt_tape_reader *r = NULL;
+    struct lt_err err;
     const char *name;
     char **pos;
-    int npos, rc, har, ret = LT_EXIT_FAIL, first = 1;
+    int npos, rc, har, ret = LT_EXIT_FAIL;
     uint64_t origin;
     FILE *out = NULL;
 
@@ -67,7 +114,6 @@ int cmd_export(int argc, char **argv)
         return lt_cli_usage(CMD, "--to: '%s' is not a format (jsonl or har)", to_arg);
     har = to_arg && strcmp(to_arg, "har") == 0;
     name = out_path && strcmp(out_path, "-") != 0 ? out_path : "(stdout)";
-    lt_buf_init(&b, 0);
     lt_err_clear(&err);
     if (!(r = lt_tape_reader_open(pos[0], &err))) {
         lt_cli_error(CMD, "%s", err.msg);
@@ -78,31 +124,8 @@ int cmd_export(int argc, char **argv)
     origin = lt_tape_reader_info(r)->origin_ns;
     if (!(out = lt_cli_open_out(CMD, out_path, 0)))
         goto out;
-    if (har && lt_har_begin(&b, origin))
-        goto nomem;
-    while ((rc = lt_tape_reader_next(r, &rec, &err)) == 1) {
-        if (har ? lt_har_entry(&b, &rec, origin, first) : lt_jsonl_write(&b, &rec))
-            goto nomem;
-        first = 0;
-        if (b.len >= FLUSH_AT && flush_out(out, &b, name))
-            goto out;
-    }
-    if (rc < 0) {
-        lt_cli_error(CMD, "%s", err.msg);
-        goto out;
-    }
-    if (har && lt_har_end(&b))
-        goto nomem;
-    if (flush_out(out, &b, name))
-        goto out;
-    if (fflush(out) != 0 || ferror(out)) {
-        lt_cli_error(CMD, "cannot write '%s': %s", name, strerror(errno));
-        goto out;
-    }
-    ret = LT_EXIT_OK;
-    goto out;
-nomem:
-    lt_cli_error(CMD, "out of memory writing '%s'", name);
+    if (write_records(r, out, har, origin, name) == 0)
+        ret = LT_EXIT_OK;
 out:
     if (out && out != stdout) {
         if (fclose(out) != 0 && ret == LT_EXIT_OK) {
@@ -114,7 +137,6 @@ out:
     } else if (out) {
         fflush(out);
     }
-    lt_buf_release(&b);
     lt_tape_reader_free(r);
     return ret;
 }
