@@ -6,6 +6,7 @@
 #include "lt_formats.h"
 #include "lt_synth.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,13 @@ static struct lt_opt opts[] = {
 };
 
 static char details[8192];
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
 
 static struct lt_cmd_spec spec = {
     CMD,
@@ -260,7 +268,15 @@ int cmd_synth(int argc, char **argv)
         goto out;
     }
     show = !quiet && lt_cli_progress_wanted(progress);
-    while ((rc = lt_synth_next(s, &rec, &err)) == 1) {
+    {
+        /* Ctrl-C stops generating and still closes the tape (valid, shorter). */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    }
+    while (!interrupted && (rc = lt_synth_next(s, &rec, &err)) == 1) {
         if (lt_tape_writer_append(w, &rec, &err)) {
             lt_cli_error(CMD, "%s", err.msg);
             goto out;
@@ -273,7 +289,7 @@ int cmd_synth(int argc, char **argv)
             next_progress = lt_mono_ns() + 200000000;
         }
     }
-    if (rc < 0) {
+    if (!interrupted && rc < 0) {
         lt_cli_error(CMD, "%s", err.msg);
         goto out;
     }
@@ -285,6 +301,12 @@ int cmd_synth(int argc, char **argv)
     }
     if (show)
         fputc('\n', stderr);
+    if (interrupted) {
+        lt_cli_warn(CMD, "interrupted: '%s' holds the first %llu events", out_path,
+                    (unsigned long long)lt_synth_count(s));
+        ret = LT_EXIT_FAIL;
+        goto out;
+    }
     if (!quiet)
         fprintf(stderr, "synth: wrote %llu events of scenario '%s' to '%s'\n",
                 (unsigned long long)lt_synth_count(s), cfg.name, out_path);

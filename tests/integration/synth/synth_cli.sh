@@ -117,4 +117,21 @@ expect_fail 1 "cannot open '$T/none.json'" "${lt[@]}" synth "$T/none.json" -o "$
 import json, sys
 j = json.load(sys.stdin)
 assert j["records"] == 20000 and j["source"]["scenario"] == "launch-day", j["records"]'
+# 7. Ctrl-C: generation stops, the tape is closed and valid, exit status 1.
+"${lt[@]}" synth baseline --count 1000000000 -o "$T/int.tape" 2>"$T/int.err" &
+pid=$!
+LT_PIDS+=("$pid")
+for _ in $(seq 100); do
+    [ "$(stat -c %s "$T/int.tape" 2>/dev/null || echo 0)" -gt 100000 ] && break
+    sleep 0.1
+done
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+lt_eq "exit status after SIGINT" 1 "$rc"
+grep -q "interrupted: '$T/int.tape' holds the first" "$T/int.err" || lt_fail "no interruption note"
+"${lt[@]}" inspect --json "$T/int.tape" | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["closed"] is True and 0 < j["records"] < 1000000000, (j["closed"], j["records"])'
 echo "synth-cli: ok"
