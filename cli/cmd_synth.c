@@ -253,7 +253,7 @@ int cmd_synth(int argc, char **argv)
         lt_cli_error(CMD, "%s", err.msg);
         goto out;
     }
-    meta = lt_synth_meta_json(&cfg);
+    meta = lt_synth_meta_json(&cfg, NULL);
     if (!meta) {
         lt_cli_error(CMD, "out of memory");
         goto out;
@@ -293,7 +293,14 @@ int cmd_synth(int argc, char **argv)
         lt_cli_error(CMD, "%s", err.msg);
         goto out;
     }
-    rc = lt_tape_writer_close(w, NULL, &err);
+    /* The trailer's source adds what was made: events by type, invalid by kind. */
+    free(meta);
+    meta = lt_synth_meta_json(&cfg, s);
+    if (!meta) {
+        lt_cli_error(CMD, "out of memory");
+        goto out;
+    }
+    rc = lt_tape_writer_close(w, meta, &err);
     w = NULL;
     if (rc) {
         lt_cli_error(CMD, "%s", err.msg);

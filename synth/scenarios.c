@@ -376,7 +376,7 @@ static cJSON *json_u64(uint64_t v)
     return cJSON_CreateString(tmp);
 }
 
-char *lt_synth_meta_json(const struct lt_synth_config *c)
+char *lt_synth_meta_json(const struct lt_synth_config *c, const struct lt_synth *s)
 {
     cJSON *root = cJSON_CreateObject(), *src, *par, *arr, *o;
     char tmp[64], *out = NULL;
@@ -454,6 +454,18 @@ char *lt_synth_meta_json(const struct lt_synth_config *c)
         for (int i = 0; k && c->error_share > 0 && i < LT_SYNTH_NINVALID; i++)
             if (c->error_kinds[i] > 0)
                 cJSON_AddNumberToObject(k, invalid_names[i], c->error_kinds[i]);
+    }
+    if (s) {
+        uint64_t types[LT_SYNTH_NTYPES], invalid[LT_SYNTH_NINVALID];
+        lt_synth_counts(s, types, invalid);
+        o = cJSON_AddObjectToObject(src, "events");
+        for (int i = 0; o && i < LT_SYNTH_NTYPES; i++)
+            if (types[i])
+                cJSON_AddItemToObject(o, type_names[i], json_u64(types[i]));
+        o = cJSON_AddObjectToObject(src, "invalid");
+        for (int i = 0; o && i < LT_SYNTH_NINVALID; i++)
+            if (invalid[i])
+                cJSON_AddItemToObject(o, invalid_names[i], json_u64(invalid[i]));
     }
     out = cJSON_PrintUnformatted(root);
 out:

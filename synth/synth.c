@@ -21,6 +21,7 @@ struct lt_synth {
     struct strata mix, err, kinds;
     struct lt_rng size_rng;
     uint64_t n;
+    uint64_t by_type[LT_SYNTH_NTYPES], by_invalid[LT_SYNTH_NINVALID];
     int done;
     char *body;
     size_t body_cap;
@@ -95,6 +96,15 @@ uint64_t lt_synth_count(const struct lt_synth *s)
     return s->n;
 }
 
+void lt_synth_counts(const struct lt_synth *s, uint64_t types[LT_SYNTH_NTYPES],
+                     uint64_t invalid[LT_SYNTH_NINVALID])
+{
+    if (types)
+        memcpy(types, s->by_type, sizeof(s->by_type));
+    if (invalid)
+        memcpy(invalid, s->by_invalid, sizeof(s->by_invalid));
+}
+
 static size_t draw_size(struct lt_synth *s)
 {
     const struct lt_synth_config *c = &s->cfg;
@@ -161,7 +171,7 @@ int lt_synth_next(struct lt_synth *s, struct lt_record *rec, struct lt_err *err)
     w.p = s->body;
     w.end = s->body + s->body_cap;
     w.overflow = 0;
-    event_write(&s->ev, &w, t, ses, (uint64_t)ts, s->n, target, invalid);
+    t = event_write(&s->ev, &w, t, ses, (uint64_t)ts, s->n, target, invalid);
     if (w.overflow)
         return lt_error(err, LT_E_INTERNAL, "record %llu: event body overflowed its buffer",
                         (unsigned long long)s->n);
@@ -179,11 +189,13 @@ int lt_synth_next(struct lt_synth *s, struct lt_record *rec, struct lt_err *err)
         (struct lt_bytes){(const uint8_t *)s->clen, put_dec(s->clen, rec->body.len)};
     rec->headers = s->hdrs;
     rec->nheaders = H_INVALID;
+    s->by_type[t]++;
     if (invalid >= 0) {
         const char *name = lt_synth_invalid_name((enum lt_synth_invalid)invalid);
         s->hdrs[H_INVALID].value = (struct lt_bytes){(const uint8_t *)name, strlen(name)};
         rec->nheaders = H_N;
         rec->flags = LT_RF_INVALID;
+        s->by_invalid[invalid]++;
     }
     s->n++;
     return 1;

@@ -128,13 +128,17 @@ void lt_synth_config_default(struct lt_synth_config *cfg);
 /* Checks a config (after command-line overrides) for consistency. */
 int lt_synth_config_check(const struct lt_synth_config *cfg, struct lt_err *err);
 
+struct lt_synth;
+
 /*
  * The scenario as a JSON text (malloc'd, caller frees): the "source" object
- * of the tape's metadata, {"kind":"synth","scenario":..,"parameters":{..},
- * "seed":..}, wrapped as {"source":{...}}. Every field of cfg that shapes the
- * records is in "parameters". NULL when out of memory.
+ * of the tape's metadata, wrapped as {"source":{"kind":"synth","scenario":..,
+ * "seed":..,"parameters":{..}}}. Every field of cfg that shapes the records
+ * is in "parameters". With a generator s (may be NULL), "source" also gets
+ * what was made: "events" by type and "invalid" by kind (for the tape's
+ * final metadata). NULL when out of memory.
  */
-char *lt_synth_meta_json(const struct lt_synth_config *cfg);
+char *lt_synth_meta_json(const struct lt_synth_config *cfg, const struct lt_synth *s);
 
 /*
  * A one-line summary of a built-in's defaults for --help, e.g.
@@ -149,8 +153,6 @@ const char *lt_synth_type_name(enum lt_synth_type t);
 
 /* ---- the generator ---------------------------------------------------------- */
 
-struct lt_synth;
-
 /* Copies cfg (checked). Returns NULL and fills err on a bad config. */
 struct lt_synth *lt_synth_new(const struct lt_synth_config *cfg, struct lt_err *err);
 void lt_synth_free(struct lt_synth *s);
@@ -163,5 +165,8 @@ void lt_synth_free(struct lt_synth *s);
 int lt_synth_next(struct lt_synth *s, struct lt_record *rec, struct lt_err *err);
 /* Records produced so far. */
 uint64_t lt_synth_count(const struct lt_synth *s);
+/* Records so far by event type, and the invalid ones by kind (either may be NULL). */
+void lt_synth_counts(const struct lt_synth *s, uint64_t types[LT_SYNTH_NTYPES],
+                     uint64_t invalid[LT_SYNTH_NINVALID]);
 
 #endif

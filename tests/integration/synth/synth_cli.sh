@@ -65,6 +65,9 @@ j = json.load(open(sys.argv[1]))
 assert j["records"] == 10000, j["records"]          # 500/s x 20 s, exactly
 assert abs(j["mean_rps"] - 500) < 1, j["mean_rps"]
 assert j["peak_rps"] == 500, j["peak_rps"]
+# the mix made, exactly 60/30/10 (10 in every 100 is exact per window of 100)
+assert j["source"]["events"] == {"track": 6000, "identify": 3000, "page": 1000}, j["source"]
+assert j["source"]["invalid"] == {}, j["source"]
 PY
 "${lt[@]}" synth errors --count 10000 -o "$T/e.tape" -q
 "${lt[@]}" inspect --json "$T/e.tape" >"$T/e.json"
@@ -72,11 +75,15 @@ python3 - "$T/e.json" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
 assert j["flags"] == {"invalid": 1000}, j["flags"]   # 10 in every 100
+kinds = ["malformed_json", "missing_type", "unknown_type", "track_without_event", "wrong_field_type"]
+assert j["source"]["invalid"] == {k: 200 for k in kinds}, j["source"]["invalid"]
+assert sum(j["source"]["events"].values()) == 10000, j["source"]["events"]
 PY
 # The text form shows the rate and the scenario.
 "${lt[@]}" inspect "$T/c.tape" >"$T/c.txt"
-grep -q "500" "$T/c.txt" || lt_fail "inspect text lacks the rate"
 grep -q "realistic" "$T/c.txt" || lt_fail "inspect text lacks the scenario"
+grep -q '"track":6000,"identify":3000,"page":1000' "$T/c.txt" || lt_fail "inspect text lacks the mix"
+grep -q '^rate  *500\.[0-9]/s mean, 500/s peak' "$T/c.txt" || lt_fail "inspect text lacks the rate"
 
 # 4. The spike's windows carry FACTOR times the rate (exported times).
 "${lt[@]}" synth burst --duration 60s -o "$T/burst.tape" -q

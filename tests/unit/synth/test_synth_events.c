@@ -392,7 +392,7 @@ static void test_meta(void **state)
     (void)state;
     assert_int_equal(lt_synth_builtin("burst", &c, &err), 0);
     c.seed = 42;
-    m = lt_synth_meta_json(&c);
+    m = lt_synth_meta_json(&c, NULL);
     assert_non_null(m);
     j = cJSON_Parse(m);
     assert_non_null(j);

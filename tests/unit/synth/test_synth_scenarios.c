@@ -144,8 +144,8 @@ static void test_examples_equal_builtins(void **state)
         assert_int_equal(lt_synth_builtin(lt_synth_builtin_names[i], &a, &err), 0);
         if (lt_synth_load(&b, path, &err))
             fail_msg("%s", err.msg);
-        ma = lt_synth_meta_json(&a);
-        mb = lt_synth_meta_json(&b);
+        ma = lt_synth_meta_json(&a, NULL);
+        mb = lt_synth_meta_json(&b, NULL);
         assert_string_equal(ma, mb);
         free(ma);
         free(mb);
