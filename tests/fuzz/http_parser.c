@@ -54,7 +54,7 @@ static void run(const uint8_t *data, size_t n, unsigned opt, unsigned reqs, stru
         return;
     for (int i = 0; i < 8; i++)
         lt_http_parser_push_request(&p, (reqs >> i) & 1 ? LT_HTTP_REQ_HEAD
-                                        : (reqs == 0xff ? LT_HTTP_REQ_CONNECT : 0));
+                                                        : (reqs == 0xff ? LT_HTTP_REQ_CONNECT : 0));
     while (off < n && !stop) {
         size_t len = rng ? 1 + (size_t)lt_rng_below(rng, 97) : n;
         uint8_t *copy;
