@@ -92,6 +92,7 @@ struct cap_flow {
     uint64_t session;
     int64_t last_ts_ns;
     int saw_syn[2];
+    int guessed; /* roles guessed from the ports: the first clear payload decides */
     struct lt_capture *cap;
     struct lt_tcp_stream dir[2]; /* [0] client to server, [1] server to client */
     struct cap_http http;
@@ -140,6 +141,8 @@ void cap_flows_end_all(struct lt_capture *c, int64_t now_ns);
 /* http_pair.c */
 void cap_http_init(struct cap_flow *f);
 void cap_http_end(struct cap_flow *f, int64_t ts_ns);
+/* Forgets all HTTP state of a flow that has produced no message yet. */
+void cap_http_reset(struct cap_flow *f);
 extern const struct lt_tcp_sink cap_http_req_sink, cap_http_resp_sink;
 
 /* rec_order.c */

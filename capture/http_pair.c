@@ -404,6 +404,28 @@ static void resp_fin(void *ctx, int64_t ts)
         resp_final(f, &m, ts);
 }
 
+void cap_http_reset(struct cap_flow *f)
+{
+    struct cap_http *h = &f->http;
+    struct lt_capture *c = cap_of(f);
+
+    if (h->cur) {
+        req_forget(f, h->cur);
+        h->cur = NULL;
+    }
+    while (h->fifo_head)
+        req_forget(f, h->fifo_head);
+    if (h->req_ready) {
+        c->st.resync_bytes += h->req.skipped_bytes;
+        lt_http_parser_release(&h->req);
+    }
+    if (h->resp_ready) {
+        c->st.resync_bytes += h->resp.skipped_bytes;
+        lt_http_parser_release(&h->resp);
+    }
+    memset(h, 0, sizeof(*h));
+}
+
 const struct lt_tcp_sink cap_http_req_sink = {NULL, req_data, req_gap, req_fin};
 const struct lt_tcp_sink cap_http_resp_sink = {NULL, resp_data, resp_gap, resp_fin};
 

@@ -125,17 +125,63 @@ static void flow_end(struct lt_capture *c, struct cap_flow *f, int64_t ts)
     free(f);
 }
 
+/* 1 when the payload starts like a request, 0 like a response, -1 unknown. */
+static int payload_role(const struct lt_pkt *p)
+{
+    static const char *const starts[] = {"GET ",     "POST ",  "PUT ",   "HEAD ",   "DELETE ",
+                                         "OPTIONS ", "PATCH ", "TRACE ", "CONNECT "};
+
+    if (p->caplen >= 7 && memcmp(p->payload, "HTTP/1.", 7) == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+        size_t n = strlen(starts[i]);
+        if (p->caplen >= n && memcmp(p->payload, starts[i], n) == 0)
+            return 1;
+    }
+    return -1;
+}
+
 /*
  * Which side is the client. A SYN without ACK comes from the client, a SYN
- * with ACK from the server. Mid-connection, the lower port is taken to be
- * the server's (services listen on low or well-known ports, clients on
- * ephemeral ones).
+ * with ACK from the server. Mid-connection, a payload that starts like a
+ * request or a response says; failing that, the lower port is taken to be
+ * the server's (a guess, revised by the first payload that says otherwise).
  */
-static int sender_is_client(const struct lt_pkt *p)
+static int sender_is_client(const struct lt_pkt *p, int *guessed)
 {
+    int role;
+
+    *guessed = 0;
     if (p->flags & LT_TCP_SYN)
         return !(p->flags & LT_TCP_ACK);
+    role = payload_role(p);
+    if (role >= 0)
+        return role;
+    *guessed = 1;
     return p->sport > p->dport;
+}
+
+/* The guess was wrong: the two sides change roles (nothing was parsed yet). */
+static void flip(struct cap_flow *f)
+{
+    struct lt_tcp_stream t = f->dir[0];
+    struct lt_tcp_sink s0 = f->dir[0].sink, s1 = f->dir[1].sink;
+    uint8_t a[16];
+    uint16_t port = f->port[0];
+    int syn = f->saw_syn[0];
+
+    cap_http_reset(f);
+    f->dir[0] = f->dir[1];
+    f->dir[1] = t;
+    f->dir[0].sink = s0;
+    f->dir[1].sink = s1;
+    memcpy(a, f->addr[0], 16);
+    memcpy(f->addr[0], f->addr[1], 16);
+    memcpy(f->addr[1], a, 16);
+    f->port[0] = f->port[1];
+    f->port[1] = port;
+    f->saw_syn[0] = f->saw_syn[1];
+    f->saw_syn[1] = syn;
 }
 
 static struct cap_flow *flow_new(struct lt_capture *c, const struct lt_pkt *p, uint64_t h, int *dir)
@@ -154,7 +200,7 @@ static struct cap_flow *flow_new(struct lt_capture *c, const struct lt_pkt *p, u
         cap_fail(c, LT_E_NOMEM, "flow table");
         return NULL;
     }
-    cd = sender_is_client(p) ? 0 : 1;
+    cd = sender_is_client(p, &f->guessed) ? 0 : 1;
     f->hash = h;
     f->family = p->family;
     memcpy(f->addr[cd], p->src, 16);
@@ -204,6 +250,16 @@ void cap_flows_packet(struct lt_capture *c, const struct lt_pkt *p)
         f = flow_new(c, p, h, &dir);
         if (!f)
             return;
+    }
+    if (f->guessed && p->len && !f->http.messages) {
+        int role = payload_role(p);
+        if (role >= 0) {
+            f->guessed = 0;
+            if (role != (dir == 0)) {
+                flip(f);
+                dir = 1 - dir;
+            }
+        }
     }
     if (p->flags & LT_TCP_SYN)
         f->saw_syn[dir] = 1;

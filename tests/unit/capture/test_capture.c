@@ -469,24 +469,35 @@ static void test_chunked_request(void **state)
 
 static void test_mid_connection_start(void **state)
 {
-    struct pg g;
-    struct got got;
+    /* with the server on a low port, and on one above the client's (the
+     * ports then suggest the wrong roles until a payload says otherwise) */
+    static const uint16_t server_ports[] = {80, 50000};
 
     (void)state;
-    memset(&got, 0, sizeof(got));
-    pg_init(&g, PG_ETH, 0);
-    /* no handshake: the capture starts inside a body and a response */
-    pg_send(&g, 0, "ld\",\"x\":1}]}");
-    pg_send(&g, 1, "ccepted\":1}");
-    pg_send(&g, 0, "POST /collect/web HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}");
-    pg_send(&g, 1, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
-    run(&g, &got);
-    assert_int_equal(got.n, 1);
-    assert_bytes(got.rb[0].rec.url, "/collect/web");
-    assert_bytes(got.rb[0].rec.body, "{}");
-    assert_int_equal(got.rb[0].rec.status, 202);
-    got_release(&got);
-    pg_release(&g);
+    for (int i = 0; i < 2; i++) {
+        struct pg g;
+        struct got got;
+
+        memset(&got, 0, sizeof(got));
+        pg_init(&g, PG_ETH, 0);
+        g.sport = server_ports[i];
+        /* no handshake: the capture starts inside a body and a response */
+        pg_send(&g, 0, "ld\",\"x\":1}]}");
+        pg_send(&g, 1, "ccepted\":1}");
+        pg_send(&g, 0, "POST /collect/web HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}");
+        pg_send(&g, 1, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+        pg_send(&g, 0, "GET /two HTTP/1.1\r\nHost: h\r\n\r\n");
+        pg_send(&g, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        run(&g, &got);
+        assert_int_equal(got.n, 2);
+        assert_bytes(got.rb[0].rec.url, "/collect/web");
+        assert_bytes(got.rb[0].rec.body, "{}");
+        assert_int_equal(got.rb[0].rec.status, 202);
+        assert_bytes(got.rb[1].rec.url, "/two");
+        assert_int_equal(got.rb[1].rec.status, 200);
+        got_release(&got);
+        pg_release(&g);
+    }
 }
 
 static void test_tls_and_http2_counted(void **state)
