@@ -749,6 +749,8 @@ static int split_listen(const char *s, char *host, size_t hl, char *port, size_t
         if (n == 0)
             snprintf(host, hl, "0.0.0.0");
     } else {
+        if (!s[0] || strspn(s, "0123456789") != strlen(s))
+            return lt_error(err, LT_E_USAGE, "bad listen address '%s': expected ADDR:PORT", s);
         snprintf(host, hl, "127.0.0.1");
         colon = s - 1;
     }

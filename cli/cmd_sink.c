@@ -37,8 +37,8 @@ static struct lt_opt opts[] = {
     {"idle-timeout", 0, LT_OPT_DURATION, "D", "close idle keep-alive connections (default: 60s)",
      &idle_ns, 0, 0, 0},
     {"request-timeout", 0, LT_OPT_DURATION, "D",
-     "answer 408 when a request is not whole D after its first byte (default: 10s)", &request_ns, 0,
-     0, 0},
+     "answer 408 to a request not whole D after its first byte (default: 10s)", &request_ns, 0, 0,
+     0},
     {"seed", 0, LT_OPT_U64, "S", "seed for --jitter and --error-rate (default: 1)", &seed, 0, 0, 0},
     LT_OPT_END,
 };
@@ -106,8 +106,10 @@ int cmd_sink(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     s = lt_sink_new(&so, &err);
     if (!s) {
+        if (err.code == LT_E_USAGE)
+            return lt_cli_usage(CMD, "%s", err.msg);
         lt_cli_error(CMD, "%s", err.msg);
-        return err.code == LT_E_USAGE ? LT_EXIT_USAGE : LT_EXIT_FAIL;
+        return LT_EXIT_FAIL;
     }
     running = s;
     memset(&sa, 0, sizeof(sa));
