@@ -303,20 +303,20 @@ enum lt_http_flag {
  */
 struct lt_http_msg {
     enum lt_http_mode mode;
-    struct lt_bytes method; /* requests: as sent */
-    struct lt_bytes url;    /* requests: the request target as sent */
-    uint16_t status;        /* responses */
-    struct lt_bytes reason; /* responses: reason phrase, may be empty */
-    unsigned version_minor; /* HTTP/1.<version_minor>: 0 or 1 */
+    struct lt_bytes method;          /* requests: as sent */
+    struct lt_bytes url;             /* requests: the request target as sent */
+    uint16_t status;                 /* responses */
+    struct lt_bytes reason;          /* responses: reason phrase, may be empty */
+    unsigned version_minor;          /* HTTP/1.<version_minor>: 0 or 1 */
     const struct lt_header *headers; /* in order, case and duplicates preserved */
     size_t nheaders;
     const struct lt_header *trailers; /* chunked trailer fields, in order */
     size_t ntrailers;
-    struct lt_bytes body;  /* decoded: chunk framing removed */
-    uint64_t start_offset; /* stream offset of the first byte of the start line */
+    struct lt_bytes body;     /* decoded: chunk framing removed */
+    uint64_t start_offset;    /* stream offset of the first byte of the start line */
     uint64_t head_end_offset; /* stream offset just past the blank line after the headers */
-    uint64_t end_offset;   /* stream offset just past the message's last byte */
-    uint32_t flags;        /* enum lt_http_flag */
+    uint64_t end_offset;      /* stream offset just past the message's last byte */
+    uint32_t flags;           /* enum lt_http_flag */
 };
 
 /* What lt_http_parser_feed() reports. */
@@ -386,8 +386,7 @@ int lt_http_parser_feed(struct lt_http_parser *p, const uint8_t *data, size_t le
  * (LT_HTTP_F_TRUNCATED). Returns LT_HTTP_NEED_MORE (0) when nothing was
  * pending, LT_E_TRUNCATED when a partial head was dropped.
  */
-int lt_http_parser_finish(struct lt_http_parser *p, struct lt_http_msg *msg,
-                          struct lt_err *err);
+int lt_http_parser_finish(struct lt_http_parser *p, struct lt_http_msg *msg, struct lt_err *err);
 
 /*
  * Responses: tells the parser what the next request in order was
@@ -451,8 +450,7 @@ struct lt_event_verdict {
  * element is an event (one invalid element rejects the whole batch, naming
  * its index). Returns the reason (LT_EV_OK = 0) and fills *v.
  */
-enum lt_event_reason lt_event_validate(const uint8_t *body, size_t len,
-                                       struct lt_event_verdict *v);
+enum lt_event_reason lt_event_validate(const uint8_t *body, size_t len, struct lt_event_verdict *v);
 /* Validates one already-parsed event object (no batch handling). */
 enum lt_event_reason lt_event_check(const struct cJSON *ev, char *msg, size_t msglen);
 
