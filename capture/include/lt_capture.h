@@ -34,12 +34,12 @@ struct lt_listener_req {
 
 /* The handler's answer. The listener copies everything before returning. */
 struct lt_listener_resp {
-    uint16_t status;           /* 0 means 500 */
-    const char *content_type;  /* NULL: no Content-Type header */
-    const void *body;          /* may be NULL when body_len is 0 */
+    uint16_t status;          /* 0 means 500 */
+    const char *content_type; /* NULL: no Content-Type header */
+    const void *body;         /* may be NULL when body_len is 0 */
     size_t body_len;
-    int64_t delay_ns;          /* sent no earlier than done_ns + delay_ns (order is kept) */
-    int close;                 /* close the connection after this response */
+    int64_t delay_ns; /* sent no earlier than done_ns + delay_ns (order is kept) */
+    int close;        /* close the connection after this response */
 };
 
 /*
@@ -53,15 +53,15 @@ typedef void (*lt_listener_fn)(void *ctx, const struct lt_listener_req *req,
  * for a request it could not parse (reason is the parser's message), 408
  * when a request did not arrive in time.
  */
-typedef void (*lt_listener_reject_fn)(void *ctx, unsigned worker, int status,
-                                      const char *reason);
+typedef void (*lt_listener_reject_fn)(void *ctx, unsigned worker, int status, const char *reason);
 
 struct lt_listener_opts {
-    const char *listen;         /* "127.0.0.1:8080", "[::1]:0", "localhost:9000"; NULL: default */
-    unsigned workers;           /* threads; 0 means 1 */
-    int64_t idle_timeout_ns;    /* keep-alive connection with nothing to do; 0: 60 s */
-    int64_t request_timeout_ns; /* a request must arrive whole within this of its first byte; 0: 10 s */
-    size_t max_conns;           /* per worker; 0: 10000; more are accepted and closed */
+    const char *listen;      /* "127.0.0.1:8080", "[::1]:0", "localhost:9000"; NULL: default */
+    unsigned workers;        /* threads; 0 means 1 */
+    int64_t idle_timeout_ns; /* keep-alive connection with nothing to do; 0: 60 s */
+    int64_t
+        request_timeout_ns; /* a request must arrive whole within this of its first byte; 0: 10 s */
+    size_t max_conns;       /* per worker; 0: 10000; more are accepted and closed */
     const struct lt_limits *limits; /* NULL: lt_limits_default() */
     lt_listener_fn handler;
     lt_listener_reject_fn on_reject; /* may be NULL */
@@ -86,11 +86,11 @@ void lt_listener_stop(struct lt_listener *l);
 void lt_listener_free(struct lt_listener *l);
 
 struct lt_listener_stats {
-    uint64_t accepted;  /* connections accepted */
-    uint64_t open;      /* connections open now */
-    uint64_t requests;  /* complete requests handed to the handler */
-    uint64_t rejected;  /* requests answered by the listener (4xx/5xx above) */
-    uint64_t timeouts;  /* 408s and idle connections closed */
+    uint64_t accepted; /* connections accepted */
+    uint64_t open;     /* connections open now */
+    uint64_t requests; /* complete requests handed to the handler */
+    uint64_t rejected; /* requests answered by the listener (4xx/5xx above) */
+    uint64_t timeouts; /* 408s and idle connections closed */
 };
 void lt_listener_stats(const struct lt_listener *l, struct lt_listener_stats *st);
 
