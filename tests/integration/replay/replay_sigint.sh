@@ -49,4 +49,24 @@ import json, sys
 r = json.load(open(sys.argv[1]))["requests"]
 assert r["skipped"] > 100 and r["sent"] == 8, r
 PY
+
+# killed outright: the results file keeps every closed interval, and report
+# sums them (with a warning that the run did not finish)
+port=$(lt_free_port)
+lt_start_nginx "$port"
+"$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" -o "$LT_TMP/k.res" >/dev/null &
+rp=$!
+sleep 3.5
+kill -KILL "$rp"
+wait "$rp" 2>/dev/null || true
+"$LOADTAPE" report "$LT_TMP/k.res" --format json >"$LT_TMP/k.json" 2>"$LT_TMP/k.err"
+grep -q "not closed" "$LT_TMP/k.err" || lt_fail "no warning for a file that was not closed"
+python3 - "$LT_TMP/k.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+r = j["requests"]
+assert 500 <= r["completed"] <= 2000, r     # 2 or 3 whole seconds at 500 req/s
+assert j["latency_ms"]["count"] == r["completed"]
+assert 1.9 <= j["duration_s"] <= 3.6, j["duration_s"]
+PY
 echo ok
