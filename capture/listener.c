@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -451,6 +452,26 @@ static void reject(struct worker *w, struct conn *c, int status, const char *msg
     c->first_byte_ns = 0;
 }
 
+/*
+ * RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host header, and a
+ * server answers 400 otherwise. (The parser leaves this to the server, since
+ * capture records what clients sent, right or wrong.)
+ */
+static const char *host_problem(const struct lt_http_msg *m)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < m->nheaders; i++)
+        if (m->headers[i].name.len == 4 &&
+            strncasecmp((const char *)m->headers[i].name.p, "host", 4) == 0)
+            n++;
+    if (n > 1)
+        return "more than one Host header";
+    if (n == 0 && m->version_minor == 1)
+        return "missing Host header";
+    return NULL;
+}
+
 static void handle_request(struct worker *w, struct conn *c, const struct lt_http_msg *m,
                            int64_t now)
 {
@@ -487,6 +508,11 @@ static void conn_input(struct worker *w, struct conn *c, const uint8_t *buf, siz
         rc = lt_http_parser_feed(&c->parser, buf + pos, n - pos, &used, &m, &err);
         pos += used;
         if (rc == LT_HTTP_MESSAGE) {
+            const char *bad = host_problem(&m);
+            if (bad) {
+                reject(w, c, 400, bad, now);
+                break;
+            }
             handle_request(w, c, &m, now);
             c->first_byte_ns = 0;
         } else if (rc == LT_HTTP_CONTINUE) {

@@ -40,6 +40,17 @@ with Sink() as s:
     keep.sendall(post("/collect/w", event(2)))
     eq("other connection after garbage", 202, read_responses(keep, 1)[0][0])
 
+    # HTTP/1.1 needs exactly one Host header (RFC 9112 section 3.2)
+    for req, what in ((b"GET /health HTTP/1.1\r\n\r\n", b"missing Host header"),
+                      (b"GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                       b"more than one Host header")):
+        g = s.sock()
+        g.sendall(req)
+        data = read_until_close(g)
+        if not data.startswith(b"HTTP/1.1 400 ") or what not in data:
+            fail("Host check: %r" % data[:200])
+        g.close()
+
     # request smuggling shapes are refused
     g = s.sock()
     g.sendall(b"POST /collect/w HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
@@ -83,7 +94,7 @@ with Sink() as s:
 
     st = s.stats()
     eq("rejected.too_large", 5, st["rejected"]["too_large"])
-    eq("rejected.bad_request", 2, st["rejected"]["bad_request"])
+    eq("rejected.bad_request", 4, st["rejected"]["bad_request"])
     eq("status 202", 6, st["status"]["202"])
     code, err = s.stop()
     eq("exit code", 0, code)
