@@ -58,8 +58,9 @@ static const struct {
     {"Button Clicked", 12, PG_HOME},      {"Video Playback Started", 4, PG_PRODUCT},
 };
 
-static const char *const screen_names[] = {"Home",   "Product Detail", "Cart",
-                                           "Search", "Order History",  "Settings"};
+/* What a mobile app calls the screen showing each page kind. */
+static const char *const screen_names[PG_N] = {
+    "Home", "Category List", "Product Detail", "Search", "Cart", "Checkout", "Settings", "Sign In"};
 static const char *const button_labels[] = {"Add to Wishlist",   "Size Guide",   "Share",
                                             "Newsletter Signup", "Chat With Us", "Load More"};
 static const char *const button_places[] = {"header", "product_card", "footer", "sidebar"};
@@ -638,7 +639,7 @@ int event_write(struct evctx *e, struct jw *w, int t, struct session *s, uint64_
         jw_ch(w, '"');
     } else if ((t == LT_SYNTH_PAGE || t == LT_SYNTH_SCREEN) && realistic) {
         JW_LIT(w, ",\"name\":\"");
-        jw_str(w, t == LT_SYNTH_PAGE ? page_names[page] : screen_names[page % 6]);
+        jw_str(w, t == LT_SYNTH_PAGE ? page_names[page] : screen_names[page]);
         jw_ch(w, '"');
     }
     if (t == LT_SYNTH_IDENTIFY || t == LT_SYNTH_ALIAS)
