@@ -353,8 +353,13 @@ out:
 static struct lt_tape_writer *writer_new(int fd, const char *name,
                                          const struct lt_tape_writer_opts *o, struct lt_err *err)
 {
+    static const struct lt_tape_writer_opts defaults;
     struct lt_tape_writer *w = calloc(1, sizeof(*w));
-    int level = o->level ? o->level : LT_TAPE_LEVEL_DEFAULT;
+    int level;
+
+    if (!o)
+        o = &defaults;
+    level = o->level ? o->level : LT_TAPE_LEVEL_DEFAULT;
 
     if (!w || !(w->name = strdup(name)) || !(w->cctx = ZSTD_createCCtx()) ||
         !(w->stats = lt_tape_stats_new())) {
@@ -373,7 +378,7 @@ static struct lt_tape_writer *writer_new(int fd, const char *name,
         w->block_records = UINT32_MAX;
     /* Bigger blocks at high levels give zstd a longer history to match. */
     w->block_bytes = o->block_bytes ? o->block_bytes
-                     : level >= 16  ? (size_t)8 << 20
+                     : level >= 16  ? (size_t)32 << 20
                      : level >= 10  ? (size_t)4 << 20
                                     : (size_t)1 << 20;
     if (w->block_bytes > BLOCK_BYTES_MAX)
@@ -381,6 +386,15 @@ static struct lt_tape_writer *writer_new(int fd, const char *name,
     ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
     ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
     ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 0);
+    if (level >= 10) {
+        /* Let matches reach across the whole block (zstd's window at these
+         * levels is smaller than the bigger blocks). */
+        int wlog = 20;
+        while (wlog < 27 && ((size_t)1 << wlog) < w->block_bytes)
+            wlog++;
+        ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_windowLog, wlog);
+        ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_enableLongDistanceMatching, 1);
+    }
     for (int c = 0; c < COL_COUNT; c++)
         lt_buf_init(&w->cols[c], TAPE_BLOCK_RAW_MAX);
     lt_buf_init(&w->raw, TAPE_BLOCK_RAW_MAX + 64);
