@@ -143,7 +143,7 @@ int cmd_capture(int argc, char **argv)
     const char *iface = NULL, *file = NULL, *listen = NULL, *out = NULL, *filter = NULL;
     uint64_t port = 0, count = 0, snaplen = LT_SNAPLEN_DEFAULT, bufsize = 0;
     int64_t duration = 0, window = 10 * 1000000000LL;
-    int no_resp = 0, keep = 0, quiet = 0;
+    int no_resp = 0, keep = 0, quiet = 0, progress = 0;
     struct lt_strlist redact = {NULL, 0};
     struct lt_opt opts[] = {
         {"interface", 'i', LT_OPT_STR, "IFACE", "capture live on this interface", &iface, 0, 0, 0},
@@ -170,6 +170,8 @@ int cmd_capture(int argc, char **argv)
         {"redact-header", 0, LT_OPT_STRLIST, "NAME", "also redact this header (repeatable)",
          &redact, 0, 0, 0},
         {"quiet", 'q', LT_OPT_FLAG, NULL, "no summary at the end", &quiet, 0, 0, 0},
+        {"progress", 0, LT_OPT_FLAG, NULL, "show progress even when stderr is not a terminal",
+         &progress, 0, 0, 0},
         LT_OPT_END,
     };
     struct lt_cmd_spec spec = {
@@ -194,7 +196,8 @@ int cmd_capture(int argc, char **argv)
     cJSON *meta = NULL;
     char **pos;
     int npos, rc, ret = LT_EXIT_FAIL, nsrc, sig_set = 0;
-    int64_t t_start = 0, first_pkt = 0;
+    int64_t t_start = 0, first_pkt = 0, t_shown = 0;
+    int shown = 0;
 
     memset(&run, 0, sizeof(run));
     lt_err_clear(&err);
@@ -285,6 +288,7 @@ setup:
     stop_signal = 0;
     t_start = lt_mono_ns();
 
+    progress = !quiet && lt_cli_progress_wanted(progress);
     ret = LT_EXIT_OK;
     if (run.listen) {
         stop_listen = run.listen;
@@ -327,7 +331,17 @@ setup:
             ret = LT_EXIT_FAIL;
             break;
         }
+        if (progress && lt_mono_ns() - t_shown >= 250000000) { /* at most 4 a second */
+            const struct lt_capture_stats *st = lt_capture_stats(run.cap);
+            t_shown = lt_mono_ns();
+            fprintf(stderr, "\rcapture: %llu packets, %llu requests, %llu recorded ",
+                    (unsigned long long)st->packets, (unsigned long long)st->requests,
+                    (unsigned long long)run.written);
+            shown = 1;
+        }
     }
+    if (shown)
+        fputc('\n', stderr);
 
     /* Whatever stopped us, the tape is finished and closed. */
     rc = lt_capture_finish(run.cap, &err);
