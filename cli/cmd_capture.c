@@ -349,6 +349,8 @@ setup:
         lt_cli_error("capture", "%s", err.msg);
         ret = LT_EXIT_FAIL;
     }
+    /* "recorded" is what went into the tape (--count may have cut the rest) */
+    lt_capture_stats(run.cap)->records = run.written;
     if (src && lt_pkt_source_stats(src, lt_capture_stats(run.cap), &err))
         lt_cli_warn("capture", "%s", err.msg);
     if (!run.w) {
