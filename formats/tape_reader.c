@@ -735,18 +735,18 @@ static int decode_record(struct lt_tape_reader *r, struct lt_record *rec, struct
         goto bad;                                                                                  \
     } while (0)
     if (get_varint(&col[COL_TS], &v) || r->prev_ts + v < r->prev_ts)
-        BAD("ts");
+        BAD("bad ts column");
     rec->ts_ns = r->prev_ts += v;
     if (get_varint(&col[COL_SESSION], &v))
-        BAD("session");
+        BAD("bad session column");
     rec->session = r->prev_session += (uint64_t)lt_unzigzag(v);
     if ((rc = get_dict(r, 0, &rec->method)))
-        BAD("method");
+        BAD("bad method column");
     if ((rc = get_dict(r, 1, &rec->url)))
-        BAD("url");
+        BAD("bad url column");
     if (get_varint(&col[COL_NHEADERS], &nh) || nh > TAPE_RECORD_HEADERS_MAX ||
         nh > (uint64_t)(col[COL_HNAME].end - col[COL_HNAME].p))
-        BAD("header count");
+        BAD("bad header count column");
     if (nh > r->hdrs_cap) {
         struct lt_header *h = realloc(r->hdrs, (size_t)nh * sizeof(*h));
         if (!h)
@@ -756,41 +756,41 @@ static int decode_record(struct lt_tape_reader *r, struct lt_record *rec, struct
     }
     for (uint64_t k = 0; k < nh; k++) {
         if ((rc = get_dict(r, 2, &r->hdrs[k].name)))
-            BAD("header name");
+            BAD("bad header name column");
         if ((rc = get_dict(r, 3, &r->hdrs[k].value)))
-            BAD("header value");
+            BAD("bad header value column");
     }
     rec->headers = r->hdrs;
     rec->nheaders = (size_t)nh;
     if (get_varint(&col[COL_BODY_LEN], &v) || v > (uint64_t)(col[COL_BODY].end - col[COL_BODY].p))
-        BAD("body length");
+        BAD("bad body length column");
     rec->body.p = col[COL_BODY].p;
     rec->body.len = (size_t)v;
     col[COL_BODY].p += v;
     if (get_varint(&col[COL_FLAGS], &v) || v > UINT32_MAX)
-        BAD("flags");
+        BAD("bad flags column");
     rec->flags = (uint32_t)v;
     if (get_varint(&col[COL_STATUS], &status) || status > 65536)
-        BAD("status");
+        BAD("bad status column");
     rec->has_response = status != 0;
     rec->status = status ? (uint16_t)(status - 1) : 0;
     rec->resp_latency_ns = 0;
     if (status && get_varint(&col[COL_LATENCY], &rec->resp_latency_ns))
-        BAD("latency");
+        BAD("bad latency column");
     if (--r->left == 0) {
         /* The last record must use up every column exactly. */
         for (int k = 0; k < COL_COUNT; k++)
             if (col[k].p != col[k].end)
-                BAD("column lengths");
+                BAD("columns not used up exactly");
         if (rec->ts_ns != r->blocks[r->cur].last_ts_ns)
-            BAD("last ts");
+            BAD("last ts does not match the block header");
     }
     return 1;
 bad:
 #undef BAD
     if (rc == -2)
         return lt_error(err, LT_E_NOMEM, "tape '%s': out of memory for block %zu", r->name, r->cur);
-    snprintf(msg, sizeof(msg), "record %u: bad %s column", r->nrec - r->left, what);
+    snprintf(msg, sizeof(msg), "record %u: %s", r->nrec - r->left, what);
     return block_corrupt(r, r->cur, msg, err);
 }
 
