@@ -87,6 +87,22 @@ static int hop_by_hop(const struct lt_bytes *n)
     return 0;
 }
 
+/* An RFC 9110 token (methods, header names): no room for injected syntax. */
+static int is_token(const struct lt_bytes *b)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+
+    if (b->len == 0)
+        return 0;
+    for (size_t i = 0; i < b->len; i++) {
+        uint8_t c = b->p[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c && strchr(extra, c))))
+            return 0;
+    }
+    return 1;
+}
+
 static int unsafe(const struct lt_bytes *b)
 {
     for (size_t i = 0; i < b->len; i++)
@@ -163,6 +179,12 @@ struct lt_request *lt_request_build(const struct lt_record *rec, const struct lt
     lt_buf_init(&lines, 0);
     lt_buf_init(&body, 0);
     lt_buf_init(&url, 0);
+    if (!is_token(&rec->method) || rec->method.len > 32) {
+        lt_error(err, LT_E_FORMAT, "record at ts %llu: invalid method '%.*s'",
+                 (unsigned long long)rec->ts_ns, (int)(rec->method.len > 32 ? 32 : rec->method.len),
+                 (const char *)rec->method.p);
+        goto out;
+    }
     if (o->fresh_ids && blen) {
         if (lt_fresh_ids(&body, bp, blen, id_seed, id_ctr) < 0)
             goto nomem;
@@ -174,7 +196,7 @@ struct lt_request *lt_request_build(const struct lt_record *rec, const struct lt
         goto nomem;
     for (size_t i = 0; i < rec->nheaders; i++) {
         const struct lt_header *h = &rec->headers[i];
-        if (!h->name.len || unsafe(&h->name) || unsafe(&h->value) || hop_by_hop(&h->name) ||
+        if (!is_token(&h->name) || unsafe(&h->value) || hop_by_hop(&h->name) ||
             in_connection(rec, &h->name) || listed(o->drop_headers, o->ndrop, &h->name, 0) ||
             listed(o->add_headers, o->nadd, &h->name, 1))
             continue;

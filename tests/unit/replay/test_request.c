@@ -55,6 +55,8 @@ static void test_headers(void **state)
         {B("X-Empty"), B("")},
         {B("X-Evil"), B("a\r\nInjected: 1")},
         {B("User-Agent"), B("recorded/1.0")},
+        {B("Bad Name"), B("x")},
+        {B("Bad:Name"), B("y")},
     };
     struct lt_record rec = {.method = B("POST"),
                             .url = B("/collect/web/../x?a=1"),
@@ -99,6 +101,12 @@ static void test_headers(void **state)
     assert_true(has_line(rq, "Host: prod.example.com"));
     assert_true(has_line(rq, "X-Drop: gone"));
     free(rq);
+
+    /* a method that is not a token is refused, never sent */
+    rec.method = (struct lt_bytes)B("GET /x HTTP/1.1\r\nX");
+    assert_null(lt_request_build(&rec, &o, 1, &ctr, &err));
+    assert_non_null(strstr(err.msg, "invalid method"));
+    rec.method = (struct lt_bytes)B("POST");
 
     /* raw spaces and high bytes in a recorded URL are percent-encoded */
     rec.url = (struct lt_bytes)B("/a b/\xc3\xa9");
