@@ -375,7 +375,7 @@ int cmd_replay(int argc, char **argv)
     ro.limit = a.limit;
     ro.grace_ns = a.timeout < 2000000000LL ? a.timeout : 2000000000LL;
     ro.id_seed = (uint64_t)lt_wall_ns() ^ ((uint64_t)getpid() << 32);
-    show = !a.json || a.progress ? lt_cli_progress_wanted(a.progress) : 0;
+    show = lt_cli_progress_wanted(a.progress); /* on stderr: --json on stdout is unaffected */
     ro.progress_ns = show ? 200000000 : 0;
     if (ro.sched.mode == LT_MODE_SPEED && info->nrecords)
         ro.total_hint_ns =
