@@ -227,6 +227,44 @@ static void test_bare_lf_and_leading_crlf(void **state)
                                           "skipped=0 tunnel=0\n");
 }
 
+/* Keep-alive: HTTP/1.1 unless "close" is among the Connection tokens; HTTP/1.0 only with
+ * "keep-alive"; tokens are case-insensitive and may come in lists. */
+static void test_keepalive(void **state)
+{
+    static const struct {
+        const char *in;
+        int keep;
+    } cases[] = {
+        {"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 1},
+        {"GET / HTTP/1.1\r\nConnection: foo, Close\r\n\r\n", 0},
+        {"GET / HTTP/1.1\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n", 0},
+        {"GET / HTTP/1.0\r\n\r\n", 0},
+        {"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", 1},
+        {"GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", 0},
+        {"POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "0\r\n\r\n",
+         0},
+    };
+    struct lt_http_parser p;
+    struct lt_http_msg m;
+    struct lt_err err;
+    size_t used;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(lt_http_parser_init(&p, LT_HTTP_REQUEST, NULL), 0);
+        assert_int_equal(lt_http_parser_feed(&p, (const uint8_t *)cases[i].in, strlen(cases[i].in),
+                                             &used, &m, &err),
+                         LT_HTTP_MESSAGE);
+        if (((m.flags & LT_HTTP_F_KEEPALIVE) != 0) != cases[i].keep) {
+            print_error("case %zu: keep-alive %d, want %d\n", i,
+                        (m.flags & LT_HTTP_F_KEEPALIVE) != 0, cases[i].keep);
+            fail();
+        }
+        lt_http_parser_release(&p);
+    }
+}
+
 static void test_syntax_errors(void **state)
 {
     (void)state;
@@ -592,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_pipelined),
         cmocka_unit_test(test_chunked),
         cmocka_unit_test(test_bare_lf_and_leading_crlf),
+        cmocka_unit_test(test_keepalive),
         cmocka_unit_test(test_syntax_errors),
         cmocka_unit_test(test_smuggling),
         cmocka_unit_test(test_bad_chunks),
