@@ -59,7 +59,8 @@ struct lt_sink {
 
 static struct stream_ctr *stream_slot(struct wstats *ws, const uint8_t *name, size_t len)
 {
-    if (len > STREAM_NAME_MAX)
+    /* Names go into /stats as JSON keys: long or non-UTF-8 ones are pooled. */
+    if (len > STREAM_NAME_MAX || !lt_utf8_valid(name, len))
         return &ws->streams[MAX_STREAMS];
     for (size_t i = 0; i < ws->nstreams; i++)
         if (strlen(ws->streams[i].name) == len && memcmp(ws->streams[i].name, name, len) == 0)

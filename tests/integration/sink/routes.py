@@ -129,7 +129,18 @@ with Sink() as s:
     sock.close()
     count(200)
 
+    # a stream name that is not UTF-8 is counted under "(other)"
+    st, _, _ = s.request("POST", "/collect/%ff%fe", event(9))
+    eq("percent-encoded stream", 202, st)
+    count(202, 1)
+    sock = s.sock()
+    sock.sendall(post("/collect/X", event(9)).replace(b"/collect/X", b"/collect/\xff"))
+    eq("raw non-UTF-8 stream", 202, read_responses(sock, 1)[0][0])
+    sock.close()
+    count(202, 1)
+
     st = s.stats()
+    eq("(other) stream", {"requests": 1, "events": 1, "rejected": 0}, st["streams"]["(other)"])
     eq("requests", sent["requests"], st["requests"])
     eq("events_accepted", sent["events"], st["events_accepted"])
     for k in ("200", "202", "400", "404", "405"):
