@@ -81,6 +81,8 @@ struct cap_http {
     struct cap_req *cur; /* the request being received */
     unsigned gap_why;    /* 1 << lt_gap_reason seen inside the current request */
     int resp_lost_framing;
+    size_t inflight[2]; /* bytes fed to the request/response parser for the message in progress */
+    int memcapped;      /* ended to keep the total memory cap */
 };
 
 struct cap_flow {
@@ -117,6 +119,7 @@ struct lt_capture {
     struct lt_limits limits;
     struct lt_capture_stats st;
     struct lt_mem_budget mem;
+    size_t http_inflight; /* sum of every flow's inflight: bounded by total_buffer_max */
     struct cap_flows flows;
     struct cap_order order;
     struct cap_redact redact;

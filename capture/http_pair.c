@@ -103,6 +103,23 @@ static void req_drop(struct cap_flow *f, struct cap_req *r)
     cap_req_put(r);
 }
 
+/*
+ * Bytes a parser holds for a message in progress, per direction, summed over
+ * all flows into c->http_inflight; the flow table ends the flow holding the
+ * most when the sum passes the total cap.
+ */
+static void inflight_add(struct cap_flow *f, int d, size_t n)
+{
+    f->http.inflight[d] += n;
+    f->cap->http_inflight += n;
+}
+
+static void inflight_release(struct cap_flow *f, int d)
+{
+    f->cap->http_inflight -= f->http.inflight[d];
+    f->http.inflight[d] = 0;
+}
+
 static int skip_crlf(const uint8_t *p, size_t n)
 {
     size_t i = 0;
@@ -183,7 +200,10 @@ static void req_complete(struct cap_flow *f, struct cap_req *r, const struct lt_
         }
     } else if (m->flags & LT_HTTP_F_TRUNCATED) {
         r->flags |= LT_RF_INCOMPLETE;
-        c->st.req_gap++;
+        if (f->http.memcapped)
+            c->st.req_memcap++;
+        else
+            c->st.req_gap++;
     }
     r->rewrite_length = (m->flags & (LT_HTTP_F_CHUNKED | LT_HTTP_F_GAP | LT_HTTP_F_TRUNCATED)) != 0;
     rc = lt_recbuf_set(&r->rb, &v);
@@ -236,6 +256,10 @@ static void req_data(void *ctx, const uint8_t *p, size_t n, int64_t ts)
             used = n;
         p += used;
         n -= used;
+        if (rc == LT_HTTP_MESSAGE || rc < 0 || lt_http_parser_idle(&h->req))
+            inflight_release(f, 0);
+        else
+            inflight_add(f, 0, used);
         if (rc == LT_HTTP_MESSAGE) {
             struct cap_req *r = h->cur ? h->cur : req_start(f, ts);
             h->cur = NULL;
@@ -260,7 +284,7 @@ static void req_gap(void *ctx, uint64_t n, enum lt_gap_reason why, int64_t ts)
     struct cap_flow *f = ctx;
     struct cap_http *h = &f->http;
     struct lt_capture *c = cap_of(f);
-    int idle;
+    int idle, kept;
 
     (void)ts;
     if (h->proto == PROTO_UNKNOWN)
@@ -269,7 +293,10 @@ static void req_gap(void *ctx, uint64_t n, enum lt_gap_reason why, int64_t ts)
         return;
     h->gap_why |= 1u << why;
     idle = lt_http_parser_idle(&h->req);
-    if (!lt_http_parser_gap(&h->req, n) && h->cur) {
+    kept = lt_http_parser_gap(&h->req, n);
+    if (!kept)
+        inflight_release(f, 0);
+    if (!kept && h->cur) {
         if (idle) {
             req_forget(f, h->cur);
         } else {
@@ -292,6 +319,7 @@ static void req_fin(void *ctx, int64_t ts)
     if (!h->req_ready || h->tunnel || c->failed)
         goto out;
     rc = lt_http_parser_finish(&h->req, &m, &err);
+    inflight_release(f, 0);
     if (rc == LT_HTTP_MESSAGE) {
         struct cap_req *r = h->cur ? h->cur : req_start(f, ts);
         h->cur = NULL;
@@ -355,6 +383,10 @@ static void resp_data(void *ctx, const uint8_t *p, size_t n, int64_t ts)
             used = n;
         p += used;
         n -= used;
+        if (rc == LT_HTTP_MESSAGE || rc < 0 || lt_http_parser_idle(&h->resp))
+            inflight_release(f, 1);
+        else
+            inflight_add(f, 1, used);
         if (rc == LT_HTTP_MESSAGE) {
             if (m.flags & LT_HTTP_F_INTERIM)
                 c->st.interim_responses++;
@@ -381,7 +413,10 @@ static void resp_gap(void *ctx, uint64_t n, enum lt_gap_reason why, int64_t ts)
     idle = lt_http_parser_idle(&h->resp);
     /* A response lost inside its head: its request gets none, and the
      * next response pairs with the next request. */
-    if (!lt_http_parser_gap(&h->resp, n) && !idle && h->fifo_head) {
+    if (lt_http_parser_gap(&h->resp, n))
+        return;
+    inflight_release(f, 1);
+    if (!idle && h->fifo_head) {
         struct cap_req *r = h->fifo_head;
         fifo_remove(h, r);
         if (r->state == REQ_WAITING)
@@ -399,6 +434,7 @@ static void resp_fin(void *ctx, int64_t ts)
 
     if (!h->resp_ready || h->tunnel || f->cap->failed)
         return;
+    inflight_release(f, 1);
     if (lt_http_parser_finish(&h->resp, &m, &err) == LT_HTTP_MESSAGE &&
         !(m.flags & LT_HTTP_F_INTERIM))
         resp_final(f, &m, ts);
@@ -415,6 +451,8 @@ void cap_http_reset(struct cap_flow *f)
     }
     while (h->fifo_head)
         req_forget(f, h->fifo_head);
+    inflight_release(f, 0);
+    inflight_release(f, 1);
     if (h->req_ready) {
         c->st.resync_bytes += h->req.skipped_bytes;
         lt_http_parser_release(&h->req);
@@ -467,6 +505,8 @@ void cap_http_end(struct cap_flow *f, int64_t ts)
     default:
         break; /* no payload at all */
     }
+    inflight_release(f, 0);
+    inflight_release(f, 1);
     if (h->req_ready) {
         c->st.resync_bytes += h->req.skipped_bytes;
         lt_http_parser_release(&h->req);

@@ -227,6 +227,32 @@ static struct cap_flow *flow_new(struct lt_capture *c, const struct lt_pkt *p, u
     return f;
 }
 
+/*
+ * HTTP messages in progress hold more than the total cap: the flows holding
+ * the most are ended (their requests kept, flagged, counted as memory cap)
+ * until the total is under it again.
+ */
+static void shed(struct lt_capture *c, int64_t ts)
+{
+    for (size_t guard = 0; c->http_inflight > c->o.total_buffer_max && guard < c->flows.n + 1;
+         guard++) {
+        struct cap_flow *big = NULL;
+        size_t most = 0;
+        for (struct cap_flow *f = c->flows.lru_head; f; f = f->lnext) {
+            size_t held = f->http.inflight[0] + f->http.inflight[1];
+            if (held > most) {
+                most = held;
+                big = f;
+            }
+        }
+        if (!big)
+            return;
+        big->http.memcapped = 1;
+        c->st.memcap_bytes += most;
+        flow_end(c, big, ts);
+    }
+}
+
 void cap_flows_packet(struct lt_capture *c, const struct lt_pkt *p)
 {
     uint64_t h = flow_hash(p);
@@ -277,6 +303,8 @@ void cap_flows_packet(struct lt_capture *c, const struct lt_pkt *p)
         lt_tcp_stream_flush(&f->dir[1 - dir], p->ts_ns);
     if (f->dir[0].ended && f->dir[1].ended)
         flow_end(c, f, p->ts_ns);
+    if (c->http_inflight > c->o.total_buffer_max)
+        shed(c, p->ts_ns);
 }
 
 void cap_flows_expire(struct lt_capture *c, int64_t now_ns)

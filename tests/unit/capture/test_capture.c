@@ -858,6 +858,38 @@ static void test_flow_count_cap(void **state)
     got_release(&got);
 }
 
+static void test_total_memory_cap(void **state)
+{
+    static const char head[] = "POST /big HTTP/1.1\r\nHost: h\r\nContent-Length: 300\r\n\r\n";
+    struct lt_capture_opts o;
+    struct pg g;
+    struct got got;
+    struct lt_capture_stats st;
+    char body[300];
+
+    (void)state;
+    memset(&got, 0, sizeof(got));
+    memset(&o, 0, sizeof(o));
+    memset(body, 'b', sizeof(body));
+    o.total_buffer_max = 200;
+    pg_init(&g, PG_ETH, 0);
+    pg_handshake(&g);
+    pg_send(&g, 0, head);
+    pg_sendn(&g, 0, body, 100);       /* head + 100 held: under the cap */
+    pg_sendn(&g, 0, body + 100, 100); /* over it: the flow is ended */
+    pg_sendn(&g, 0, body + 200, 100);
+    pg_send(&g, 1, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+    st = run_opts(&g, &o, &got);
+    assert_int_equal(got.n, 1);
+    assert_bytes(got.rb[0].rec.url, "/big");
+    assert_int_equal(got.rb[0].rec.flags & LT_RF_INCOMPLETE, LT_RF_INCOMPLETE);
+    assert_int_equal(got.rb[0].rec.body.len, 200);
+    assert_int_equal(st.req_memcap, 1);
+    assert_true(st.memcap_bytes >= 200);
+    got_release(&got);
+    pg_release(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -884,6 +916,7 @@ int main(void)
         cmocka_unit_test(test_not_tcp_counted),
         cmocka_unit_test(test_idle_expiry_by_packet_time),
         cmocka_unit_test(test_flow_count_cap),
+        cmocka_unit_test(test_total_memory_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
