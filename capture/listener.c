@@ -39,6 +39,7 @@
 #define LINGER_NS (2 * (int64_t)1000000000)
 #define LINGER_BYTES ((size_t)256 << 20)
 #define NS_PER_S ((int64_t)1000000000)
+#define ACCEPT_PAUSE_NS (100 * (int64_t)1000000)
 
 enum cstate { C_OPEN, C_LINGER };
 
@@ -88,6 +89,7 @@ struct worker {
     struct tmr *heap;
     size_t hlen, hcap;
     int64_t armed_at;
+    int64_t accept_paused_until; /* out of descriptors: not accepting until then */
     uint8_t *rbuf;
     struct lt_buf scratch;
     time_t date_sec;
@@ -644,8 +646,18 @@ static void do_accept(struct worker *w, int64_t now)
 
     for (int i = 0; i < 64; i++) {
         int fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
-            return; /* EAGAIN, or out of descriptors: epoll will tell again */
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /*
+                 * Out of descriptors: the listening socket stays readable, so
+                 * stop watching it for a moment instead of spinning.
+                 */
+                struct epoll_event ev = {.events = 0, .data.u64 = (uint32_t)w->lfd};
+                epoll_ctl(w->epfd, EPOLL_CTL_MOD, w->lfd, &ev);
+                w->accept_paused_until = now + ACCEPT_PAUSE_NS;
+            }
+            return;
+        }
         if (atomic_load(&w->open) >= max || conn_new(w, fd, now) < 0)
             close(fd);
     }
@@ -661,6 +673,8 @@ static void arm_timer(struct worker *w, int64_t now)
 
     if (stop_at && (at == 0 || stop_at < at))
         at = stop_at;
+    if (w->accept_paused_until && (at == 0 || w->accept_paused_until < at))
+        at = w->accept_paused_until;
     if (at == w->armed_at)
         return;
     memset(&its, 0, sizeof(its));
@@ -738,6 +752,11 @@ static void *worker_main(void *arg)
         }
         if (l->stop_at && now >= l->stop_at)
             lt_listener_stop(l);
+        if (w->accept_paused_until && now >= w->accept_paused_until) {
+            struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint32_t)w->lfd};
+            epoll_ctl(w->epfd, EPOLL_CTL_MOD, w->lfd, &ev);
+            w->accept_paused_until = 0;
+        }
         arm_timer(w, now);
     }
     for (size_t i = 0; i < w->conns_cap; i++)
