@@ -90,6 +90,8 @@ int cmd_sink(int argc, char **argv)
     rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
     if (rc >= 0)
         return rc;
+    if (record_path && strcmp(record_path, "-") == 0)
+        return lt_cli_usage(CMD, "--record: standard output carries the URL line; give a file");
     memset(&so, 0, sizeof(so));
     so.net.listen = listen_arg;
     so.net.workers = (unsigned)workers;

@@ -13,6 +13,8 @@ loadtape sink --workers 0
 echo "bad workers: exit $?"
 loadtape sink extra
 echo "positional: exit $?"
+loadtape sink --record -
+echo "record to stdout: exit $?"
 loadtape sink --listen 127.0.0.1:0 --record no/such/dir/x.tape
 echo "bad record path: exit $?"
 exit 0
