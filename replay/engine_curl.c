@@ -59,13 +59,11 @@ static void on_sock(void *ctx, int fd, uint32_t events)
 static void on_timer(void *ctx, int fd, uint32_t events)
 {
     struct cengine *e = ctx;
-    uint64_t ticks;
     int running;
 
+    (void)fd;
     (void)events;
-    if (read(fd, &ticks, sizeof(ticks)) < 0) {
-        /* EAGAIN: disarmed or re-armed meanwhile; nothing to do */
-    }
+    /* edge-triggered: not read (re-arming resets it) */
     e->armed = 0;
     curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     check_done(e);
@@ -250,7 +248,7 @@ static void *create(struct lt_loop *loop, const struct lt_engine_conf *c,
     curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
     curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)e->free_cap);
     curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)e->free_cap);
-    if (lt_loop_watch(loop, e->tfd, EPOLLIN, on_timer, e)) {
+    if (lt_loop_watch(loop, e->tfd, EPOLLIN | EPOLLET, on_timer, e)) {
         lt_error(err, LT_E_INTERNAL, "cannot watch the libcurl timer");
         goto fail;
     }

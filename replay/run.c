@@ -548,11 +548,15 @@ static void drain_fd(int fd)
     }
 }
 
+/* The schedule's timer fired. It is edge-triggered, so it is not read (a
+ * syscall per request saved); re-arming resets it. */
 static void on_sched(void *ctx, int fd, uint32_t ev)
 {
-    (void)ctx;
+    struct lt_replay *r = ctx;
+
+    (void)fd;
     (void)ev;
-    drain_fd(fd);
+    r->sched_armed = 0;
 }
 
 static void on_tick(void *ctx, int fd, uint32_t ev)
@@ -630,7 +634,7 @@ struct lt_replay *lt_replay_new(const struct lt_replay_opts *o, struct lt_source
     r->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     r->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (r->loop.epfd < 0 || r->sched_fd < 0 || r->tick_fd < 0 || r->wake_fd < 0 || r->stop_fd < 0 ||
-        lt_loop_watch(&r->loop, r->sched_fd, EPOLLIN, on_sched, r) ||
+        lt_loop_watch(&r->loop, r->sched_fd, EPOLLIN | EPOLLET, on_sched, r) ||
         lt_loop_watch(&r->loop, r->tick_fd, EPOLLIN, on_tick, r) ||
         lt_loop_watch(&r->loop, r->wake_fd, EPOLLIN, on_wake, r) ||
         lt_loop_watch(&r->loop, r->stop_fd, EPOLLIN, on_stop, r)) {
