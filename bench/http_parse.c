@@ -96,11 +96,12 @@ int main(int argc, char **argv)
     lt_buf_init(&b, 0);
     for (size_t i = 0; i < nreq; i++) {
         char body[512];
-        int bl = snprintf(body, sizeof(body),
-                          "{\"type\":\"track\",\"event\":\"Product Viewed\",\"userId\":\"user-%zu\","
-                          "\"messageId\":\"m-%zu\",\"properties\":{\"sku\":\"SKU-%zu\",\"price\":%zu."
-                          "99},\"context\":{\"library\":{\"name\":\"analytics.js\"}}}",
-                          i % 5000, i, i % 977, i % 300);
+        int bl =
+            snprintf(body, sizeof(body),
+                     "{\"type\":\"track\",\"event\":\"Product Viewed\",\"userId\":\"user-%zu\","
+                     "\"messageId\":\"m-%zu\",\"properties\":{\"sku\":\"SKU-%zu\",\"price\":%zu."
+                     "99},\"context\":{\"library\":{\"name\":\"analytics.js\"}}}",
+                     i % 5000, i, i % 977, i % 300);
         lt_buf_printf(&b,
                       "POST /collect/web HTTP/1.1\r\nHost: collect.example.com\r\n"
                       "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0\r\n"
