@@ -9,10 +9,12 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t stop_signal;
 static struct lt_capture_listen *stop_listen; /* --listen: stopped from the handler */
@@ -232,6 +234,16 @@ int cmd_capture(int argc, char **argv)
         filter = fbuf;
     }
 
+    /* The tape opens at the first record (its origin is the first packet's
+     * time): make sure it can be written before reading anything. */
+    if (strcmp(out, "-") != 0) {
+        int fd = open(out, O_WRONLY | O_CREAT, 0644);
+        if (fd < 0) {
+            lt_cli_error("capture", "cannot create '%s': %s", out, strerror(errno));
+            goto out;
+        }
+        close(fd);
+    }
     if (listen)
         goto setup;
     memset(&so, 0, sizeof(so));
@@ -345,10 +357,10 @@ setup:
 
     /* Whatever stopped us, the tape is finished and closed. */
     rc = lt_capture_finish(run.cap, &err);
-    if (rc) {
+    if (rc && ret == LT_EXIT_OK) /* not said already */
         lt_cli_error("capture", "%s", err.msg);
+    if (rc)
         ret = LT_EXIT_FAIL;
-    }
     /* "recorded" is what went into the tape (--count may have cut the rest) */
     lt_capture_stats(run.cap)->records = run.written;
     if (src && lt_pkt_source_stats(src, lt_capture_stats(run.cap), &err))

@@ -49,6 +49,8 @@ expect 1 "cannot read '$LT_TMP/notpcap.pcap'" -r "$LT_TMP/notpcap.pcap" -o "$LT_
 expect 1 "unsupported link type" -r "$LT_TMP/usb.pcap" -o "$LT_TMP/x.tape"
 expect 2 "bad filter 'tcp port ('" -r "$LT_TMP/ok.pcap" -o "$LT_TMP/x.tape" -f 'tcp port ('
 lt_eq "error lines" 1 "$(wc -l <"$LT_TMP/err")"
+expect 1 "cannot create '$LT_TMP/no/such/dir.tape'" -r "$LT_TMP/ok.pcap" -o "$LT_TMP/no/such/dir.tape"
+lt_eq "error lines" 1 "$(wc -l <"$LT_TMP/err")"
 
 "$LOADTAPE" capture --help >"$LT_TMP/help"
 for f in -i -r --listen -o -f --port --duration --count --snaplen --buffer-size \
