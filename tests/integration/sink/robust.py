@@ -111,7 +111,7 @@ with Sink("--request-timeout", "1s", "--idle-timeout", "1500ms") as s:
     t0 = time.monotonic()
     keep.sendall(post("/collect/w", event(4)))
     eq("served while a slow client dribbles", 202, read_responses(keep, 1)[0][0])
-    if time.monotonic() - t0 > 0.5:
+    if time.monotonic() - t0 > 0.9:
         fail("a slow client held up another connection")
     for _ in range(3):
         time.sleep(0.2)
@@ -158,11 +158,17 @@ with Sink("--delay", "300ms", "--jitter", "200ms") as s:
         fail("20 concurrent delayed requests took %.2fs: the delay blocks" % total)
     sock = pipelined_in_order(s, 8)
     sock.close()
-    # /health is not delayed
+
+# --delay applies to /collect only: /health stays prompt
+with Sink("--delay", "2s") as s:
     t = time.monotonic()
     eq("health", 200, s.request("GET", "/health")[0])
-    if time.monotonic() - t > 0.08:
+    if time.monotonic() - t > 1.0:
         fail("/health was delayed")
+    t = time.monotonic()
+    eq("delayed collect", 202, s.request("POST", "/collect/d", event(1))[0])
+    if time.monotonic() - t < 1.9:
+        fail("/collect answered before --delay 2s")
 
 # --error-rate: about that share of 503s, counted
 with Sink("--error-rate", "30%", "--seed", "7") as s:
