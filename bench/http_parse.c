@@ -14,6 +14,22 @@
 #include "lt_formats.h"
 
 #define CHUNK 16384
+#define PAIRS 7
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of PAIRS values (sorts a copy). */
+static double median(const double *v)
+{
+    double c[PAIRS];
+    memcpy(c, v, sizeof(c));
+    qsort(c, PAIRS, sizeof(c[0]), cmp_double);
+    return c[PAIRS / 2];
+}
 
 static size_t hp_msgs, hp_body;
 
@@ -91,7 +107,7 @@ int main(int argc, char **argv)
     size_t nreq = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
     int rounds = argc > 2 ? atoi(argv[2]) : 5;
     struct lt_buf b;
-    double best_hp = 1e9, best_lt = 1e9;
+    double hp_t[PAIRS], lt_t[PAIRS], ratio[PAIRS];
 
     lt_buf_init(&b, 0);
     for (size_t i = 0; i < nreq; i++) {
@@ -110,25 +126,29 @@ int main(int argc, char **argv)
                       "X-Request-Id: %zu\r\nConnection: keep-alive\r\nContent-Length: %d\r\n\r\n%s",
                       i, bl, body);
     }
-    /* Best of 3 runs of `rounds` passes each, alternating. */
-    for (int k = 0; k < 3; k++) {
-        double h = run_hp(b.data, b.len, rounds), l = run_lt(b.data, b.len, rounds);
-        best_hp = h < best_hp ? h : best_hp;
-        best_lt = l < best_lt ? l : best_lt;
+    /*
+     * PAIRS alternating runs of `rounds` passes each; medians of the times
+     * and of the per-pair ratios (a shared machine makes single runs vary).
+     */
+    for (int k = 0; k < PAIRS; k++) {
+        hp_t[k] = run_hp(b.data, b.len, rounds);
+        lt_t[k] = run_lt(b.data, b.len, rounds);
+        ratio[k] = hp_t[k] / lt_t[k];
     }
-    if (hp_msgs != lt_msgs || hp_body != lt_body || lt_msgs != nreq * (size_t)rounds * 3) {
+    if (hp_msgs != lt_msgs || hp_body != lt_body || lt_msgs != nreq * (size_t)rounds * PAIRS) {
         fprintf(stderr, "parsers disagree: %zu/%zu messages, %zu/%zu body bytes\n", hp_msgs,
                 lt_msgs, hp_body, lt_body);
         return 1;
     }
-    double mb = (double)b.len * rounds / 1e6;
-    printf("%zu requests, %.1f MB a pass, %d passes, fed in %d-byte pieces; best of 3\n", nreq,
-           (double)b.len / 1e6, rounds, CHUNK);
+    double mb = (double)b.len * rounds / 1e6, mh = median(hp_t), ml = median(lt_t);
+    printf("%zu requests, %.1f MB a pass, %d passes a run, fed in %d-byte pieces; medians of %d "
+           "alternating runs\n",
+           nreq, (double)b.len / 1e6, rounds, CHUNK, PAIRS);
     printf("%-28s %10s %12s %8s\n", "parser", "MB/s", "requests/s", "ratio");
-    printf("%-28s %10.0f %12.0f %8.2f\n", "http-parser 2.9 (Debian)", mb / best_hp,
-           (double)nreq * rounds / best_hp, 1.0);
-    printf("%-28s %10.0f %12.0f %8.2f\n", "loadtape lt_http_parser", mb / best_lt,
-           (double)nreq * rounds / best_lt, best_hp / best_lt);
+    printf("%-28s %10.0f %12.0f %8.2f\n", "http-parser 2.9 (Debian)", mb / mh,
+           (double)nreq * rounds / mh, 1.0);
+    printf("%-28s %10.0f %12.0f %8.2f\n", "loadtape lt_http_parser", mb / ml,
+           (double)nreq * rounds / ml, median(ratio));
     lt_buf_release(&b);
     return 0;
 }
