@@ -890,6 +890,42 @@ static void test_total_memory_cap(void **state)
     pg_release(&g);
 }
 
+static void test_cut_at_body_end_never_silent(void **state)
+{
+    static const char req[] = "POST /cut HTTP/1.1\r\nHost: h\r\nContent-Length: 30\r\n\r\n" BODY30;
+    struct pg g;
+    struct got got;
+    struct lt_capture_stats st;
+    uint32_t b;
+
+    (void)state;
+    memset(&got, 0, sizeof(got));
+    pg_init(&g, PG_ETH, 0);
+    pg_handshake(&g);
+    b = g.seq[0];
+    g.seq[0] += sizeof(req) - 1;
+    /* the snaplen cuts the last 12 bytes, the end of the body */
+    pg_seg(&g, 0, PG_ACK, b, req, sizeof(req) - 1, sizeof(req) - 1 - 12);
+    pg_send(&g, 0, "GET /next HTTP/1.1\r\nHost: h\r\n\r\n");
+    respond_and_close(&g, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
+                          "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+    st = run(&g, &got);
+    assert_int_equal(st.snaplen_bytes, 12);
+    /* kept flagged, or dropped and counted: never passed off as whole */
+    if (got.n == 2) {
+        assert_int_equal(got.rb[0].rec.flags, LT_RF_TRUNCATED);
+        assert_int_equal(st.req_truncated, 1);
+    } else {
+        assert_int_equal(got.n, 1);
+        assert_int_equal(st.dropped_gap, 1);
+    }
+    /* the next request keeps its own response */
+    assert_bytes(got.rb[got.n - 1].rec.url, "/next");
+    assert_int_equal(got.rb[got.n - 1].rec.status, 202);
+    got_release(&got);
+    pg_release(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -917,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_idle_expiry_by_packet_time),
         cmocka_unit_test(test_flow_count_cap),
         cmocka_unit_test(test_total_memory_cap),
+        cmocka_unit_test(test_cut_at_body_end_never_silent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
