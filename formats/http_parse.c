@@ -777,6 +777,9 @@ int lt_http_parser_finish(struct lt_http_parser *p, struct lt_http_msg *msg, str
     case ST_BODY_EOF:
         return finish_message(p, msg, s->offset);
     case ST_BODY_CL:
+        if (s->remaining == 0) /* complete but for a gap: flagged already */
+            return finish_message(p, msg, s->offset);
+        /* fall through */
     case ST_CHUNK_SIZE:
     case ST_CHUNK_DATA:
     case ST_CHUNK_END:
@@ -805,7 +808,9 @@ int lt_http_parser_gap(struct lt_http_parser *p, uint64_t n)
     if (s->emitted)
         drop_message(s);
     s->offset += n;
-    if ((s->state == ST_BODY_CL || s->state == ST_CHUNK_DATA) && n < s->remaining) {
+    /* A gap that ends exactly at the body's end (the usual snaplen case) keeps the
+     * message: the next feed or finish returns it flagged. */
+    if ((s->state == ST_BODY_CL || s->state == ST_CHUNK_DATA) && n <= s->remaining) {
         s->remaining -= n;
         s->flags |= LT_HTTP_F_GAP;
         return 1;
