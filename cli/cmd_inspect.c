@@ -38,7 +38,8 @@ static struct lt_cmd_spec spec = {
     "origin_ns, tool_version, records, blocks, first_ts_ns, last_ts_ns, duration_s,\n"
     "mean_rps, peak_rps, peak_second, sessions, sessions_exact, methods, top_urls,\n"
     "top_streams, body_bytes {total, min, p50, p90, p99, max}, flags, with_response,\n"
-    "status, file_bytes, raw_bytes, compression_ratio, source, warning (when any).\n"
+    "status, file_bytes, raw_bytes, compression_ratio, source, capture (a capture's\n"
+    "counters of what was seen and what was not recorded whole), warning (when any).\n"
     "Counts above 2^53 are decimal strings.\n"
     "\n"
     "--records prints: ts (seconds since the origin), session, method, body bytes,\n"
@@ -180,6 +181,10 @@ static cJSON *summary_json(const char *path, struct lt_tape_reader *r, cJSON *st
     src = cJSON_GetObjectItemCaseSensitive(meta, "source");
     if (src)
         cJSON_AddItemToObject(o, "source", cJSON_Duplicate(src, 1));
+    /* A capture's completeness counters: what was seen and what was not recorded whole. */
+    src = cJSON_GetObjectItemCaseSensitive(meta, "capture");
+    if (src)
+        cJSON_AddItemToObject(o, "capture", cJSON_Duplicate(src, 1));
     if (lt_tape_reader_warning(r))
         cJSON_AddStringToObject(o, "warning", lt_tape_reader_warning(r));
     return o;
@@ -236,13 +241,13 @@ static void print_top(const char *name, const cJSON *arr)
     }
 }
 
-/* Source metadata, one key a line; nested values as compact JSON. */
-static void print_source(const cJSON *src)
+/* Metadata, one key a line; nested values as compact JSON. */
+static void print_meta(const char *name, const cJSON *src)
 {
     const cJSON *v;
     int first = 1;
 
-    label("source");
+    label(name);
     if (!cJSON_IsObject(src) || !src->child) {
         printf("-\n");
         return;
@@ -335,7 +340,9 @@ static void print_summary(const cJSON *o)
     if (raw && fsize)
         printf(", compression %.1fx", (double)raw / (double)fsize);
     printf("\n");
-    print_source(cJSON_GetObjectItemCaseSensitive(o, "source"));
+    print_meta("source", cJSON_GetObjectItemCaseSensitive(o, "source"));
+    if (cJSON_GetObjectItemCaseSensitive(o, "capture"))
+        print_meta("capture", cJSON_GetObjectItemCaseSensitive(o, "capture"));
 }
 
 /* ---- --records ---------------------------------------------------------------- */
