@@ -429,6 +429,16 @@ int cmd_replay(int argc, char **argv)
         fprintf(stderr, "\r\033[K");
     if (run_rc)
         lt_cli_error(cmd, "%s", err.msg);
+    {
+        static const char *const cls[] = {"", "connect", "timeout", "reset", "other"};
+        const struct lt_stats *t = lt_replay_totals(run);
+        for (int c = LT_XERR_CONNECT; c <= LT_XERR_OTHER; c++)
+            if (t->c[LT_RC_ERR_CONNECT + c - 1])
+                lt_cli_warn(cmd, "%llu %s error%s, the first: %s",
+                            (unsigned long long)t->c[LT_RC_ERR_CONNECT + c - 1], cls[c],
+                            t->c[LT_RC_ERR_CONNECT + c - 1] == 1 ? "" : "s",
+                            lt_replay_first_error(run, (enum lt_xfer_err)c));
+    }
 
     /* -- results -- */
     lt_summary_compute(&sum, lt_replay_totals(run));

@@ -24,6 +24,7 @@ struct slot {
     struct cengine *e;
     size_t active_idx;
     int configured;
+    char errbuf[CURL_ERROR_SIZE];
 };
 
 struct cengine {
@@ -203,7 +204,8 @@ static void check_done(struct cengine *e)
             curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
             x->status = (int)code;
         } else {
-            snprintf(x->errmsg, sizeof(x->errmsg), "%s", curl_easy_strerror(m->data.result));
+            snprintf(x->errmsg, sizeof(x->errmsg), "%.*s", (int)sizeof(x->errmsg) - 1,
+                     s->errbuf[0] ? s->errbuf : curl_easy_strerror(m->data.result));
         }
         curl_easy_getinfo(s->easy, CURLINFO_SIZE_DOWNLOAD_T, &down);
         curl_easy_getinfo(s->easy, CURLINFO_HEADER_SIZE, &hsize);
@@ -325,6 +327,7 @@ static int set_request(struct slot *s, const struct lt_request *rq, const struct
         rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb);
         rc |= curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, prereq_cb);
         rc |= curl_easy_setopt(h, CURLOPT_PREREQDATA, s);
+        rc |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
         if (c->timeout_ns > 0)
             rc |=
                 curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)((c->timeout_ns + 999999) / 1000000));

@@ -149,6 +149,7 @@ struct lt_replay {
     struct lt_err cberr;
     int cbfailed;
     struct lt_replay_progress prog;
+    char first_err[5][128]; /* by enum lt_xfer_err */
 };
 
 /* ---- metrics ---------------------------------------------------------------- */
@@ -417,6 +418,9 @@ static void account_done(struct lt_replay *r, struct lt_xfer *x)
     advance(r, x->d_ns);
     if (x->err != LT_XERR_NONE) {
         count(r, LT_RC_ERR_CONNECT + (int)x->err - 1, 1);
+        if (!r->first_err[x->err][0])
+            snprintf(r->first_err[x->err], sizeof(r->first_err[0]), "%s",
+                     x->errmsg[0] ? x->errmsg : "failed");
     } else {
         count(r, LT_RC_COMPLETED, 1);
         if (x->status >= 200 && x->status <= 299)
@@ -715,6 +719,11 @@ void lt_replay_stop(struct lt_replay *r)
 const struct lt_stats *lt_replay_totals(const struct lt_replay *r)
 {
     return &r->total;
+}
+
+const char *lt_replay_first_error(const struct lt_replay *r, enum lt_xfer_err cls)
+{
+    return (unsigned)cls < 5 ? r->first_err[cls] : "";
 }
 
 /* Counts what was released but never sent as skipped, and frees it. */

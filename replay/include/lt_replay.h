@@ -346,6 +346,8 @@ int lt_replay_run(struct lt_replay *r, const struct lt_replay_cbs *cb, struct lt
 void lt_replay_stop(struct lt_replay *r);
 /* The totals after the run (borrowed). */
 const struct lt_stats *lt_replay_totals(const struct lt_replay *r);
+/* The first transport error's message of a class (LT_XERR_*), "" when none (borrowed). */
+const char *lt_replay_first_error(const struct lt_replay *r, enum lt_xfer_err cls);
 
 /* Shard membership (DESIGN.md §6, frozen): splitmix64(session) mod n == i. */
 static inline int lt_shard_member(uint64_t session, uint32_t i, uint32_t n)
