@@ -36,11 +36,11 @@ void lt_limits_default(struct lt_limits *l);
 
 /* Flags on a record. Names (for JSONL) come from lt_record_flag_name(). */
 enum lt_record_flag {
-    LT_RF_TRUNCATED = 1u << 0,  /* "truncated": body cut by snaplen or a limit */
-    LT_RF_REDACTED = 1u << 1,   /* "redacted": secret header values removed */
-    LT_RF_INCOMPLETE = 1u << 2, /* "incomplete": a gap in the capture inside the request */
-    LT_RF_NO_RESPONSE = 1u << 3,/* "no_response": response not seen within the reorder window */
-    LT_RF_INVALID = 1u << 4,    /* "invalid": deliberately invalid event (synth errors) */
+    LT_RF_TRUNCATED = 1u << 0,   /* "truncated": body cut by snaplen or a limit */
+    LT_RF_REDACTED = 1u << 1,    /* "redacted": secret header values removed */
+    LT_RF_INCOMPLETE = 1u << 2,  /* "incomplete": a gap in the capture inside the request */
+    LT_RF_NO_RESPONSE = 1u << 3, /* "no_response": response not seen within the reorder window */
+    LT_RF_INVALID = 1u << 4,     /* "invalid": deliberately invalid event (synth errors) */
 };
 #define LT_RF_ALL 0x1fu
 
@@ -132,8 +132,7 @@ struct lt_tape_writer *lt_tape_writer_fdopen(int fd, const char *name,
  * Appends a record (copied). ts_ns must not go below the previous record's
  * (LT_E_USAGE). A full block is compressed and written before returning.
  */
-int lt_tape_writer_append(struct lt_tape_writer *w, const struct lt_record *r,
-                          struct lt_err *err);
+int lt_tape_writer_append(struct lt_tape_writer *w, const struct lt_record *r, struct lt_err *err);
 /* Writes out the current partial block (records become durable). */
 int lt_tape_writer_flush(struct lt_tape_writer *w, struct lt_err *err);
 /*
@@ -141,17 +140,16 @@ int lt_tape_writer_flush(struct lt_tape_writer *w, struct lt_err *err);
  * object merged over the header's, e.g. capture counters; may be NULL), and
  * closes the file. Frees w in every case.
  */
-int lt_tape_writer_close(struct lt_tape_writer *w, const char *final_meta_json,
-                         struct lt_err *err);
+int lt_tape_writer_close(struct lt_tape_writer *w, const char *final_meta_json, struct lt_err *err);
 /* Closes without an index and removes the file when it is a regular file the
  * writer created: for failed imports. Frees w. */
 void lt_tape_writer_abort(struct lt_tape_writer *w);
 uint64_t lt_tape_writer_count(const struct lt_tape_writer *w);
 
 struct lt_block_info {
-    uint64_t offset;      /* file offset of the block header */
-    uint64_t size;        /* header + payload bytes on disk */
-    uint64_t raw_size;    /* uncompressed payload bytes */
+    uint64_t offset;   /* file offset of the block header */
+    uint64_t size;     /* header + payload bytes on disk */
+    uint64_t raw_size; /* uncompressed payload bytes */
     uint32_t nrecords;
     uint64_t first_ts_ns;
     uint64_t last_ts_ns;
@@ -160,13 +158,13 @@ struct lt_block_info {
 
 struct lt_tape_info {
     unsigned version_major, version_minor;
-    int closed;            /* the trailer and index were found and are valid */
-    uint64_t nrecords;     /* from the index, or counted while recovering */
+    int closed;        /* the trailer and index were found and are valid */
+    uint64_t nrecords; /* from the index, or counted while recovering */
     uint64_t nblocks;
     uint64_t first_ts_ns, last_ts_ns;
     uint64_t origin_ns;
     uint64_t file_size;
-    uint64_t raw_bytes;    /* sum of uncompressed block payloads */
+    uint64_t raw_bytes; /* sum of uncompressed block payloads */
 };
 
 struct lt_tape_reader;
@@ -242,8 +240,8 @@ int lt_jsonl_write(struct lt_buf *out, const struct lt_record *r);
  * Parses one JSONL line into rb (copied). Errors name the field; the caller
  * prefixes the line number. Limits are enforced.
  */
-int lt_jsonl_parse(struct lt_recbuf *rb, const char *line, size_t len,
-                   const struct lt_limits *l, struct lt_err *err);
+int lt_jsonl_parse(struct lt_recbuf *rb, const char *line, size_t len, const struct lt_limits *l,
+                   struct lt_err *err);
 
 /* HAR 1.2 export: _begin writes the prologue, _entry one entry, _end closes. */
 int lt_har_begin(struct lt_buf *out, uint64_t origin_ns);
@@ -541,6 +539,5 @@ const char *lt_results_reader_meta(const struct lt_results_reader *r);
  */
 int lt_results_reader_next(struct lt_results_reader *r, struct lt_results_section *s,
                            struct lt_err *err);
-
 
 #endif
