@@ -23,3 +23,5 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== build and test (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     LT_SANITIZED=1 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DLT_SANITIZE=ON
+echo "== fuzz smoke (libFuzzer, a few seconds per target)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} bash scripts/fuzz-smoke.sh
