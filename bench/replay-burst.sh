@@ -15,32 +15,9 @@ lt=$build/cli/loadtape
 CONNS=${CONNS:-32}
 SECS=${SECS:-8}
 RUNS=${RUNS:-3}
-for c in nginx wrk locust python3; do
-    command -v "$c" >/dev/null || { echo "needs $c (bash scripts/deps.sh bench)" >&2; exit 1; }
-done
-tmp=$(mktemp -d /tmp/replay-burst.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$tmp/ngx/logs"
-cat >"$tmp/ngx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $tmp/ngx/nginx.pid;
-error_log $tmp/ngx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $tmp/ngx/body;
-    keepalive_requests 100000000;
-    server { listen 127.0.0.1:$port; location / { return 202 '{"accepted":1}'; } }
-}
-CONF
-nginx -c "$tmp/ngx/nginx.conf" -p "$tmp/ngx" &
-pids+=($!)
-sleep 0.5
+. "$root/bench/bench_lib.sh"
+bench_init replay-burst nginx wrk locust python3
+bench_nginx
 url=http://127.0.0.1:$port/collect/web
 body='{"type":"track","event":"Signed Up","userId":"u1","messageId":"m1"}'
 

@@ -14,29 +14,9 @@ lt=$build/cli/loadtape
 [ -x "$lt" ] || { echo "no $lt: build first" >&2; exit 1; }
 SECS=${SECS:-20}
 CONNS=${CONNS:-64}
-tmp=$(mktemp -d /tmp/replay-rss.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$tmp/ngx/logs"
-cat >"$tmp/ngx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $tmp/ngx/nginx.pid;
-error_log $tmp/ngx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $tmp/ngx/body;
-    keepalive_requests 100000000;
-    server { listen 127.0.0.1:$port; location / { return 202 '{"accepted":1}'; } }
-}
-CONF
-nginx -c "$tmp/ngx/nginx.conf" -p "$tmp/ngx" &
-pids+=($!)
-sleep 0.5
+. "$root/bench/bench_lib.sh"
+bench_init replay-rss nginx python3
+bench_nginx
 
 printf '%-10s %12s %10s %12s %12s\n' records "tape MiB" "run s" "requests" "peak RSS MiB"
 run() { # run RECORDS TAPE [replay options...]
