@@ -9,37 +9,40 @@
 
 int lt_cli_verbosity = 1;
 
+/* "loadtape CMD: KIND: MESSAGE" on stderr, one line. */
+static void report(const char *cmd, const char *kind, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "loadtape%s%s: %s: ", cmd ? " " : "", cmd ? cmd : "", kind);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void lt_cli_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "loadtape%s%s: error: ", cmd ? " " : "", cmd ? cmd : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    report(cmd, "error", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 void lt_cli_warn(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "loadtape%s%s: warning: ", cmd ? " " : "", cmd ? cmd : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    report(cmd, "warning", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int lt_cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "loadtape%s%s: error: ", cmd ? " " : "", cmd ? cmd : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    report(cmd, "error", fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n(see 'loadtape%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "");
+    fprintf(stderr, "(see 'loadtape%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "");
     return LT_EXIT_USAGE;
 }
 
