@@ -422,19 +422,6 @@ static void enqueue(struct worker *w, struct conn *c, int64_t ready, int64_t now
     }
 }
 
-static void json_escape(struct lt_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            lt_buf_printf(b, "\\%c", ch);
-        else if (ch < 0x20 || ch >= 0x7f)
-            lt_buf_printf(b, "\\u%04x", ch);
-        else
-            lt_buf_putc(b, ch);
-    }
-}
-
 /* The listener answers by itself (parse errors, timeouts) and closes. */
 static void reject(struct worker *w, struct conn *c, int status, const char *msg, int64_t now)
 {
@@ -445,9 +432,9 @@ static void reject(struct worker *w, struct conn *c, int status, const char *msg
     if (l->o.on_reject)
         l->o.on_reject(l->o.ctx, w->idx, status, msg);
     lt_buf_init(&body, 4096);
-    lt_buf_puts(&body, "{\"error\":\"");
-    json_escape(&body, msg);
-    lt_buf_puts(&body, "\"}");
+    lt_buf_puts(&body, "{\"error\":");
+    lt_buf_json_str(&body, msg);
+    lt_buf_putc(&body, '}');
     enqueue(w, c, now, now, status, "application/json", body.data, body.len, 0, 1, 0);
     lt_buf_release(&body);
     c->want_close = 1;

@@ -72,21 +72,6 @@ static struct stream_ctr *stream_slot(struct wstats *ws, const uint8_t *name, si
     return &ws->streams[ws->nstreams++];
 }
 
-static void json_str(struct lt_buf *b, const char *s)
-{
-    lt_buf_putc(b, '"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            lt_buf_printf(b, "\\%c", ch);
-        else if (ch < 0x20 || ch >= 0x7f)
-            lt_buf_printf(b, "\\u%04x", ch);
-        else
-            lt_buf_putc(b, ch);
-    }
-    lt_buf_putc(b, '"');
-}
-
 static void record(struct lt_sink *s, const struct lt_listener_req *rq, int status, int64_t delay)
 {
     const struct lt_http_msg *m = rq->msg;
@@ -170,9 +155,9 @@ static void on_request(void *ctx, const struct lt_listener_req *rq, struct lt_li
             } else {
                 status = 400;
                 lt_buf_puts(&ws->body, "{\"error\":");
-                json_str(&ws->body, v.msg);
+                lt_buf_json_str(&ws->body, v.msg);
                 lt_buf_puts(&ws->body, ",\"reason\":");
-                json_str(&ws->body, lt_event_reason_name(v.reason));
+                lt_buf_json_str(&ws->body, lt_event_reason_name(v.reason));
                 lt_buf_putc(&ws->body, '}');
             }
         }
@@ -361,7 +346,7 @@ struct lt_sink *lt_sink_new(const struct lt_sink_opts *o, struct lt_err *err)
         struct lt_buf meta;
         lt_buf_init(&meta, 0);
         lt_buf_puts(&meta, "{\"source\":{\"kind\":\"sink\",\"listen\":");
-        json_str(&meta, lt_listener_url(s->l));
+        lt_buf_json_str(&meta, lt_listener_url(s->l));
         lt_buf_puts(&meta, "}}");
         lt_buf_cstr(&meta);
         memset(&wo, 0, sizeof(wo));

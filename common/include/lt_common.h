@@ -91,6 +91,11 @@ int lt_buf_append(struct lt_buf *b, const void *p, size_t n);
 int lt_buf_putc(struct lt_buf *b, uint8_t c);
 int lt_buf_puts(struct lt_buf *b, const char *s);
 int lt_buf_printf(struct lt_buf *b, const char *fmt, ...) LT_PRINTF(2, 3);
+/*
+ * Appends s as a quoted JSON string, escaping quotes, backslashes, control
+ * characters and non-ASCII bytes (as \u00XX): for messages and names.
+ */
+int lt_buf_json_str(struct lt_buf *b, const char *s);
 /* Appends a NUL without counting it in len (so data is a C string). */
 int lt_buf_cstr(struct lt_buf *b);
 /* Detaches the storage; the caller frees it. The buffer becomes empty. */
