@@ -58,7 +58,9 @@ lt_wait_port() {
 }
 
 # lt_start_nginx PORT [EXTRA_SERVER_CONF]: nginx on 127.0.0.1:PORT answering
-# POSTs with 202, run as a child of the test; sets LT_NGINX_DIR, adds its pid.
+# POSTs with 202, run as a child of the test. Sets LT_NGINX_DIR, LT_NGINX_LOG (one
+# line a request: "$msec $request_method $request_uri $status") and
+# LT_NGINX_MASTER (the master's pid, also added to the pids cleaned up).
 lt_start_nginx() {
     lt_need_cmd nginx
     local port=$1 extra=${2:-}
@@ -72,7 +74,8 @@ pid $LT_NGINX_DIR/nginx.pid;
 error_log $LT_NGINX_DIR/logs/error.log warn;
 events { worker_connections 4096; }
 http {
-    access_log $LT_NGINX_DIR/logs/access.log;
+    log_format lt '\$msec \$request_method \$request_uri \$status';
+    access_log $LT_NGINX_DIR/logs/access.log lt;
     client_body_temp_path $LT_NGINX_DIR/body;
     proxy_temp_path $LT_NGINX_DIR/proxy;
     fastcgi_temp_path $LT_NGINX_DIR/fastcgi;
@@ -87,7 +90,9 @@ http {
     }
 }
 CONF
+    LT_NGINX_LOG=$LT_NGINX_DIR/logs/access.log
     nginx -c "$LT_NGINX_DIR/nginx.conf" -p "$LT_NGINX_DIR" &
+    LT_NGINX_MASTER=$!
     LT_PIDS+=($!)
     lt_wait_port "$port"
 }

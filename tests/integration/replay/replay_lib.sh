@@ -3,38 +3,10 @@
 # start_nginx_msec PORT: nginx on 127.0.0.1:PORT answering 202, logging
 # "$msec $request_method $request_uri $status" per request to $NGX_LOG.
 start_nginx_msec() {
-    lt_need_cmd nginx
-    local port=$1 d=$LT_TMP/ngx-$1
-    mkdir -p "$d/logs"
-    NGX_LOG=$d/logs/t.log
-    NGX_DIR=$d
-    cat >"$d/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    log_format t '\$msec \$request_method \$request_uri \$status';
-    access_log $NGX_LOG t;
-    client_body_temp_path $d/body;
-    proxy_temp_path $d/proxy;
-    fastcgi_temp_path $d/fastcgi;
-    uwsgi_temp_path $d/uwsgi;
-    scgi_temp_path $d/scgi;
-    keepalive_requests 1000000;
-    client_max_body_size 100m;
-    server {
-        listen 127.0.0.1:$port;
-        location / { return 202 '{"accepted":1}'; }
-    }
-}
-CONF
-    nginx -c "$d/nginx.conf" -p "$d" &
-    LT_PIDS+=($!)
-    NGX_MASTER=$!
-    lt_wait_port "$port"
+    lt_start_nginx "$1"
+    NGX_LOG=$LT_NGINX_LOG
+    NGX_DIR=$LT_NGINX_DIR
+    NGX_MASTER=$LT_NGINX_MASTER
 }
 
 # nginx_worker: the pid of the (single) worker of the nginx started above.
