@@ -46,27 +46,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-mkdir -p "$tmp/nginx/logs"
-cat >"$tmp/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes $NGINX_WORKERS;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_temp_path $tmp/nginx/body;
-    server {
-        listen 127.0.0.1:$port;
-        location / { return 202 '{"accepted":1}'; }
-    }
-}
-CONF
-nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
-pids+=($!)
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+. "$here/bench_lib.sh"
+bench_nginx "$NGINX_WORKERS"
 
 # wait_line FILE TEXT: up to 10 s for TEXT to appear in FILE
 wait_line() {

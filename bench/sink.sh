@@ -35,29 +35,11 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-# nginx: one worker (the sink runs one), no access log (the sink keeps none).
-nport=$(free_port)
-mkdir -p "$tmp/nginx/logs"
-cat >"$tmp/nginx/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_temp_path $tmp/nginx/body;
-    server {
-        listen 127.0.0.1:$nport;
-        location / { return 202 '{"accepted":1}'; }
-    }
-}
-CONF
-nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
-nginx_pid=$!
-pids+=($nginx_pid)
+# nginx: one worker (the sink runs one), no access log (the sink keeps none);
+# no master process, so $nginx_pid is the process whose CPU is counted.
+. "$root/bench/bench_lib.sh"
+bench_nginx 1 off
+nport=$port
 
 start_sink() { # args...; sets sink_url and sink_pid
     "$LOADTAPE" sink --listen 127.0.0.1:0 "$@" >"$tmp/sink.out" 2>"$tmp/sink.err" &
@@ -85,7 +67,6 @@ run_wrk() { # url server-pid -> "requests/s requests-per-server-CPU-second"
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$nport") 2>/dev/null && break; sleep 0.1; done
 echo "wrk -t$THREADS -c$CONNS -d$DURATION, POST of a $(python3 -c "import re;print(len(re.search(r\"wrk.body = '(.*)'\", open('$lua').read()).group(1)))")-byte event, $ROUNDS rounds, medians" >&2
 : >"$tmp/nginx.rps"; : >"$tmp/sink.rps"; : >"$tmp/rec.rps"
 for r in $(seq "$ROUNDS"); do
