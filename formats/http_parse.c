@@ -163,7 +163,9 @@ static int fill_msg(struct lt_http_state *s, struct lt_http_msg *m, uint64_t end
     size_t nf = s->nfields + s->ntrailers;
     const uint8_t *b = s->head_base;
 
-    if (nf > s->hdrs_cap) {
+    /* Allocated on the first message even without fields, so headers and
+     * trailers are never NULL (nor NULL plus an offset). */
+    if (nf > s->hdrs_cap || !s->hdrs) {
         size_t cap = nf < 16 ? 16 : nf;
         struct lt_header *h = realloc(s->hdrs, cap * sizeof(*h));
         if (!h)
@@ -671,8 +673,11 @@ int lt_http_parser_feed(struct lt_http_parser *p, const uint8_t *data, size_t le
     struct lt_http_state *s = p->st;
     size_t pos = 0;
     int rc = STEP_GO;
+    static const uint8_t none[1];
 
     *used = 0;
+    if (!data)
+        data = none; /* (NULL, 0) is a valid empty feed; keep pointer arithmetic defined */
     if (s->emitted)
         drop_message(s);
     if (s->state == ST_ERROR)

@@ -590,6 +590,36 @@ static void test_response_resync(void **state)
     free(got);
 }
 
+/*
+ * Issue 16: garbage, then a response without header fields, the first
+ * message of the parser, once computed its (empty) trailer list as NULL plus
+ * zero, undefined behaviour that UBSan reports.
+ */
+static void test_response_no_fields_after_garbage(void **state)
+{
+    struct run_opts ro = {LT_HTTP_RESPONSE, 1, 0, 1, 0, NULL, NULL};
+    static const char in[] = ";\x00.1\r\r\nHTTP/1.0 214 OK\r\n\r\nhi";
+    struct lt_http_parser p;
+    struct lt_http_msg m;
+    struct lt_err err;
+    size_t used;
+    char *got;
+
+    (void)state;
+    got = run_all(&ro, in, sizeof(in) - 1);
+    assert_string_equal(got, "RESP 214 OK 1.0 flags=0x120 at=7,26,28\nB2:hi\nskipped=7 tunnel=0\n");
+    free(got);
+    /* Field lists are never NULL, even empty. */
+    assert_int_equal(lt_http_parser_init(&p, LT_HTTP_RESPONSE, NULL), 0);
+    assert_int_equal(
+        lt_http_parser_feed(&p, (const uint8_t *)"HTTP/1.1 204 \r\n\r\n", 17, &used, &m, &err),
+        LT_HTTP_MESSAGE);
+    assert_int_equal(m.nheaders + m.ntrailers, 0);
+    assert_non_null(m.headers);
+    assert_non_null(m.trailers);
+    lt_http_parser_release(&p);
+}
+
 /* Random inputs built from valid pieces: splits never change the transcript. */
 static void test_random_splits(void **state)
 {
@@ -641,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_resync),
         cmocka_unit_test(test_responses),
         cmocka_unit_test(test_response_resync),
+        cmocka_unit_test(test_response_no_fields_after_garbage),
         cmocka_unit_test(test_random_splits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
