@@ -583,7 +583,7 @@ static void conn_timer(struct worker *w, struct conn *c, int64_t now)
 static int conn_new(struct worker *w, int fd, int64_t now)
 {
     struct conn *c;
-    struct lt_http_parser_opts po = {&w->l->lim, 0, 0};
+    struct lt_http_parser_opts po = {.limits = &w->l->lim};
     struct epoll_event ev;
     int one = 1;
 

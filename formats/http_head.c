@@ -279,16 +279,14 @@ static int cl_element(void *ctx, const uint8_t *v, size_t n)
     struct framing *f = ctx;
     uint64_t x = 0;
 
-    if (n > 19) {
-        f->cl_bad = 1;
-        return 1;
-    }
+    /* Any value up to UINT64_MAX (a body too big to keep is refused later, by the limit). */
     for (size_t i = 0; i < n; i++) {
-        if (v[i] < '0' || v[i] > '9') {
+        uint64_t d = (uint64_t)(v[i] - '0');
+        if (v[i] < '0' || v[i] > '9' || x > (UINT64_MAX - d) / 10) {
             f->cl_bad = 1;
             return 1;
         }
-        x = x * 10 + (uint64_t)(v[i] - '0');
+        x = x * 10 + d;
     }
     if (f->has_cl && f->cl != x) {
         f->cl_differ = 1;
@@ -427,7 +425,7 @@ int http_parse_head(struct lt_http_state *s, const uint8_t *b, size_t n, const c
             s->state = ST_CHUNK_SIZE;
             return STEP_GO;
         }
-        if (f.has_cl && f.cl > s->lim.body_max) {
+        if (f.has_cl && f.cl > s->lim.body_max && !s->discard) {
             *why = "body exceeds the size limit";
             *status = 413;
             return -1;
@@ -458,7 +456,7 @@ int http_parse_head(struct lt_http_state *s, const uint8_t *b, size_t n, const c
         return STEP_GO;
     }
     if (f.has_cl && !f.has_te) {
-        if (f.cl > s->lim.body_max) {
+        if (f.cl > s->lim.body_max && !s->discard) {
             *why = "body exceeds the size limit";
             return -1;
         }

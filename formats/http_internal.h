@@ -35,6 +35,7 @@ struct lt_http_state {
     enum lt_http_mode mode;
     struct lt_limits lim;
     int resync;
+    int discard; /* discard_body: frame bodies, keep none of their bytes */
     enum state state;
     int err_code, err_status;
     char err_msg[LT_ERR_MSG_MAX];
@@ -53,6 +54,7 @@ struct lt_http_state {
     int head_in_hold;
     const uint8_t *body_view; /* zero-copy body, or NULL */
     size_t body_view_len;
+    uint64_t body_len; /* discard: decoded body bytes seen */
 
     struct field *fields; /* headers then trailers */
     size_t nfields, ntrailers, fields_cap;

@@ -9,6 +9,8 @@
  * into `body` otherwise (always when chunked, since the framing is removed).
  * Header positions are kept as offsets from the head's base, so a head can
  * move from the caller's buffer into `hold` when its body straddles feeds.
+ * With discard_body, bodies are framed the same way but only counted
+ * (body_len); `body` is never touched.
  */
 #include "http_internal.h"
 
@@ -82,6 +84,7 @@ int lt_http_parser_init(struct lt_http_parser *p, enum lt_http_mode mode,
     else
         lt_limits_default(&s->lim);
     s->resync = o ? o->resync : 0;
+    s->discard = o ? o->discard_body : 0;
     /* Room for the start line, every field with generous whitespace, the blank line. */
     s->head_cap = s->lim.url_max + 2 + s->lim.headers_max + s->lim.nheaders_max * 8 + 2;
     lt_buf_init(&s->hold, s->head_cap + 1);
@@ -123,6 +126,7 @@ static void drop_message(struct lt_http_state *s)
     s->head_in_hold = 0;
     s->body_view = NULL;
     s->body_view_len = 0;
+    s->body_len = 0;
     s->nfields = s->ntrailers = s->field_bytes = 0;
     s->flags = 0;
     s->status = 0;
@@ -195,8 +199,9 @@ static int fill_msg(struct lt_http_state *s, struct lt_http_msg *m, uint64_t end
     m->ntrailers = s->ntrailers;
     if (s->body_view)
         m->body = (struct lt_bytes){s->body_view, s->body_view_len};
-    else
+    else if (!s->discard)
         m->body = (struct lt_bytes){s->body.data, s->body.len};
+    m->body_len = s->discard ? s->body_len : m->body.len;
     m->start_offset = s->msg_start;
     m->head_end_offset = s->head_end;
     m->end_offset = end;
@@ -386,6 +391,13 @@ static int step_body_cl(struct lt_http_parser *p, const uint8_t *data, size_t le
     struct lt_http_state *s = p->st;
     size_t avail = len - *pos, n;
 
+    if (s->discard) {
+        uint64_t take = avail < s->remaining ? avail : s->remaining;
+        *pos += (size_t)take;
+        s->remaining -= take;
+        s->body_len += take;
+        return s->remaining == 0 ? STEP_MSG : STEP_MORE;
+    }
     if (s->body.len == 0 && !(s->flags & LT_HTTP_F_GAP) && avail >= s->remaining) {
         s->body_view = data + *pos;
         s->body_view_len = (size_t)s->remaining;
@@ -466,9 +478,14 @@ static int step_chunk_size(struct lt_http_parser *p, const uint8_t *data, size_t
             s->tscan = 0;
             return STEP_GO;
         }
-        if (s->csize > s->lim.body_max - s->body.len)
+        if (s->discard) {
+            /* Nothing is kept, so only the count could overflow (after 2^64 bytes). */
+            if (s->csize > UINT64_MAX - s->body_len)
+                return chunk_error(p, "body length overflows 64 bits", err);
+        } else if (s->csize > s->lim.body_max - s->body.len) {
             return fail(p, err, LT_E_LIMIT, s->mode == LT_HTTP_REQUEST ? 413 : 502,
                         "body exceeds the %zu-byte limit", s->lim.body_max);
+        }
         s->remaining = s->csize;
         s->state = ST_CHUNK_DATA;
         return STEP_GO;
@@ -491,7 +508,9 @@ static int step_chunk_data(struct lt_http_parser *p, const uint8_t *data, size_t
     size_t avail = len - *pos;
     size_t n = avail < s->remaining ? avail : (size_t)s->remaining;
 
-    if (lt_buf_append(&s->body, data + *pos, n))
+    if (s->discard)
+        s->body_len += n;
+    else if (lt_buf_append(&s->body, data + *pos, n))
         return fail(p, err, LT_E_LIMIT, 413, "body exceeds the %zu-byte limit", s->lim.body_max);
     *pos += n;
     s->remaining -= n;
@@ -728,6 +747,12 @@ int lt_http_parser_feed(struct lt_http_parser *p, const uint8_t *data, size_t le
         case ST_BODY_EOF: {
             /* Up to the limit exactly, so an error is at the same byte for any split. */
             size_t room = s->lim.body_max - s->body.len, n = len - pos;
+            if (s->discard) {
+                s->body_len += n; /* 2^64 bytes would take centuries */
+                rc = STEP_MORE;
+                pos = len;
+                break;
+            }
             if (n > room) {
                 lt_buf_append(&s->body, data + pos, room);
                 pos += room;

@@ -310,7 +310,9 @@ struct lt_http_msg {
     size_t nheaders;
     const struct lt_header *trailers; /* chunked trailer fields, in order */
     size_t ntrailers;
-    struct lt_bytes body;     /* decoded: chunk framing removed */
+    struct lt_bytes body;     /* decoded: chunk framing removed; empty with discard_body */
+    uint64_t body_len;        /* the decoded body's length, kept or not (bytes lost in a
+                                 gap are not counted): body.len unless discard_body */
     uint64_t start_offset;    /* stream offset of the first byte of the start line */
     uint64_t head_end_offset; /* stream offset just past the blank line after the headers */
     uint64_t end_offset;      /* stream offset just past the message's last byte */
@@ -342,6 +344,15 @@ struct lt_http_parser_opts {
      */
     int resync;
     int seek_start; /* the stream may begin mid-message: seek a start line first */
+    /*
+     * Frame bodies exactly as usual (Content-Length, chunked, close-delimited)
+     * but keep none of their bytes: msg.body stays empty, msg.body_len says how
+     * long the body was, and the body limit does not apply (nothing is held),
+     * so any Content-Length up to UINT64_MAX is accepted. For a client that
+     * only needs each response's status and end (replay's engine). Once warmed
+     * up, the parser then allocates nothing per message, whatever the bodies.
+     */
+    int discard_body;
 };
 
 struct lt_http_state; /* private */

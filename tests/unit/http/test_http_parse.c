@@ -58,7 +58,8 @@ static void put_msg(struct lt_buf *o, const struct lt_http_msg *m)
 static char *run_split(const struct run_opts *ro, const char *in, size_t n, size_t step)
 {
     struct lt_http_parser p;
-    struct lt_http_parser_opts po = {ro->limits, ro->resync, ro->seek_start};
+    struct lt_http_parser_opts po = {
+        .limits = ro->limits, .resync = ro->resync, .seek_start = ro->seek_start};
     struct lt_buf o;
     struct lt_http_msg m;
     struct lt_err err;
