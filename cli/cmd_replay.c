@@ -100,7 +100,8 @@ static int write_interval(void *ctx, const struct lt_results_section *sec, struc
 /* ---- options ---------------------------------------------------------------------- */
 
 struct replay_args {
-    const char *target, *arrivals, *spike, *slo, *out, *from, *to, *shard, *start_at;
+    const char *target, *arrivals, *spike, *slo, *out, *from, *to, *shard, *start_at, *engine;
+    uint64_t threads;
     double speed, rate;
     int burst, keep_order, keep_host, fresh_ids, json, progress, insecure;
     uint64_t conns, loops, limit, seed;
@@ -109,7 +110,8 @@ struct replay_args {
 };
 
 static char *meta_json(const struct replay_args *a, const char *tape, const char *mode,
-                       int64_t start_unix_ns, unsigned shard_i, unsigned shard_n)
+                       int64_t start_unix_ns, unsigned shard_i, unsigned shard_n,
+                       const char *engine, int threads)
 {
     cJSON *m = cJSON_CreateObject();
     char *s;
@@ -121,6 +123,8 @@ static char *meta_json(const struct replay_args *a, const char *tape, const char
     cJSON_AddStringToObject(m, "tape", tape);
     cJSON_AddNumberToObject(m, "start_unix_ns", (double)start_unix_ns);
     cJSON_AddNumberToObject(m, "connections", (double)a->conns);
+    cJSON_AddStringToObject(m, "engine", engine);
+    cJSON_AddNumberToObject(m, "threads", threads);
     if (strcmp(mode, "speed") == 0)
         cJSON_AddNumberToObject(m, "speed", a->speed);
     if (strcmp(mode, "rate") == 0) {
@@ -208,6 +212,12 @@ int cmd_replay(int argc, char **argv)
          "show the status line even when stderr is not a terminal", &a.progress, 0, 0, 0},
         {"insecure", 'k', LT_OPT_FLAG, NULL, "https: do not verify the certificate", &a.insecure, 0,
          0, 0},
+        {"engine", 0, LT_OPT_STR, "KIND",
+         "auto, native or curl (default: auto: native for http://, libcurl for https://)",
+         &a.engine, 0, 0, 0},
+        {"threads", 0, LT_OPT_U64, "N",
+         "worker threads, each with its share of -c (default: the online CPUs)", &a.threads, 1, 256,
+         0},
         LT_OPT_END,
     };
     struct lt_cmd_spec spec = {
@@ -216,8 +226,11 @@ int cmd_replay(int argc, char **argv)
         "Send a tape's requests to a target and measure latency.",
         "Latency counts from each request's intended send time, so a stalled target cannot\n"
         "hide its stall; service time counts from the actual send.\n"
+        "A run that could not keep its schedule (scheduler lag p99 over 1 ms, or over 1%\n"
+        "of requests waiting over 1 ms for a free connection) is flagged client-bound.\n"
         "Exit status: 0 ok, 1 failure (or not one request reached the target), 2 usage,\n"
-        "3 a --slo threshold failed.\n",
+        "3 a --slo threshold failed, 4 inconclusive (interrupted, or client-bound with a\n"
+        "latency or throughput threshold failed).\n",
         opts,
         1,
         1};
@@ -317,6 +330,26 @@ int cmd_replay(int argc, char **argv)
             start_unix = (int64_t)(secs * 1e9);
     }
     mode = a.burst ? "burst" : lt_cli_opt(&spec, "rate")->seen ? "rate" : "speed";
+    if (!a.engine || strcmp(a.engine, "auto") == 0)
+        ro.engine = target.https ? &lt_engine_curl : &lt_engine_native;
+    else if (strcmp(a.engine, "native") == 0)
+        ro.engine = &lt_engine_native;
+    else if (strcmp(a.engine, "curl") == 0)
+        ro.engine = &lt_engine_curl;
+    else {
+        rc = lt_cli_usage(cmd, "--engine: expected auto, native or curl, not '%s'", a.engine);
+        goto out_rc;
+    }
+    if (ro.engine == &lt_engine_native && target.https) {
+        rc = lt_cli_usage(cmd, "--engine native speaks http:// only; https:// needs --engine curl");
+        goto out_rc;
+    }
+    if (!a.threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        a.threads = n > 0 ? (uint64_t)(n < 256 ? n : 256) : 1;
+    }
+    if (a.threads > a.conns)
+        a.threads = a.conns; /* each thread needs a connection of its own */
 
     /* -- the tape -- */
     rd = lt_tape_reader_open(pos[0], &err);
@@ -360,6 +393,8 @@ int cmd_replay(int argc, char **argv)
     ro.sched.seed = a.seed;
     ro.sched.has_spike = a.spike != NULL;
     ro.engine_conf.conns = (int)a.conns;
+    ro.engine_conf.target = &target;
+    ro.threads = (int)a.threads;
     ro.engine_conf.timeout_ns = a.timeout;
     ro.engine_conf.insecure = a.insecure;
     ro.req.target = &target;
@@ -398,7 +433,8 @@ int cmd_replay(int argc, char **argv)
         start_unix = lt_wall_ns();
 
     if (a.out) {
-        meta_s = meta_json(&a, pos[0], mode, start_unix, ro.shard_i, ro.shard_n);
+        meta_s = meta_json(&a, pos[0], mode, start_unix, ro.shard_i, ro.shard_n, ro.engine->name,
+                           (int)a.threads);
         w = lt_results_writer_open(a.out, meta_s, &err);
         if (!w) {
             lt_cli_error(cmd, "%s", err.msg);
@@ -445,6 +481,20 @@ int cmd_replay(int argc, char **argv)
     memset(&meta, 0, sizeof(meta));
     snprintf(meta.mode, sizeof(meta.mode), "%s", mode);
     snprintf(meta.target, sizeof(meta.target), "%s", a.target);
+    snprintf(meta.tape, sizeof(meta.tape), "%s", pos[0]);
+    snprintf(meta.engine, sizeof(meta.engine), "%s", ro.engine->name);
+    snprintf(meta.spike, sizeof(meta.spike), "%s", a.spike ? a.spike : "");
+    meta.speed = a.speed;
+    meta.rate = a.rate;
+    meta.connections = a.conns;
+    meta.threads = lt_replay_threads(run);
+    if (sum.interrupted)
+        lt_cli_warn(cmd, "interrupted: the numbers cover part of the run, and no threshold passes");
+    if (sum.client_bound)
+        lt_cli_warn(cmd,
+                    "client-bound: %s; latency includes loadtape's own delay (try --threads, a "
+                    "higher -c, or --shard across machines)",
+                    sum.client_bound_reason);
     if (w) {
         struct lt_results_section sec;
         void *scratch = malloc(lt_stats_scratch_size());
@@ -489,12 +539,21 @@ int cmd_replay(int argc, char **argv)
                      a.target);
         goto out;
     }
-    ret = LT_EXIT_OK;
-    for (size_t i = 0; i < slo.n; i++)
-        if (!lt_slo_pass(&slo.t[i], &sum))
-            ret = LT_EXIT_SLO;
-    if (ret == LT_EXIT_SLO)
+    switch (lt_summary_verdict(&sum, &slo)) {
+    case LT_VERDICT_PASS:
+        ret = LT_EXIT_OK;
+        break;
+    case LT_VERDICT_BREACH:
+        ret = LT_EXIT_SLO;
         lt_cli_warn(cmd, "a threshold of --slo failed");
+        break;
+    case LT_VERDICT_INCONCLUSIVE:
+        ret = LT_EXIT_INCONCLUSIVE;
+        lt_cli_warn(cmd, "inconclusive: %s",
+                    sum.interrupted ? "the run was interrupted"
+                                    : "a threshold failed while the client could not keep up");
+        break;
+    }
 out:
     rc = ret;
 out_rc:

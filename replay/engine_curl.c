@@ -37,7 +37,8 @@ struct cengine {
     size_t nfree, free_cap;
     struct slot **active;
     size_t nactive, active_cap;
-    int64_t armed; /* the timerfd's deadline (mono ns), 0: none */
+    int64_t armed;      /* the timerfd's deadline (mono ns), 0: none */
+    struct lt_buf line; /* one header line, for curl_slist_append */
 };
 
 static void check_done(struct cengine *e);
@@ -234,6 +235,7 @@ static void *create(struct lt_loop *loop, const struct lt_engine_conf *c,
     }
     e->loop = loop;
     e->conf = *c;
+    lt_buf_init(&e->line, 0);
     e->ev = *ev;
     e->free_cap = e->active_cap = (size_t)(c->conns > 0 ? c->conns : 1);
     e->free_slots = calloc(e->free_cap, sizeof(*e->free_slots));
@@ -298,21 +300,42 @@ static void destroy(void *ep)
     close(e->tfd);
     free(e->free_slots);
     free(e->active);
+    lt_buf_release(&e->line);
     free(e);
     curl_global_cleanup();
 }
 
-static int set_request(struct slot *s, const struct lt_request *rq, const struct lt_engine_conf *c)
+/* A header line for libcurl: "Name: value", or "Name;" for an empty value
+ * (libcurl's spelling; "Name:" would remove the header instead). */
+static struct curl_slist *add_line(struct curl_slist *l, struct cengine *e,
+                                   const struct lt_header *h)
 {
+    struct curl_slist *t;
+
+    lt_buf_reset(&e->line);
+    if (lt_buf_append(&e->line, h->name.p, h->name.len) ||
+        (h->value.len
+             ? lt_buf_append(&e->line, ": ", 2) || lt_buf_append(&e->line, h->value.p, h->value.len)
+             : lt_buf_putc(&e->line, ';')) ||
+        lt_buf_cstr(&e->line))
+        return NULL;
+    t = curl_slist_append(l, (const char *)e->line.data);
+    if (!t)
+        curl_slist_free_all(l);
+    return t;
+}
+
+static int set_request(struct slot *s, const struct lt_request *rq, struct cengine *e)
+{
+    const struct lt_engine_conf *c = &e->conf;
+    const char *method = (const char *)rq->method.p;
     CURL *h = s->easy;
-    struct curl_slist *l = NULL, *t;
+    struct curl_slist *l = NULL;
     int rc = 0;
 
-    for (size_t i = 0; i < rq->nhdrs; i++) {
-        if (!(t = curl_slist_append(l, rq->hdrs[i])))
-            goto nomem;
-        l = t;
-    }
+    for (size_t i = 0; i < rq->nhdrs; i++)
+        if (!(l = add_line(l, e, &rq->hdrs[i])))
+            return -1;
     /* "Name:" tells libcurl not to add its own */
     if ((!rq->has_accept && !(l = curl_slist_append(l, "Accept:"))) ||
         (!rq->has_expect && !(l = curl_slist_append(l, "Expect:"))) ||
@@ -321,6 +344,7 @@ static int set_request(struct slot *s, const struct lt_request *rq, const struct
     s->hdrs = l;
     if (!s->configured) {
         /* what every request of this handle shares, set once */
+        rc |= curl_easy_setopt(h, CURLOPT_URL, c->target->origin);
         rc |= curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
         rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
         rc |= curl_easy_setopt(h, CURLOPT_PRIVATE, s);
@@ -337,22 +361,23 @@ static int set_request(struct slot *s, const struct lt_request *rq, const struct
         }
         s->configured = 1;
     }
-    rc |= curl_easy_setopt(h, CURLOPT_URL, rq->url);
+    /* the request target exactly as built (asterisk-form included), not from the URL */
+    rc |= curl_easy_setopt(h, CURLOPT_REQUEST_TARGET, (const char *)rq->target.p);
     rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
     /* the method, resetting what the handle's previous request set */
-    if (strcmp(rq->method, "HEAD") == 0) {
+    if (strcmp(method, "HEAD") == 0) {
         rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
         rc |= curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else if (rq->body_len || strcmp(rq->method, "POST") == 0) {
+    } else if (rq->body.len || strcmp(method, "POST") == 0) {
         rc |= curl_easy_setopt(h, CURLOPT_NOBODY, 0L);
-        rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
-        rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
-        rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
-                               strcmp(rq->method, "POST") != 0 ? rq->method : NULL);
+        rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body.len);
+        rc |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body.p);
+        rc |=
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") != 0 ? method : NULL);
     } else {
         rc |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-        rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
-                               strcmp(rq->method, "GET") != 0 ? rq->method : NULL);
+        rc |=
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, strcmp(method, "GET") != 0 ? method : NULL);
     }
     return rc ? -1 : 0;
 nomem:
@@ -381,7 +406,7 @@ static int start(void *ep, struct lt_xfer *x, struct lt_err *err)
     x->engine_data = s;
     s->active_idx = e->nactive;
     e->active[e->nactive++] = s;
-    if (set_request(s, x->req, &e->conf) || curl_multi_add_handle(e->multi, s->easy) != CURLM_OK) {
+    if (set_request(s, &x->req, e) || curl_multi_add_handle(e->multi, s->easy) != CURLM_OK) {
         /* undo: the slot goes back; the caller counts an error */
         struct slot *last = e->active[--e->nactive];
         last->active_idx = s->active_idx;

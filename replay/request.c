@@ -1,9 +1,12 @@
 /*
- * request.c - from a record to the request on the wire: the target's
- * scheme, host and path prefix in front of the recorded path, the recorded
- * headers minus hop-by-hop ones (and the Host, unless --keep-host), with
- * --header/--drop-header applied, Content-Length corrected when it does not
- * match the body, and --fresh-ids rewriting messageId in JSON bodies.
+ * request.c - from a record to the request on the wire, the same for every
+ * engine: the target's path prefix in front of the recorded path (asterisk-
+ * form kept), the target's Host first (or the recorded one with --keep-host),
+ * the recorded headers minus hop-by-hop ones, with --header/--drop-header
+ * applied, Content-Length true to the body (and present whenever there is a
+ * body, or the method is POST), --fresh-ids rewriting messageId in JSON
+ * bodies, and for engines that want it the whole request serialised once.
+ * Built into caller-owned storage that the next build reuses.
  */
 #include "lt_replay.h"
 
@@ -14,36 +17,77 @@
 
 int lt_target_parse(struct lt_target *t, const char *url, struct lt_err *err)
 {
-    const char *p, *hostend;
+    const char *p, *hostend, *portp = NULL, *hs, *he;
     size_t n, schemelen;
 
     memset(t, 0, sizeof(*t));
     if (strncasecmp(url, "http://", 7) == 0)
         schemelen = 7;
     else if (strncasecmp(url, "https://", 8) == 0)
-        schemelen = 8;
+        schemelen = 8, t->https = 1;
     else
         return lt_error(err, LT_E_USAGE,
                         "invalid target '%s': expected http://HOST[:PORT][/PREFIX]", url);
+    if (strpbrk(url, " \t\r\n"))
+        return lt_error(err, LT_E_USAGE, "invalid target '%s': blank in URL", url);
     p = url + schemelen;
     hostend = p + strcspn(p, "/?#");
     if (hostend == p)
         return lt_error(err, LT_E_USAGE, "invalid target '%s': no host", url);
-    if (*hostend == '?' || *hostend == '#' || strpbrk(hostend, "?#"))
+    if (strpbrk(hostend, "?#"))
         return lt_error(err, LT_E_USAGE, "invalid target '%s': a query or fragment is not allowed",
                         url);
-    if (strpbrk(url, " \t\r\n"))
-        return lt_error(err, LT_E_USAGE, "invalid target '%s': blank in URL", url);
+    if (memchr(p, '@', (size_t)(hostend - p)))
+        return lt_error(err, LT_E_USAGE, "invalid target '%s': user information is not allowed",
+                        url);
+    /* the host for connecting: [v6] or name, then an optional :port */
+    if (*p == '[') {
+        hs = p + 1;
+        he = memchr(hs, ']', (size_t)(hostend - hs));
+        if (!he || he == hs)
+            return lt_error(err, LT_E_USAGE, "invalid target '%s': bad IPv6 address", url);
+        if (he + 1 < hostend) {
+            if (he[1] != ':')
+                return lt_error(err, LT_E_USAGE, "invalid target '%s': bad IPv6 address", url);
+            portp = he + 2;
+        }
+    } else {
+        hs = p;
+        he = memchr(p, ':', (size_t)(hostend - p));
+        if (he)
+            portp = he + 1;
+        else
+            he = hostend;
+        if (he == hs)
+            return lt_error(err, LT_E_USAGE, "invalid target '%s': no host", url);
+    }
+    t->port = t->https ? 443 : 80;
+    if (portp) {
+        unsigned long v = 0;
+        if (portp == hostend)
+            return lt_error(err, LT_E_USAGE, "invalid target '%s': empty port", url);
+        for (const char *q = portp; q < hostend; q++) {
+            if (*q < '0' || *q > '9' || v > 65535)
+                return lt_error(err, LT_E_USAGE, "invalid target '%s': bad port", url);
+            v = v * 10 + (unsigned long)(*q - '0');
+        }
+        if (v < 1 || v > 65535)
+            return lt_error(err, LT_E_USAGE, "invalid target '%s': port must be 1-65535", url);
+        t->port = (uint16_t)v;
+    }
     n = strlen(url);
     while (n > (size_t)(hostend - url) && url[n - 1] == '/')
         n--; /* "http://h/prefix/" + "/collect" must not give "//collect" */
-    if (n >= sizeof(t->base) || (size_t)(hostend - p) >= sizeof(t->host))
+    if (n >= sizeof(t->base) || (size_t)(hostend - p) >= sizeof(t->host) ||
+        (size_t)(he - hs) >= sizeof(t->hostname))
         return lt_error(err, LT_E_USAGE, "invalid target '%s': too long", url);
     memcpy(t->base, url, n);
-    t->base[n] = '\0';
-    for (size_t i = 0; i < schemelen; i++) /* curl wants the scheme as is; keep it lowercase */
+    for (size_t i = 0; i < schemelen; i++) /* the scheme lowercase, as libcurl wants it */
         t->base[i] = (char)(t->base[i] | 0x20);
+    memcpy(t->origin, t->base, (size_t)(hostend - url));
+    memcpy(t->prefix, hostend, n - (size_t)(hostend - url));
     memcpy(t->host, p, (size_t)(hostend - p));
+    memcpy(t->hostname, hs, (size_t)(he - hs));
     return 0;
 }
 
@@ -122,28 +166,27 @@ static int listed(const char *const *v, size_t n, const struct lt_bytes *name, i
     return 0;
 }
 
-/* A header line for libcurl: "Name: value", or "Name;" for an empty value
- * (libcurl's spelling; "Name:" would remove the header instead). */
-static int put_line(struct lt_buf *b, const uint8_t *name, size_t nlen, const uint8_t *val,
-                    size_t vlen)
-{
-    int rc = lt_buf_append(b, name, nlen);
-    if (vlen) {
-        rc |= lt_buf_append(b, ": ", 2);
-        rc |= lt_buf_append(b, val, vlen);
-    } else {
-        rc |= lt_buf_putc(b, ';');
-    }
-    rc |= lt_buf_putc(b, '\0');
-    return rc;
-}
+/* ---- building ------------------------------------------------------------ */
 
-static int put_url(struct lt_buf *b, const struct lt_target *t, const struct lt_bytes *u)
+/*
+ * While a request is built its bytes are appended to rq->mem, which may
+ * move as it grows, so headers are first kept as offsets and turned into
+ * pointers at the end.
+ */
+struct lt_request_span {
+    size_t name, nlen, val, vlen;
+};
+
+static int put_target(struct lt_buf *b, const struct lt_target *t, const struct lt_bytes *u)
 {
     static const char hex[] = "0123456789ABCDEF";
     const uint8_t *p = u->p, *end = u->p + u->len;
-    int rc = lt_buf_puts(b, t->base);
+    int rc;
 
+    /* asterisk-form (OPTIONS *) goes out as recorded, without the target's prefix */
+    if (u->len == 1 && u->p[0] == '*')
+        return lt_buf_putc(b, '*');
+    rc = lt_buf_puts(b, t->prefix);
     /* absolute-form (from a proxy): keep only the path */
     if (u->len > 7 && (strncasecmp((const char *)p, "http://", 7) == 0 ||
                        strncasecmp((const char *)p, "https://", 8) == 0)) {
@@ -153,7 +196,7 @@ static int put_url(struct lt_buf *b, const struct lt_target *t, const struct lt_
     if (p == end || *p != '/')
         rc |= lt_buf_putc(b, '/');
     for (; p < end; p++) {
-        /* bytes no URL may carry raw are percent-encoded, the rest kept as recorded */
+        /* bytes no request line may carry raw are percent-encoded, the rest kept as recorded */
         if (*p <= 0x20 || *p >= 0x7f) {
             rc |= lt_buf_putc(b, '%');
             rc |= lt_buf_putc(b, (uint8_t)hex[*p >> 4]);
@@ -162,65 +205,139 @@ static int put_url(struct lt_buf *b, const struct lt_target *t, const struct lt_
             rc |= lt_buf_putc(b, *p);
         }
     }
-    rc |= lt_buf_putc(b, '\0');
     return rc;
 }
 
-struct lt_request *lt_request_build(const struct lt_record *rec, const struct lt_request_opts *o,
-                                    uint64_t id_seed, uint64_t *id_ctr, struct lt_err *err)
+static int recorded_host(const struct lt_record *rec)
 {
-    struct lt_buf lines, body, url;
-    struct lt_request *rq = NULL;
-    const uint8_t *bp = rec->body.p;
-    size_t blen = rec->body.len, nh = 0, off;
-    char clen[32];
-    int rc = 0, has_host = 0, has_accept = 0, has_expect = 0, has_ctype = 0, has_clen = 0;
+    for (size_t i = 0; i < rec->nheaders; i++)
+        if (name_is(&rec->headers[i].name, "host") && !unsafe(&rec->headers[i].value))
+            return 1;
+    return 0;
+}
 
-    lt_buf_init(&lines, 0);
-    lt_buf_init(&body, 0);
-    lt_buf_init(&url, 0);
-    if (!is_token(&rec->method) || rec->method.len > 32) {
-        lt_error(err, LT_E_FORMAT, "record at ts %llu: invalid method '%.*s'",
-                 (unsigned long long)rec->ts_ns, (int)(rec->method.len > 32 ? 32 : rec->method.len),
-                 (const char *)rec->method.p);
-        goto out;
+/* Appends one header's bytes to mem and its offsets to the span list. */
+static int add_header(struct lt_request *rq, struct lt_request_span **sp, size_t *cap, size_t *n,
+                      const uint8_t *name, size_t nlen, const uint8_t *val, size_t vlen)
+{
+    struct lt_request_span *s;
+
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 32;
+        struct lt_request_span *ns = realloc(*sp, c * sizeof(*ns));
+        if (!ns)
+            return LT_E_NOMEM;
+        *sp = ns;
+        *cap = c;
     }
+    s = &(*sp)[(*n)++];
+    s->name = rq->mem.len;
+    s->nlen = nlen;
+    s->val = rq->mem.len + nlen;
+    s->vlen = vlen;
+    return lt_buf_append(&rq->mem, name, nlen) | lt_buf_append(&rq->mem, val, vlen);
+}
+
+void lt_request_init(struct lt_request *rq)
+{
+    memset(rq, 0, sizeof(*rq));
+    lt_buf_init(&rq->mem, 0);
+    lt_buf_init(&rq->wirebuf, 0);
+    lt_buf_init(&rq->scratch, 0);
+}
+
+void lt_request_release(struct lt_request *rq)
+{
+    if (!rq)
+        return;
+    lt_buf_release(&rq->mem);
+    lt_buf_release(&rq->wirebuf);
+    lt_buf_release(&rq->scratch);
+    free(rq->hv);
+    free(rq->spans);
+    memset(rq, 0, sizeof(*rq));
+}
+
+void lt_request_trim(struct lt_request *rq, size_t keep)
+{
+    struct lt_buf *b[3] = {&rq->mem, &rq->wirebuf, &rq->scratch};
+
+    for (int i = 0; i < 3; i++)
+        if (b[i]->cap > keep)
+            lt_buf_release(b[i]);
+}
+
+int lt_request_build(struct lt_request *rq, const struct lt_record *rec,
+                     const struct lt_request_opts *o, uint64_t id_seed, uint64_t *id_ctr,
+                     struct lt_err *err)
+{
+    const uint8_t *bp = rec->body.p;
+    size_t blen = rec->body.len, nh = 0, moff, toff, tlen, boff;
+    char clen[32];
+    int rc = 0, has_host = 0, has_clen = 0;
+    int want_clen;
+    static const struct lt_bytes host_name = {(const uint8_t *)"Host", 4};
+
+    lt_buf_reset(&rq->mem);
+    lt_buf_reset(&rq->wirebuf);
+    lt_buf_reset(&rq->scratch);
+    rq->has_accept = rq->has_expect = rq->has_ctype = rq->has_clen = rq->has_host = 0;
+    rq->wire = (struct lt_bytes){NULL, 0};
+    if (!is_token(&rec->method) || rec->method.len > 32)
+        return lt_error(err, LT_E_FORMAT, "record at ts %llu: invalid method '%.*s'",
+                        (unsigned long long)rec->ts_ns,
+                        (int)(rec->method.len > 32 ? 32 : rec->method.len),
+                        (const char *)rec->method.p);
     if (o->fresh_ids && blen) {
-        if (lt_fresh_ids(&body, bp, blen, id_seed, id_ctr) < 0)
+        if (lt_fresh_ids(&rq->scratch, bp, blen, id_seed, id_ctr) < 0)
             goto nomem;
-        bp = body.data;
-        blen = body.len;
+        bp = rq->scratch.data;
+        blen = rq->scratch.len;
     }
     snprintf(clen, sizeof(clen), "%zu", blen);
-    if (put_url(&url, o->target, &rec->url))
+    /* method and target, NUL-terminated (libcurl takes C strings) */
+    moff = 0;
+    rc |= lt_buf_append(&rq->mem, rec->method.p, rec->method.len);
+    rc |= lt_buf_putc(&rq->mem, '\0');
+    toff = rq->mem.len;
+    rc |= put_target(&rq->mem, o->target, &rec->url);
+    tlen = rq->mem.len - toff;
+    rc |= lt_buf_putc(&rq->mem, '\0');
+    if (rc)
         goto nomem;
-    for (size_t i = 0; i < rec->nheaders; i++) {
+    /* the target's Host first, where an HTTP client puts it */
+    if (!listed(o->add_headers, o->nadd, &host_name, 1) && (!o->keep_host || !recorded_host(rec))) {
+        rc |= add_header(rq, &rq->spans, &rq->nspans_cap, &nh, (const uint8_t *)"Host", 4,
+                         (const uint8_t *)o->target->host, strlen(o->target->host));
+        has_host = 1;
+    }
+    for (size_t i = 0; i < rec->nheaders && !rc; i++) {
         const struct lt_header *h = &rec->headers[i];
         if (!is_token(&h->name) || unsafe(&h->value) || hop_by_hop(&h->name) ||
             in_connection(rec, &h->name) || listed(o->drop_headers, o->ndrop, &h->name, 0) ||
             listed(o->add_headers, o->nadd, &h->name, 1))
             continue;
         if (name_is(&h->name, "host")) {
-            if (!o->keep_host || has_host)
+            if (!o->keep_host || rq->has_host)
                 continue;
-            has_host = 1;
+            rq->has_host = 1;
         }
         if (name_is(&h->name, "content-length")) {
             /* one, and true to the body we send */
             if (has_clen)
                 continue;
             has_clen = 1;
-            rc |= put_line(&lines, h->name.p, h->name.len, (const uint8_t *)clen, strlen(clen));
-            nh++;
+            rc |= add_header(rq, &rq->spans, &rq->nspans_cap, &nh, h->name.p, h->name.len,
+                             (const uint8_t *)clen, strlen(clen));
             continue;
         }
-        has_accept |= name_is(&h->name, "accept");
-        has_expect |= name_is(&h->name, "expect");
-        has_ctype |= name_is(&h->name, "content-type");
-        rc |= put_line(&lines, h->name.p, h->name.len, h->value.p, h->value.len);
-        nh++;
+        rq->has_accept |= name_is(&h->name, "accept");
+        rq->has_expect |= name_is(&h->name, "expect");
+        rq->has_ctype |= name_is(&h->name, "content-type");
+        rc |= add_header(rq, &rq->spans, &rq->nspans_cap, &nh, h->name.p, h->name.len, h->value.p,
+                         h->value.len);
     }
-    for (size_t i = 0; i < o->nadd; i++) {
+    for (size_t i = 0; i < o->nadd && !rc; i++) {
         const char *a = o->add_headers[i], *colon = strchr(a, ':');
         const char *v = colon ? colon + 1 : a + strlen(a);
         struct lt_bytes nm = {(const uint8_t *)a, colon ? (size_t)(colon - a) : strlen(a)};
@@ -228,60 +345,53 @@ struct lt_request *lt_request_build(const struct lt_record *rec, const struct lt
             v++;
         if (!nm.len)
             continue;
-        has_host |= name_is(&nm, "host");
-        has_accept |= name_is(&nm, "accept");
-        has_expect |= name_is(&nm, "expect");
-        has_ctype |= name_is(&nm, "content-type");
+        rq->has_host |= name_is(&nm, "host");
+        rq->has_accept |= name_is(&nm, "accept");
+        rq->has_expect |= name_is(&nm, "expect");
+        rq->has_ctype |= name_is(&nm, "content-type");
         has_clen |= name_is(&nm, "content-length");
-        rc |= put_line(&lines, nm.p, nm.len, (const uint8_t *)v, strlen(v));
-        nh++;
+        rc |= add_header(rq, &rq->spans, &rq->nspans_cap, &nh, nm.p, nm.len, (const uint8_t *)v,
+                         strlen(v));
     }
+    /* a body always says its length (and a POST says it has none) */
+    want_clen = !has_clen && (blen || strcmp((const char *)rq->mem.data + moff, "POST") == 0);
+    if (want_clen) {
+        rc |= add_header(rq, &rq->spans, &rq->nspans_cap, &nh, (const uint8_t *)"Content-Length",
+                         14, (const uint8_t *)clen, strlen(clen));
+        has_clen = 1;
+    }
+    boff = rq->mem.len;
+    rc |= lt_buf_append(&rq->mem, bp, blen);
     if (rc)
         goto nomem;
-    rq = malloc(sizeof(*rq) + rec->method.len + 1 + url.len + lines.len + blen +
-                (nh + 1) * sizeof(char *) + sizeof(char *));
-    if (!rq)
-        goto nomem;
-    memset(rq, 0, sizeof(*rq));
-    /* layout in mem: header pointers, method, url, lines, body */
-    off = ((nh + 1) * sizeof(char *) + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *);
-    rq->hdrs = (char **)(void *)rq->mem;
-    rq->method = (char *)rq->mem + off;
-    memcpy(rq->method, rec->method.p, rec->method.len);
-    rq->method[rec->method.len] = '\0';
-    off += rec->method.len + 1;
-    rq->url = (char *)rq->mem + off;
-    memcpy(rq->url, url.data, url.len);
-    off += url.len;
-    {
-        char *l = (char *)rq->mem + off;
-        if (lines.len)
-            memcpy(l, lines.data, lines.len);
-        for (size_t i = 0; i < nh; i++) {
-            rq->hdrs[i] = l;
-            l += strlen(l) + 1;
-        }
-        rq->hdrs[nh] = NULL;
-        off += lines.len;
+    if (nh > rq->hv_cap) {
+        struct lt_header *hv = realloc(rq->hv, nh * sizeof(*hv));
+        if (!hv)
+            goto nomem;
+        rq->hv = hv;
+        rq->hv_cap = nh;
     }
-    rq->body = rq->mem + off;
-    if (blen)
-        memcpy(rq->body, bp, blen);
-    rq->body_len = blen;
+    for (size_t i = 0; i < nh; i++) {
+        rq->hv[i].name = (struct lt_bytes){rq->mem.data + rq->spans[i].name, rq->spans[i].nlen};
+        rq->hv[i].value = (struct lt_bytes){rq->mem.data + rq->spans[i].val, rq->spans[i].vlen};
+    }
+    rq->method = (struct lt_bytes){rq->mem.data + moff, rec->method.len};
+    rq->target = (struct lt_bytes){rq->mem.data + toff, tlen};
+    rq->hdrs = rq->hv;
     rq->nhdrs = nh;
-    rq->has_host = has_host;
-    rq->has_accept = has_accept;
-    rq->has_expect = has_expect;
-    rq->has_ctype = has_ctype;
+    rq->body = (struct lt_bytes){rq->mem.data + boff, blen};
+    rq->has_host |= has_host;
     rq->has_clen = has_clen;
-    goto out;
+    rq->req_bits = lt_http_request_bits(rq->method.p, rq->method.len);
+    if (o->want_wire) {
+        if (lt_http_write_request(&rq->wirebuf, rq->method, rq->target, rq->hdrs, rq->nhdrs,
+                                  rq->body))
+            goto nomem;
+        rq->wire = (struct lt_bytes){rq->wirebuf.data, rq->wirebuf.len};
+    }
+    return 0;
 nomem:
-    lt_error(err, LT_E_NOMEM, "out of memory building a request");
-out:
-    lt_buf_release(&lines);
-    lt_buf_release(&body);
-    lt_buf_release(&url);
-    return rq;
+    return lt_error(err, LT_E_NOMEM, "out of memory building a request");
 }
 
 /* ---- --fresh-ids ---------------------------------------------------------- */

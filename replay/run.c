@@ -1,11 +1,21 @@
 /*
- * run.c - one replay: a reader thread turns records into requests with
- * their intended send times (so reading and decompressing never stall
- * sending), and the main thread's epoll loop releases each at its absolute
- * deadline (a timerfd armed with TFD_TIMER_ABSTIME on CLOCK_MONOTONIC),
- * queues it when all -c connections are busy (the wait counts in its
- * latency), hands it to the engine, and accounts for it in 1 s intervals
- * that are streamed out as they close.
+ * run.c - one replay on every core.
+ *
+ * A reader thread reads the source, computes every record's intended send
+ * time from one schedule for the whole tape (so the times do not depend on
+ * the number of threads or shards), builds each request once (serialised
+ * for engines that want it) and hands it to the worker thread its session
+ * hashes to, through a bounded ring: a session always goes to the same
+ * worker, so its order holds. Each worker has its own epoll loop, engine,
+ * share of -c and queue: it releases each request at its absolute deadline
+ * (a timerfd armed with TFD_TIMER_ABSTIME on CLOCK_MONOTONIC), queues it when
+ * all its connections are busy (the wait counts in its latency), and counts
+ * what happens in 1 s intervals of the run's clock. Closed intervals are
+ * merged across workers exactly (histograms add) and handed out in order by
+ * the calling thread, so the results cannot tell N workers from one.
+ *
+ * Requests live in transfer objects that go back to a pool when done and
+ * keep their buffers, so a steady run allocates nothing per request.
  */
 #include "lt_replay.h"
 
@@ -18,11 +28,17 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
-#define RING 4096
-#define SESS_BUCKETS 65536
+#define RING 2048          /* requests built ahead, per worker */
+#define SESS_BUCKETS 16384 /* --keep-order session table, per worker */
 #define FD_MAX 1048576
+#define NSLOT 4                       /* intervals being merged at once */
+#define HELD_NS 1000000               /* a queue wait past this counts as held (client-bound) */
+#define POOL_BATCH 64                 /* transfers handed back to the pool at once */
+#define KEEP_BUFFER ((size_t)1 << 16) /* a pooled request keeps buffers up to this */
+#define MAX_THREADS 256
 
 /* ---- the event loop ------------------------------------------------------ */
 
@@ -104,7 +120,7 @@ int lt_loop_watch(struct lt_loop *l, int fd, uint32_t events, lt_loop_fn fn, voi
     return 0;
 }
 
-/* ---- the run ---------------------------------------------------------------- */
+/* ---- state ------------------------------------------------------------------ */
 
 struct sess {
     uint64_t id;
@@ -112,135 +128,259 @@ struct sess {
     struct sess *next;
 };
 
-struct lt_replay {
-    struct lt_replay_opts o;
-    struct lt_source *src;
+struct worker {
+    struct lt_replay *r;
+    int idx;
+    pthread_t th;
+    int started;
     struct lt_loop loop;
     void *engine;
-    const struct lt_engine_ops *eng;
+    struct lt_engine_conf conf; /* this worker's share of -c */
+    size_t queue_max;
     int sched_fd, tick_fd, wake_fd, stop_fd;
-    atomic_int stop;
 
-    /* reader -> main: a bounded ring */
-    pthread_t reader;
-    int reader_started;
+    /* reader -> worker: a bounded ring */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct lt_xfer *ring[RING];
     size_t rhead, rlen;
     int rclosed, want_wake;
-    struct lt_err rerr; /* the reader's error, when it stopped on one */
 
-    /* main thread */
-    int64_t start;
+    /* the worker's own */
     struct lt_xfer *next;          /* popped, waiting for its deadline */
     struct lt_xfer *qhead, *qtail; /* released, waiting for a connection */
     size_t qlen, inflight, pending;
     struct sess **sess;
     int stopping, source_done;
-    int64_t end_ns, grace_deadline;
+    int64_t grace_deadline, end_ns;
     int64_t sched_armed; /* deadline the schedule timer is armed for, 0: none */
-
-    /* metrics */
-    struct lt_stats cur, total;
+    struct lt_stats cur;
     int64_t interval_k;
+    struct lt_xfer *ret[POOL_BATCH]; /* done, on the way back to the pool */
+    size_t nret;
+    char first_err[5][128]; /* by enum lt_xfer_err */
+    int64_t first_err_ns[5];
+
+    /* published for progress (relaxed) */
+    atomic_uint_fast64_t pub_sent, pub_completed, pub_errors, pub_inflight, pub_queued;
+};
+
+struct lt_replay {
+    struct lt_replay_opts o;
+    struct lt_source *src;
+    const struct lt_engine_ops *eng;
+    struct worker *w;
+    int nw;
+    atomic_int stop;
+    atomic_int interrupted;
+    atomic_int warm; /* the reader is a ring ahead (or done) */
+    int64_t start;
+
+    /* the reader */
+    pthread_t reader;
+    int reader_started;
+    struct lt_err rerr;
+
+    /* the transfer pool */
+    pthread_mutex_t pool_mu;
+    struct lt_xfer *pool;
+
+    /* start gate and interval merging (mu guards everything below) */
+    pthread_mutex_t mu;
+    pthread_cond_t go_cv, ready_cv, free_cv;
+    int go;
+    struct lt_stats acc[NSLOT];
+    int64_t acc_k[NSLOT];
+    int acc_n[NSLOT];
+    int64_t done_k[MAX_THREADS]; /* a finished worker's last interval, -2: running */
+
+    /* the calling thread's */
+    struct lt_stats total;
     void *scratch;
     const struct lt_replay_cbs *cb;
     struct lt_err cberr;
     int cbfailed;
     struct lt_replay_progress prog;
-    char first_err[5][128]; /* by enum lt_xfer_err */
 };
+
+/* ---- the pool ------------------------------------------------------------------ */
+
+static struct lt_xfer *xfer_get(struct lt_replay *r)
+{
+    struct lt_xfer *x;
+
+    pthread_mutex_lock(&r->pool_mu);
+    x = r->pool;
+    if (x)
+        r->pool = x->next;
+    pthread_mutex_unlock(&r->pool_mu);
+    if (!x) {
+        x = calloc(1, sizeof(*x));
+        if (!x)
+            return NULL;
+        lt_request_init(&x->req);
+    }
+    return x;
+}
+
+static void xfer_destroy(struct lt_xfer *x)
+{
+    if (x) {
+        lt_request_release(&x->req);
+        free(x);
+    }
+}
+
+/* Hands a batch of transfers back (their buffers stay for the next request). */
+static void pool_put(struct lt_replay *r, struct lt_xfer **v, size_t n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n; i++)
+        lt_request_trim(&v[i]->req, KEEP_BUFFER);
+    pthread_mutex_lock(&r->pool_mu);
+    for (size_t i = 0; i < n; i++) {
+        v[i]->next = r->pool;
+        r->pool = v[i];
+    }
+    pthread_mutex_unlock(&r->pool_mu);
+}
+
+static void xfer_done(struct worker *w, struct lt_xfer *x)
+{
+    w->ret[w->nret++] = x;
+    if (w->nret == POOL_BATCH) {
+        pool_put(w->r, w->ret, w->nret);
+        w->nret = 0;
+    }
+}
+
+static void free_chain(struct worker *w, struct lt_xfer *x, int snext)
+{
+    while (x) {
+        struct lt_xfer *n = snext ? x->snext : x->next;
+        xfer_done(w, x);
+        x = n;
+    }
+}
 
 /* ---- metrics ---------------------------------------------------------------- */
 
-static void close_interval(struct lt_replay *r, int64_t end_rel)
+/* Progress numbers of the open interval, for the calling thread (relaxed). */
+static void publish(struct worker *w)
 {
-    struct lt_results_section sec;
-    int64_t k0 = r->interval_k * 1000000000LL;
+    uint64_t errs = 0;
 
-    r->cur.start_ns = k0;
-    r->cur.dur_ns = end_rel - k0;
-    r->prog.rps_last =
-        r->cur.dur_ns > 0 ? (double)r->cur.c[LT_RC_COMPLETED] * 1e9 / (double)r->cur.dur_ns : 0;
-    r->prog.p50_last_ns = lt_hist_percentile(&r->cur.h[LT_RH_LATENCY], 50);
-    r->prog.p99_last_ns = lt_hist_percentile(&r->cur.h[LT_RH_LATENCY], 99);
-    lt_stats_merge(&r->total, &r->cur);
-    if (r->cb && r->cb->interval && !r->cbfailed) {
-        lt_stats_to_section(&r->cur, LT_RESULTS_INTERVAL, r->scratch, &sec);
-        if (r->cb->interval(r->cb->ctx, &sec, &r->cberr)) {
-            r->cbfailed = 1;
-            r->stopping = 1;
-        }
+    for (int i = 0; i < 4; i++)
+        errs += w->cur.c[LT_RC_ERR_CONNECT + i];
+    atomic_store_explicit(&w->pub_inflight, w->inflight, memory_order_relaxed);
+    atomic_store_explicit(&w->pub_queued, w->qlen + w->pending, memory_order_relaxed);
+    atomic_store_explicit(&w->pub_sent, w->cur.c[LT_RC_SENT], memory_order_relaxed);
+    atomic_store_explicit(&w->pub_completed, w->cur.c[LT_RC_COMPLETED], memory_order_relaxed);
+    atomic_store_explicit(&w->pub_errors, errs, memory_order_relaxed);
+}
+
+/*
+ * A worker's interval k closed: its numbers go into the slot where the
+ * workers' shares of k add up; the calling thread hands the sum out.
+ */
+static void close_interval(struct worker *w, int64_t end_rel)
+{
+    struct lt_replay *r = w->r;
+    int64_t k = w->interval_k, k0 = k * 1000000000LL;
+    int slot = (int)(k % NSLOT);
+
+    w->cur.start_ns = k0;
+    w->cur.dur_ns = end_rel - k0;
+    pthread_mutex_lock(&r->mu);
+    while (r->acc_n[slot] > 0 && r->acc_k[slot] != k)
+        pthread_cond_wait(&r->free_cv, &r->mu); /* an older interval is still being handed out */
+    if (r->acc_n[slot] == 0) {
+        lt_stats_reset(&r->acc[slot]);
+        r->acc_k[slot] = k;
     }
-    lt_stats_reset(&r->cur);
-    r->interval_k++;
+    lt_stats_merge(&r->acc[slot], &w->cur);
+    r->acc_n[slot]++;
+    pthread_cond_signal(&r->ready_cv);
+    pthread_mutex_unlock(&r->mu);
+    lt_stats_reset(&w->cur);
+    w->interval_k++;
+    publish(w);
 }
 
 /* Closes every interval that ended before `now` (so each event lands in its own second). */
-static void advance(struct lt_replay *r, int64_t now)
+static void advance(struct worker *w, int64_t now)
 {
-    int64_t rel = now - r->start;
+    int64_t rel = now - w->r->start;
 
-    while (rel >= (r->interval_k + 1) * 1000000000LL)
-        close_interval(r, (r->interval_k + 1) * 1000000000LL);
+    while (rel >= (w->interval_k + 1) * 1000000000LL)
+        close_interval(w, (w->interval_k + 1) * 1000000000LL);
 }
 
-static void count(struct lt_replay *r, int c, uint64_t n)
+static void count(struct worker *w, int c, uint64_t n)
 {
-    r->cur.c[c] += n;
+    w->cur.c[c] += n;
 }
 
 /* ---- the reader thread --------------------------------------------------------- */
 
-static int ring_push(struct lt_replay *r, struct lt_xfer *x)
-{
-    int wake = 0;
-
-    pthread_mutex_lock(&r->mu);
-    while (r->rlen == RING && !atomic_load(&r->stop))
-        pthread_cond_wait(&r->cv, &r->mu);
-    if (atomic_load(&r->stop)) {
-        pthread_mutex_unlock(&r->mu);
-        return -1;
-    }
-    r->ring[(r->rhead + r->rlen) % RING] = x;
-    r->rlen++;
-    if (r->rlen == RING)
-        pthread_cond_broadcast(&r->cv); /* the run waits for a full ring to start */
-    if (r->want_wake) {
-        r->want_wake = 0;
-        wake = 1;
-    }
-    pthread_mutex_unlock(&r->mu);
-    if (wake) {
-        uint64_t one = 1;
-        if (write(r->wake_fd, &one, sizeof(one)) < 0) {
-            /* the counter is saturated: main is awake anyway */
-        }
-    }
-    return 0;
-}
-
-static void ring_close(struct lt_replay *r)
+static void wake(int fd)
 {
     uint64_t one = 1;
 
-    pthread_mutex_lock(&r->mu);
-    r->rclosed = 1;
-    pthread_cond_broadcast(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    if (write(r->wake_fd, &one, sizeof(one)) < 0) {
-        /* saturated: main is awake anyway */
+    if (write(fd, &one, sizeof(one)) < 0) {
+        /* the counter is saturated: the reader of fd is awake anyway */
     }
 }
 
-static void free_xfer(struct lt_xfer *x)
+static void warmed(struct lt_replay *r)
 {
-    if (x) {
-        free(x->req);
-        free(x);
+    pthread_mutex_lock(&r->mu);
+    atomic_store(&r->warm, 1);
+    pthread_cond_broadcast(&r->go_cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static int ring_push(struct lt_replay *r, struct worker *w, struct lt_xfer *x)
+{
+    int need_wake = 0, full;
+
+    pthread_mutex_lock(&w->mu);
+    while (w->rlen == RING && !atomic_load(&r->stop))
+        pthread_cond_wait(&w->cv, &w->mu);
+    if (atomic_load(&r->stop)) {
+        pthread_mutex_unlock(&w->mu);
+        return -1;
     }
+    w->ring[(w->rhead + w->rlen) % RING] = x;
+    w->rlen++;
+
+    if (w->want_wake) {
+        w->want_wake = 0;
+        need_wake = 1;
+    }
+    full = w->rlen == RING;
+    pthread_mutex_unlock(&w->mu);
+    if (need_wake)
+        wake(w->wake_fd);
+    if (full && !atomic_load(&r->warm))
+        warmed(r); /* the run waits for the reader to get this far ahead before it starts */
+    return 0;
+}
+
+static void ring_close(struct worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->rclosed = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    wake(w->wake_fd);
+}
+
+/* The worker of a session: a hash independent of --shard's, so shards still spread. */
+static int worker_of(const struct lt_replay *r, uint64_t session)
+{
+    return r->nw == 1 ? 0 : (int)(lt_splitmix64(session ^ 0x6a09e667f3bcc909ULL) % (uint64_t)r->nw);
 }
 
 static void *reader_main(void *arg)
@@ -248,14 +388,16 @@ static void *reader_main(void *arg)
     struct lt_replay *r = arg;
     struct lt_schedule sc;
     struct lt_record rec;
+    struct lt_request_opts ro = r->o.req;
     uint64_t i = 0, first_ts = 0, last_ts = 0, npass = 0, id_ctr;
     int64_t pass_len = 0;
     int have_first = 0, rc = 0;
     sigset_t all;
 
-    /* signals go to the main thread */
+    /* signals go to the calling thread */
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
+    ro.want_wire = r->eng->wants_wire;
     if (lt_schedule_init(&sc, &r->o.sched, &r->rerr))
         goto out;
     for (uint64_t pass = 0; pass < r->o.loops && !atomic_load(&r->stop); pass++) {
@@ -303,68 +445,76 @@ static void *reader_main(void *arg)
                 pass ? lt_splitmix64(rec.session ^ (pass * 0x9e3779b97f4a7c15ULL)) : rec.session;
             if (!lt_shard_member(session, r->o.shard_i, r->o.shard_n))
                 continue;
-            x = calloc(1, sizeof(*x));
+            x = xfer_get(r);
             if (!x) {
                 lt_error(&r->rerr, LT_E_NOMEM, "out of memory");
                 goto out;
             }
-            x->req = lt_request_build(&rec, &r->o.req, r->o.id_seed, &id_ctr, &r->rerr);
-            if (!x->req) {
-                free(x);
+            if (lt_request_build(&x->req, &rec, &ro, r->o.id_seed, &id_ctr, &r->rerr)) {
+                xfer_destroy(x);
                 goto out;
             }
             x->session = session;
             x->s_ns = s;
+            x->r_ns = x->a_ns = x->d_ns = x->q_ns = 0;
+            x->status = 0;
+            x->err = LT_XERR_NONE;
+            x->errmsg[0] = '\0';
+            x->bytes_sent = x->bytes_received = 0;
+            x->next = x->snext = NULL;
             x->rec_status = rec.has_response ? rec.status : 0;
-            if (ring_push(r, x)) {
-                free_xfer(x);
+            if (ring_push(r, &r->w[worker_of(r, session)], x)) {
+                xfer_destroy(x);
                 goto out;
             }
         }
     }
 out:
-    ring_close(r);
+    for (int k = 0; k < r->nw; k++)
+        ring_close(&r->w[k]);
+    warmed(r);
     return NULL;
 }
 
 /* ---- queue and dispatch ----------------------------------------------------------- */
 
-static struct lt_xfer *ring_pop(struct lt_replay *r)
+static struct lt_xfer *ring_pop(struct worker *w)
 {
     struct lt_xfer *x = NULL;
     int signal = 0;
 
-    pthread_mutex_lock(&r->mu);
-    if (r->rlen) {
-        x = r->ring[r->rhead];
-        r->rhead = (r->rhead + 1) % RING;
-        signal = r->rlen == RING;
-        r->rlen--;
-    } else if (r->rclosed) {
-        r->source_done = 1;
+    pthread_mutex_lock(&w->mu);
+    if (w->rlen) {
+        x = w->ring[w->rhead];
+        w->rhead = (w->rhead + 1) % RING;
+        signal = w->rlen == RING;
+        w->rlen--;
+    } else if (w->rclosed) {
+        w->source_done = 1;
     } else {
-        r->want_wake = 1;
+        w->want_wake = 1;
     }
-    pthread_mutex_unlock(&r->mu);
+    pthread_mutex_unlock(&w->mu);
     if (signal)
-        pthread_cond_broadcast(&r->cv);
+        pthread_cond_broadcast(&w->cv);
     return x;
 }
 
-static void enqueue(struct lt_replay *r, struct lt_xfer *x)
+static void enqueue(struct worker *w, struct lt_xfer *x, int64_t now)
 {
     x->next = NULL;
-    if (r->qtail)
-        r->qtail->next = x;
+    x->q_ns = now;
+    if (w->qtail)
+        w->qtail->next = x;
     else
-        r->qhead = x;
-    r->qtail = x;
-    r->qlen++;
+        w->qhead = x;
+    w->qtail = x;
+    w->qlen++;
 }
 
-static struct sess **sess_slot(struct lt_replay *r, uint64_t id)
+static struct sess **sess_slot(struct worker *w, uint64_t id)
 {
-    struct sess **p = &r->sess[lt_splitmix64(id) % SESS_BUCKETS];
+    struct sess **p = &w->sess[lt_splitmix64(id) % SESS_BUCKETS];
 
     while (*p && (*p)->id != id)
         p = &(*p)->next;
@@ -372,9 +522,9 @@ static struct sess **sess_slot(struct lt_replay *r, uint64_t id)
 }
 
 /* --keep-order: a session's request waits behind the one in flight. */
-static int hold_for_session(struct lt_replay *r, struct lt_xfer *x)
+static int hold_for_session(struct worker *w, struct lt_xfer *x)
 {
-    struct sess **p = sess_slot(r, x->session), *s = *p;
+    struct sess **p = sess_slot(w, x->session), *s = *p;
 
     if (!s) {
         s = calloc(1, sizeof(*s));
@@ -390,13 +540,13 @@ static int hold_for_session(struct lt_replay *r, struct lt_xfer *x)
     else
         s->head = x;
     s->tail = x;
-    r->pending++;
+    w->pending++;
     return 1;
 }
 
-static void session_done(struct lt_replay *r, struct lt_xfer *x)
+static void session_done(struct worker *w, struct lt_xfer *x, int64_t now)
 {
-    struct sess **p = sess_slot(r, x->session), *s = *p;
+    struct sess **p = sess_slot(w, x->session), *s = *p;
 
     if (!s)
         return;
@@ -405,121 +555,140 @@ static void session_done(struct lt_replay *r, struct lt_xfer *x)
         s->head = n->snext;
         if (!s->head)
             s->tail = NULL;
-        r->pending--;
-        enqueue(r, n);
+        w->pending--;
+        enqueue(w, n, now);
         return;
     }
     *p = s->next;
     free(s);
 }
 
-static void account_done(struct lt_replay *r, struct lt_xfer *x)
+static void account_done(struct worker *w, struct lt_xfer *x)
 {
-    advance(r, x->d_ns);
+    int64_t service = x->d_ns - (x->a_ns ? x->a_ns : x->r_ns);
+
+    advance(w, x->d_ns);
+    lt_stats_note_send(&w->cur, x->s_ns - w->r->start, service);
     if (x->err != LT_XERR_NONE) {
-        count(r, LT_RC_ERR_CONNECT + (int)x->err - 1, 1);
-        if (!r->first_err[x->err][0])
-            snprintf(r->first_err[x->err], sizeof(r->first_err[0]), "%s",
+        count(w, LT_RC_ERR_CONNECT + (int)x->err - 1, 1);
+        if (!w->first_err[x->err][0]) {
+            snprintf(w->first_err[x->err], sizeof(w->first_err[0]), "%s",
                      x->errmsg[0] ? x->errmsg : "failed");
+            w->first_err_ns[x->err] = x->d_ns;
+        }
+        if (x->err == LT_XERR_TIMEOUT) {
+            /* a request that timed out was at least that slow */
+            lt_hist_record(&w->cur.h[LT_RH_LATENCY], x->d_ns - x->s_ns);
+            lt_hist_record(&w->cur.h[LT_RH_SERVICE], service);
+        }
     } else {
-        count(r, LT_RC_COMPLETED, 1);
+        count(w, LT_RC_COMPLETED, 1);
         if (x->status >= 200 && x->status <= 299)
-            count(r, LT_RC_OK, 1);
-        r->cur.status[x->status >= 0 && x->status < LT_STATUS_CODES ? x->status : 0]++;
+            count(w, LT_RC_OK, 1);
+        w->cur.status[x->status >= 0 && x->status < LT_STATUS_CODES ? x->status : 0]++;
         if (x->rec_status && x->rec_status != x->status)
-            count(r, LT_RC_MISMATCHED, 1);
-        lt_hist_record(&r->cur.h[LT_RH_LATENCY], x->d_ns - x->s_ns);
-        lt_hist_record(&r->cur.h[LT_RH_SERVICE], x->d_ns - (x->a_ns ? x->a_ns : x->r_ns));
+            count(w, LT_RC_MISMATCHED, 1);
+        lt_hist_record(&w->cur.h[LT_RH_LATENCY], x->d_ns - x->s_ns);
+        lt_hist_record(&w->cur.h[LT_RH_SERVICE], service);
     }
-    count(r, LT_RC_BYTES_SENT, x->bytes_sent);
-    count(r, LT_RC_BYTES_RECEIVED, x->bytes_received);
+    count(w, LT_RC_BYTES_SENT, x->bytes_sent);
+    count(w, LT_RC_BYTES_RECEIVED, x->bytes_received);
 }
 
-static void dispatch(struct lt_replay *r);
+static void dispatch(struct worker *w);
 
-static void finish(struct lt_replay *r, struct lt_xfer *x)
+static void finish(struct worker *w, struct lt_xfer *x)
 {
-    r->inflight--;
-    account_done(r, x);
-    if (r->o.keep_order)
-        session_done(r, x);
-    free_xfer(x);
+    w->inflight--;
+    account_done(w, x);
+    if (w->r->o.keep_order)
+        session_done(w, x, x->d_ns);
+    xfer_done(w, x);
 }
 
 static void on_done(void *ctx, struct lt_xfer *x)
 {
-    struct lt_replay *r = ctx;
+    struct worker *w = ctx;
 
-    finish(r, x);
-    if (!r->stopping)
-        dispatch(r);
+    finish(w, x);
+    if (!w->stopping)
+        dispatch(w);
 }
 
 static void on_aborted(void *ctx, struct lt_xfer *x)
 {
-    struct lt_replay *r = ctx;
+    struct worker *w = ctx;
 
-    r->inflight--;
-    count(r, LT_RC_ABANDONED, 1);
-    free_xfer(x);
+    w->inflight--;
+    count(w, LT_RC_ABANDONED, 1);
+    xfer_done(w, x);
 }
 
-static void dispatch(struct lt_replay *r)
+static void dispatch(struct worker *w)
 {
-    while (r->qhead && r->inflight < (size_t)r->o.engine_conf.conns && !r->stopping) {
-        struct lt_xfer *x = r->qhead;
+    int64_t now;
+
+    if (!w->qhead || w->inflight >= (size_t)w->conf.conns || w->stopping)
+        return;
+    now = lt_mono_ns(); /* one clock read for the whole batch */
+    while (w->qhead && w->inflight < (size_t)w->conf.conns && !w->stopping) {
+        struct lt_xfer *x = w->qhead;
         struct lt_err e;
 
-        r->qhead = x->next;
-        if (!r->qhead)
-            r->qtail = NULL;
-        r->qlen--;
-        count(r, LT_RC_SENT, 1);
-        r->inflight++;
-        if (r->eng->start(r->engine, x, &e)) {
+        w->qhead = x->next;
+        if (!w->qhead)
+            w->qtail = NULL;
+        w->qlen--;
+        if (now - x->q_ns > HELD_NS)
+            count(w, LT_RC_HELD, 1); /* it waited for a connection: -c held it back */
+        count(w, LT_RC_SENT, 1);
+        w->inflight++;
+        x->err = LT_XERR_NONE;
+        if (w->r->eng->start(w->engine, x, &e)) {
             /* accounted here, not through on_done, so failures cannot recurse */
             x->d_ns = lt_mono_ns();
             x->err = LT_XERR_OTHER;
-            finish(r, x);
+            snprintf(x->errmsg, sizeof(x->errmsg), "%.127s", e.msg);
+            finish(w, x);
         }
     }
 }
 
 /* Releases every request whose time has come (open loop), or as many as
  * there are free connections (--burst). */
-static void release_due(struct lt_replay *r)
+static void release_due(struct worker *w)
 {
+    struct lt_replay *r = w->r;
     int64_t now = lt_mono_ns();
     int burst = r->o.sched.mode == LT_MODE_BURST;
 
-    advance(r, now);
-    while (!r->stopping) {
+    advance(w, now);
+    while (!w->stopping) {
         struct lt_xfer *x;
         if (burst) {
-            if (r->qlen + r->inflight >= (size_t)r->o.engine_conf.conns ||
-                r->pending >= r->o.queue_max)
+            if (w->qlen + w->inflight >= (size_t)w->conf.conns || w->pending >= w->queue_max)
                 break;
-        } else if (r->qlen + r->pending >= r->o.queue_max) {
+        } else if (w->qlen + w->pending >= w->queue_max) {
             break; /* memory bound: later requests release late, and their lag shows it */
         }
-        if (!r->next && !(r->next = ring_pop(r)))
+        if (!w->next && !(w->next = ring_pop(w)))
             break;
-        x = r->next;
+        x = w->next;
         if (burst)
             x->s_ns = now;
         else if (r->start + x->s_ns > now)
             break;
         else
             x->s_ns += r->start;
-        r->next = NULL;
+        w->next = NULL;
         x->r_ns = now;
-        count(r, LT_RC_SCHEDULED, 1);
-        lt_hist_record(&r->cur.h[LT_RH_LAG], x->r_ns - x->s_ns);
-        if (r->o.keep_order && hold_for_session(r, x))
+        count(w, LT_RC_SCHEDULED, 1);
+        lt_hist_record(&w->cur.h[LT_RH_LAG], x->r_ns - x->s_ns);
+        if (r->o.keep_order && hold_for_session(w, x))
             continue;
-        enqueue(r, x);
+        enqueue(w, x, now);
     }
-    dispatch(r);
+    dispatch(w);
 }
 
 static void arm_abs(int fd, int64_t mono_ns)
@@ -535,12 +704,12 @@ static void arm_abs(int fd, int64_t mono_ns)
 }
 
 /* The schedule's timer, re-armed only when its deadline changes (a syscall saved per turn). */
-static void arm_sched(struct lt_replay *r, int64_t mono_ns)
+static void arm_sched(struct worker *w, int64_t mono_ns)
 {
-    if (mono_ns == r->sched_armed)
+    if (mono_ns == w->sched_armed)
         return;
-    r->sched_armed = mono_ns;
-    arm_abs(r->sched_fd, mono_ns);
+    w->sched_armed = mono_ns;
+    arm_abs(w->sched_fd, mono_ns);
 }
 
 static void drain_fd(int fd)
@@ -556,45 +725,39 @@ static void drain_fd(int fd)
  * syscall per request saved); re-arming resets it. */
 static void on_sched(void *ctx, int fd, uint32_t ev)
 {
-    struct lt_replay *r = ctx;
+    struct worker *w = ctx;
 
     (void)fd;
     (void)ev;
-    r->sched_armed = 0;
+    w->sched_armed = 0;
 }
 
 static void on_tick(void *ctx, int fd, uint32_t ev)
 {
-    struct lt_replay *r = ctx;
-    int64_t now = lt_mono_ns();
+    struct worker *w = ctx;
 
     (void)ev;
     drain_fd(fd);
-    advance(r, now);
-    if (r->cb && r->cb->progress) {
-        struct lt_replay_progress *p = &r->prog;
-        p->elapsed_ns = now - r->start;
-        p->total_ns = r->o.total_hint_ns;
-        p->sent = r->total.c[LT_RC_SENT] + r->cur.c[LT_RC_SENT];
-        p->completed = r->total.c[LT_RC_COMPLETED] + r->cur.c[LT_RC_COMPLETED];
-        p->errors = 0;
-        for (int i = 0; i < 4; i++)
-            p->errors += r->total.c[LT_RC_ERR_CONNECT + i] + r->cur.c[LT_RC_ERR_CONNECT + i];
-        p->in_flight = r->inflight;
-        p->queued = r->qlen + r->pending;
-        r->cb->progress(r->cb->ctx, p);
+    advance(w, lt_mono_ns());
+    publish(w);
+    if (w->nret) {
+        pool_put(w->r, w->ret, w->nret);
+        w->nret = 0;
     }
+}
+
+static void begin_stop(struct worker *w)
+{
+    w->stopping = 1;
+    if (!w->grace_deadline)
+        w->grace_deadline = lt_mono_ns() + w->r->o.grace_ns;
 }
 
 static void on_stop(void *ctx, int fd, uint32_t ev)
 {
-    struct lt_replay *r = ctx;
-
     (void)ev;
     drain_fd(fd);
-    r->stopping = 1;
-    if (!r->grace_deadline)
-        r->grace_deadline = lt_mono_ns() + r->o.grace_ns;
+    begin_stop(ctx);
 }
 
 static void on_wake(void *ctx, int fd, uint32_t ev)
@@ -604,11 +767,195 @@ static void on_wake(void *ctx, int fd, uint32_t ev)
     drain_fd(fd);
 }
 
+/* Counts what was released but never sent as skipped, and frees it. */
+static void skip_queued(struct worker *w)
+{
+    size_t n = w->qlen + w->pending;
+
+    free_chain(w, w->qhead, 0);
+    w->qhead = w->qtail = NULL;
+    w->qlen = 0;
+    for (size_t i = 0; i < SESS_BUCKETS; i++) {
+        struct sess *s = w->sess[i];
+        for (; s; s = s->next) {
+            free_chain(w, s->head, 1);
+            s->head = s->tail = NULL;
+        }
+    }
+    w->pending = 0;
+    count(w, LT_RC_SKIPPED, n);
+}
+
+/* ---- a worker ---------------------------------------------------------------------- */
+
+static void worker_loop(struct worker *w)
+{
+    struct lt_replay *r = w->r;
+
+    if (r->start > lt_mono_ns())
+        arm_sched(w, r->start);
+    for (;;) {
+        int64_t now;
+
+        if (atomic_load(&r->stop) && !w->grace_deadline)
+            begin_stop(w);
+        if (!w->stopping && lt_mono_ns() >= r->start)
+            release_due(w);
+        now = lt_mono_ns();
+        if (!w->stopping && r->o.duration_ns && now - r->start >= r->o.duration_ns) {
+            /* --duration: what is still waiting is skipped; answers in flight are awaited */
+            w->stopping = 2;
+            w->grace_deadline = 0;
+        }
+        if (w->stopping) {
+            if (w->qlen || w->pending)
+                skip_queued(w);
+            if (!w->inflight)
+                break;
+            if (w->grace_deadline && now >= w->grace_deadline) {
+                advance(w, now);
+                r->eng->abort_all(w->engine);
+                break;
+            }
+            if (w->grace_deadline)
+                arm_sched(w, w->grace_deadline);
+        } else if (now < r->start) {
+            arm_sched(w, r->start);
+        } else if (w->source_done && !w->next && !w->qlen && !w->pending && !w->inflight) {
+            break;
+        } else if (w->next && r->o.sched.mode != LT_MODE_BURST &&
+                   w->qlen + w->pending < w->queue_max) {
+            int64_t dl = r->start + w->next->s_ns;
+            if (r->o.duration_ns && r->start + r->o.duration_ns < dl)
+                dl = r->start + r->o.duration_ns;
+            arm_sched(w, dl);
+        } else if (r->o.duration_ns) {
+            arm_sched(w, r->start + r->o.duration_ns);
+        }
+        if (loop_turn(&w->loop)) {
+            lt_error(&r->rerr, LT_E_INTERNAL, "epoll_wait: %s", strerror(errno));
+            break;
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct lt_replay *r = w->r;
+    sigset_t all;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    pthread_mutex_lock(&r->mu);
+    while (!r->go)
+        pthread_cond_wait(&r->go_cv, &r->mu);
+    pthread_mutex_unlock(&r->mu);
+    if (r->go > 0) {
+        struct itimerspec its;
+        memset(&its, 0, sizeof(its));
+        /* the tick closes intervals on time and publishes progress */
+        its.it_interval.tv_nsec = 100000000;
+        its.it_value = its.it_interval;
+        timerfd_settime(w->tick_fd, 0, &its, NULL);
+        worker_loop(w);
+    }
+    w->end_ns = lt_mono_ns();
+    advance(w, w->end_ns);
+    close_interval(w, w->end_ns - r->start);
+    publish(w);
+    pool_put(r, w->ret, w->nret);
+    w->nret = 0;
+    pthread_mutex_lock(&r->mu);
+    r->done_k[w->idx] = w->interval_k - 1;
+    pthread_cond_signal(&r->ready_cv);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static int worker_init(struct lt_replay *r, struct worker *w, int idx, struct lt_err *err)
+{
+    struct lt_engine_events ev;
+    int conns = r->o.engine_conf.conns;
+
+    w->r = r;
+    w->idx = idx;
+    w->sched_fd = w->tick_fd = w->wake_fd = w->stop_fd = w->loop.epfd = -1;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    w->conf = r->o.engine_conf;
+    /* -c split as evenly as it goes: the first (conns % n) workers take one more */
+    w->conf.conns = conns / r->nw + (idx < conns % r->nw);
+    w->queue_max = r->o.queue_max / (size_t)r->nw;
+    if (w->queue_max < 64)
+        w->queue_max = 64;
+    w->sess = calloc(SESS_BUCKETS, sizeof(*w->sess));
+    if (!w->sess || lt_stats_init(&w->cur))
+        return lt_error(err, LT_E_NOMEM, "out of memory");
+    w->loop.epfd = epoll_create1(EPOLL_CLOEXEC);
+    w->sched_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    w->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    w->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->loop.epfd < 0 || w->sched_fd < 0 || w->tick_fd < 0 || w->wake_fd < 0 || w->stop_fd < 0 ||
+        lt_loop_watch(&w->loop, w->sched_fd, EPOLLIN | EPOLLET, on_sched, w) ||
+        lt_loop_watch(&w->loop, w->tick_fd, EPOLLIN, on_tick, w) ||
+        lt_loop_watch(&w->loop, w->wake_fd, EPOLLIN, on_wake, w) ||
+        lt_loop_watch(&w->loop, w->stop_fd, EPOLLIN, on_stop, w))
+        return lt_error(err, LT_E_INTERNAL, "cannot set up the event loop: %s", strerror(errno));
+    ev.ctx = w;
+    ev.done = on_done;
+    ev.aborted = on_aborted;
+    w->engine = r->eng->create(&w->loop, &w->conf, &ev, err);
+    return w->engine ? 0 : (err && err->code ? err->code : LT_E_INTERNAL);
+}
+
+static void worker_release(struct worker *w)
+{
+    struct lt_replay *r = w->r;
+
+    if (!r)
+        return;
+    if (w->engine)
+        r->eng->destroy(w->engine);
+    for (size_t i = 0; i < w->rlen; i++)
+        xfer_destroy(w->ring[(w->rhead + i) % RING]);
+    xfer_destroy(w->next);
+    for (struct lt_xfer *x = w->qhead, *n; x; x = n) {
+        n = x->next;
+        xfer_destroy(x);
+    }
+    for (size_t i = 0; i < w->nret; i++)
+        xfer_destroy(w->ret[i]);
+    if (w->sess)
+        for (size_t i = 0; i < SESS_BUCKETS; i++)
+            while (w->sess[i]) {
+                struct sess *s = w->sess[i];
+                w->sess[i] = s->next;
+                for (struct lt_xfer *x = s->head, *n; x; x = n) {
+                    n = x->snext;
+                    xfer_destroy(x);
+                }
+                free(s);
+            }
+    free(w->sess);
+    lt_stats_release(&w->cur);
+    for (int *fd = &w->sched_fd; fd <= &w->stop_fd; fd++)
+        if (*fd >= 0)
+            close(*fd);
+    if (w->loop.epfd >= 0)
+        close(w->loop.epfd);
+    free(w->loop.w);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+}
+
+/* ---- the run ---------------------------------------------------------------------- */
+
 struct lt_replay *lt_replay_new(const struct lt_replay_opts *o, struct lt_source *src,
                                 struct lt_err *err)
 {
     struct lt_replay *r = calloc(1, sizeof(*r));
-    struct lt_engine_events ev;
 
     if (!r) {
         lt_error(err, LT_E_NOMEM, "out of memory");
@@ -616,53 +963,56 @@ struct lt_replay *lt_replay_new(const struct lt_replay_opts *o, struct lt_source
     }
     r->o = *o;
     r->src = src;
-    r->sched_fd = r->tick_fd = r->wake_fd = r->stop_fd = r->loop.epfd = -1;
+    pthread_mutex_init(&r->pool_mu, NULL);
     pthread_mutex_init(&r->mu, NULL);
-    pthread_cond_init(&r->cv, NULL);
+    pthread_cond_init(&r->go_cv, NULL);
+    pthread_cond_init(&r->ready_cv, NULL);
+    pthread_cond_init(&r->free_cv, NULL);
     if (r->o.loops == 0)
         r->o.loops = 1;
     if (r->o.engine_conf.conns <= 0)
         r->o.engine_conf.conns = 1;
     if (r->o.queue_max == 0)
         r->o.queue_max = 10000;
+    r->nw = r->o.threads > 0 ? r->o.threads : 1;
+    if (r->nw > MAX_THREADS)
+        r->nw = MAX_THREADS;
+    if (r->nw > r->o.engine_conf.conns)
+        r->nw = r->o.engine_conf.conns; /* every worker needs a connection */
     r->eng = o->engine ? o->engine : &lt_engine_curl;
-    r->sess = calloc(SESS_BUCKETS, sizeof(*r->sess));
+    r->w = calloc((size_t)r->nw, sizeof(*r->w));
     r->scratch = malloc(lt_stats_scratch_size());
-    if (!r->sess || !r->scratch || lt_stats_init(&r->cur) || lt_stats_init(&r->total)) {
+    if (!r->w || !r->scratch || lt_stats_init(&r->total)) {
         lt_error(err, LT_E_NOMEM, "out of memory");
         goto fail;
     }
-    r->loop.epfd = epoll_create1(EPOLL_CLOEXEC);
-    r->sched_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    r->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    r->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    r->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (r->loop.epfd < 0 || r->sched_fd < 0 || r->tick_fd < 0 || r->wake_fd < 0 || r->stop_fd < 0 ||
-        lt_loop_watch(&r->loop, r->sched_fd, EPOLLIN | EPOLLET, on_sched, r) ||
-        lt_loop_watch(&r->loop, r->tick_fd, EPOLLIN, on_tick, r) ||
-        lt_loop_watch(&r->loop, r->wake_fd, EPOLLIN, on_wake, r) ||
-        lt_loop_watch(&r->loop, r->stop_fd, EPOLLIN, on_stop, r)) {
-        lt_error(err, LT_E_INTERNAL, "cannot set up the event loop: %s", strerror(errno));
-        goto fail;
+    for (int i = 0; i < NSLOT; i++)
+        if (lt_stats_init(&r->acc[i])) {
+            lt_error(err, LT_E_NOMEM, "out of memory");
+            goto fail;
+        }
+    for (int i = 0; i < r->nw; i++) {
+        r->done_k[i] = -2;
+        if (worker_init(r, &r->w[i], i, err))
+            goto fail;
     }
-    ev.ctx = r;
-    ev.done = on_done;
-    ev.aborted = on_aborted;
-    r->engine = r->eng->create(&r->loop, &r->o.engine_conf, &ev, err);
-    if (!r->engine)
-        goto fail;
     return r;
 fail:
     lt_replay_free(r);
     return NULL;
 }
 
-static void free_chain(struct lt_xfer *x, int snext)
+static void join_all(struct lt_replay *r)
 {
-    while (x) {
-        struct lt_xfer *n = snext ? x->snext : x->next;
-        free_xfer(x);
-        x = n;
+    if (r->reader_started) {
+        atomic_store(&r->stop, 1);
+        for (int i = 0; i < r->nw; i++) {
+            pthread_mutex_lock(&r->w[i].mu);
+            pthread_cond_broadcast(&r->w[i].cv);
+            pthread_mutex_unlock(&r->w[i].mu);
+        }
+        pthread_join(r->reader, NULL);
+        r->reader_started = 0;
     }
 }
 
@@ -670,50 +1020,59 @@ void lt_replay_free(struct lt_replay *r)
 {
     if (!r)
         return;
-    if (r->engine)
-        r->eng->destroy(r->engine);
-    if (r->reader_started) {
-        atomic_store(&r->stop, 1);
+    if (r->w) {
+        /* workers still waiting at the gate are let go without running */
         pthread_mutex_lock(&r->mu);
-        pthread_cond_broadcast(&r->cv);
+        if (!r->go)
+            r->go = -1;
+        pthread_cond_broadcast(&r->go_cv);
         pthread_mutex_unlock(&r->mu);
-        pthread_join(r->reader, NULL);
-    }
-    for (size_t i = 0; i < r->rlen; i++)
-        free_xfer(r->ring[(r->rhead + i) % RING]);
-    free_xfer(r->next);
-    free_chain(r->qhead, 0);
-    if (r->sess)
-        for (size_t i = 0; i < SESS_BUCKETS; i++)
-            while (r->sess[i]) {
-                struct sess *s = r->sess[i];
-                r->sess[i] = s->next;
-                free_chain(s->head, 1);
-                free(s);
+        for (int i = 0; i < r->nw; i++)
+            if (r->w[i].started) {
+                /* close_interval may wait for a slot: nobody hands them out now */
+                pthread_mutex_lock(&r->mu);
+                for (int s = 0; s < NSLOT; s++)
+                    r->acc_n[s] = 0;
+                pthread_cond_broadcast(&r->free_cv);
+                pthread_mutex_unlock(&r->mu);
+                pthread_join(r->w[i].th, NULL);
+                r->w[i].started = 0;
             }
-    free(r->sess);
+    }
+    join_all(r);
+    if (r->w)
+        for (int i = 0; i < r->nw; i++)
+            worker_release(&r->w[i]);
+    free(r->w);
+    while (r->pool) {
+        struct lt_xfer *x = r->pool;
+        r->pool = x->next;
+        xfer_destroy(x);
+    }
+    for (int i = 0; i < NSLOT; i++)
+        lt_stats_release(&r->acc[i]);
     free(r->scratch);
-    lt_stats_release(&r->cur);
     lt_stats_release(&r->total);
-    for (int *fd = &r->sched_fd; fd <= &r->stop_fd; fd++)
-        if (*fd >= 0)
-            close(*fd);
-    if (r->loop.epfd >= 0)
-        close(r->loop.epfd);
-    free(r->loop.w);
+    pthread_mutex_destroy(&r->pool_mu);
     pthread_mutex_destroy(&r->mu);
-    pthread_cond_destroy(&r->cv);
+    pthread_cond_destroy(&r->go_cv);
+    pthread_cond_destroy(&r->ready_cv);
+    pthread_cond_destroy(&r->free_cv);
     free(r);
+}
+
+static void stop_workers(struct lt_replay *r)
+{
+    atomic_store(&r->stop, 1);
+    for (int i = 0; i < r->nw; i++)
+        wake(r->w[i].stop_fd);
 }
 
 void lt_replay_stop(struct lt_replay *r)
 {
-    uint64_t one = 1;
-
-    atomic_store(&r->stop, 1);
-    if (write(r->stop_fd, &one, sizeof(one)) < 0) {
-        /* saturated: a stop is pending anyway */
-    }
+    /* only atomics and write(2): async-signal-safe */
+    atomic_store(&r->interrupted, 1);
+    stop_workers(r);
 }
 
 const struct lt_stats *lt_replay_totals(const struct lt_replay *r)
@@ -723,114 +1082,167 @@ const struct lt_stats *lt_replay_totals(const struct lt_replay *r)
 
 const char *lt_replay_first_error(const struct lt_replay *r, enum lt_xfer_err cls)
 {
-    return (unsigned)cls < 5 ? r->first_err[cls] : "";
+    const char *best = "";
+    int64_t when = 0;
+
+    if ((unsigned)cls >= 5)
+        return "";
+    for (int i = 0; i < r->nw; i++)
+        if (r->w[i].first_err[cls][0] && (!when || r->w[i].first_err_ns[cls] < when)) {
+            best = r->w[i].first_err[cls];
+            when = r->w[i].first_err_ns[cls];
+        }
+    return best;
 }
 
-/* Counts what was released but never sent as skipped, and frees it. */
-static void skip_queued(struct lt_replay *r)
+int lt_replay_threads(const struct lt_replay *r)
 {
-    size_t n = r->qlen + r->pending;
+    return r->nw;
+}
 
-    free_chain(r->qhead, 0);
-    r->qhead = r->qtail = NULL;
-    r->qlen = 0;
-    for (size_t i = 0; i < SESS_BUCKETS; i++) {
-        struct sess *s = r->sess[i];
-        for (; s; s = s->next) {
-            free_chain(s->head, 1);
-            s->head = s->tail = NULL;
+/* Progress for the callback: closed intervals plus what the workers published since. */
+static void report_progress(struct lt_replay *r)
+{
+    struct lt_replay_progress *p = &r->prog;
+    int64_t now = lt_mono_ns();
+
+    p->elapsed_ns = now > r->start ? now - r->start : 0;
+    p->total_ns = r->o.total_hint_ns;
+    p->sent = r->total.c[LT_RC_SENT];
+    p->completed = r->total.c[LT_RC_COMPLETED];
+    p->errors = 0;
+    for (int i = 0; i < 4; i++)
+        p->errors += r->total.c[LT_RC_ERR_CONNECT + i];
+    p->in_flight = p->queued = 0;
+    for (int i = 0; i < r->nw; i++) {
+        struct worker *w = &r->w[i];
+        p->sent += atomic_load_explicit(&w->pub_sent, memory_order_relaxed);
+        p->completed += atomic_load_explicit(&w->pub_completed, memory_order_relaxed);
+        p->errors += atomic_load_explicit(&w->pub_errors, memory_order_relaxed);
+        p->in_flight += atomic_load_explicit(&w->pub_inflight, memory_order_relaxed);
+        p->queued += atomic_load_explicit(&w->pub_queued, memory_order_relaxed);
+    }
+    r->cb->progress(r->cb->ctx, p);
+}
+
+/* Interval k is whole: into the totals, and out through the callback. Called without
+ * r->mu: the slot stays taken (acc_n > 0) until the caller frees it. */
+static void emit(struct lt_replay *r, int64_t k)
+{
+    struct lt_stats *s = &r->acc[k % NSLOT];
+    struct lt_results_section sec;
+
+    /* the window of an interval is its whole second, but the last one ends with the run */
+    r->prog.rps_last = s->dur_ns > 0 ? (double)s->c[LT_RC_COMPLETED] * 1e9 / (double)s->dur_ns : 0;
+    r->prog.p50_last_ns = lt_hist_percentile(&s->h[LT_RH_LATENCY], 50);
+    r->prog.p99_last_ns = lt_hist_percentile(&s->h[LT_RH_LATENCY], 99);
+    lt_stats_merge(&r->total, s);
+    if (r->cb && r->cb->interval && !r->cbfailed) {
+        lt_stats_to_section(s, LT_RESULTS_INTERVAL, r->scratch, &sec);
+        if (r->cb->interval(r->cb->ctx, &sec, &r->cberr)) {
+            r->cbfailed = 1;
+            stop_workers(r);
         }
     }
-    r->pending = 0;
-    count(r, LT_RC_SKIPPED, n);
+}
+
+/* Hands out merged intervals in order until every worker has finished. */
+static void collect(struct lt_replay *r)
+{
+    int64_t k = 0, period = r->o.progress_ns > 0 ? r->o.progress_ns : 0;
+    struct timespec next;
+
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        int need = 0, slot = (int)(k % NSLOT), have;
+        for (int i = 0; i < r->nw; i++)
+            need += r->done_k[i] == -2 || r->done_k[i] >= k;
+        if (need == 0)
+            break;
+        have = r->acc_n[slot] > 0 && r->acc_k[slot] == k ? r->acc_n[slot] : 0;
+        if (have == need) {
+            pthread_mutex_unlock(&r->mu);
+            emit(r, k);
+            pthread_mutex_lock(&r->mu);
+            r->acc_n[slot] = 0;
+            pthread_cond_broadcast(&r->free_cv);
+            k++;
+            continue;
+        }
+        if (period && r->cb && r->cb->progress) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if (now.tv_sec > next.tv_sec ||
+                (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec)) {
+                pthread_mutex_unlock(&r->mu);
+                report_progress(r);
+                pthread_mutex_lock(&r->mu);
+                next = now;
+                next.tv_nsec += period % 1000000000;
+                next.tv_sec += period / 1000000000 + next.tv_nsec / 1000000000;
+                next.tv_nsec %= 1000000000;
+                continue;
+            }
+            {
+                /* a condition variable's clock is CLOCK_REALTIME: wait relative to it */
+                struct timespec rt;
+                int64_t left =
+                    (next.tv_sec - now.tv_sec) * 1000000000LL + (next.tv_nsec - now.tv_nsec);
+                clock_gettime(CLOCK_REALTIME, &rt);
+                rt.tv_nsec += left % 1000000000;
+                rt.tv_sec += left / 1000000000 + rt.tv_nsec / 1000000000;
+                rt.tv_nsec %= 1000000000;
+                pthread_cond_timedwait(&r->ready_cv, &r->mu, &rt);
+            }
+        } else {
+            pthread_cond_wait(&r->ready_cv, &r->mu);
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
 }
 
 int lt_replay_run(struct lt_replay *r, const struct lt_replay_cbs *cb, struct lt_err *err)
 {
     int rc = 0;
+    int64_t end = 0;
 
     r->cb = cb;
-    if (pthread_create(&r->reader, NULL, reader_main, r) != 0)
+    for (int i = 0; i < r->nw; i++) {
+        if (pthread_create(&r->w[i].th, NULL, worker_main, &r->w[i]) != 0) {
+            stop_workers(r);
+            return lt_error(err, LT_E_INTERNAL, "cannot start a worker thread");
+        }
+        r->w[i].started = 1;
+    }
+    if (pthread_create(&r->reader, NULL, reader_main, r) != 0) {
+        stop_workers(r);
         return lt_error(err, LT_E_INTERNAL, "cannot start the reader thread");
+    }
     r->reader_started = 1;
-    /* warm up: the first requests are built before the clock starts */
+    /* warm up: the first requests are built before the clock starts (a ring
+     * full, or the source read to its end) */
     pthread_mutex_lock(&r->mu);
-    while (r->rlen < RING && !r->rclosed && !atomic_load(&r->stop))
-        pthread_cond_wait(&r->cv, &r->mu);
+    while (!atomic_load(&r->warm) && !atomic_load(&r->stop))
+        pthread_cond_wait(&r->go_cv, &r->mu);
+    /* --start-at: the workers wait for the instant themselves (absolute timers) */
+    r->start = r->o.start_mono_ns > 0 ? r->o.start_mono_ns : lt_mono_ns() + 1000000;
+    r->go = 1;
+    pthread_cond_broadcast(&r->go_cv);
     pthread_mutex_unlock(&r->mu);
-    /* --start-at: wait for the instant (absolute), unless stopped */
-    r->start = r->o.start_mono_ns > 0 ? r->o.start_mono_ns : lt_mono_ns();
-    if (r->start > lt_mono_ns()) {
-        arm_abs(r->sched_fd, r->start);
-        while (lt_mono_ns() < r->start && !atomic_load(&r->stop))
-            if (loop_turn(&r->loop))
-                break;
+    collect(r);
+    for (int i = 0; i < r->nw; i++) {
+        pthread_join(r->w[i].th, NULL);
+        r->w[i].started = 0;
+        if (r->w[i].end_ns > end)
+            end = r->w[i].end_ns;
     }
-    {
-        /* the tick closes intervals on time (and drives progress) */
-        int64_t period = r->o.progress_ns > 0 ? r->o.progress_ns : 250000000;
-        struct itimerspec its;
-        memset(&its, 0, sizeof(its));
-        its.it_interval.tv_sec = period / 1000000000;
-        its.it_interval.tv_nsec = period % 1000000000;
-        its.it_value = its.it_interval;
-        timerfd_settime(r->tick_fd, 0, &its, NULL);
-    }
-    for (;;) {
-        int64_t now;
-
-        if (atomic_load(&r->stop) && !r->grace_deadline) {
-            r->stopping = 1;
-            r->grace_deadline = lt_mono_ns() + r->o.grace_ns;
-        }
-        if (!r->stopping)
-            release_due(r);
-        now = lt_mono_ns();
-        if (!r->stopping && r->o.duration_ns && now - r->start >= r->o.duration_ns) {
-            /* --duration: what is still waiting is skipped; answers in flight are awaited */
-            r->stopping = 2;
-            r->grace_deadline = 0;
-        }
-        if (r->stopping) {
-            if (r->qlen || r->pending)
-                skip_queued(r);
-            if (!r->inflight)
-                break;
-            if (r->grace_deadline && now >= r->grace_deadline) {
-                advance(r, now);
-                r->eng->abort_all(r->engine);
-                break;
-            }
-            arm_sched(r, r->grace_deadline);
-        } else if (r->source_done && !r->next && !r->qlen && !r->pending && !r->inflight) {
-            break;
-        } else if (r->next && r->o.sched.mode != LT_MODE_BURST &&
-                   r->qlen + r->pending < r->o.queue_max) {
-            int64_t dl = r->start + r->next->s_ns;
-            if (r->o.duration_ns && r->start + r->o.duration_ns < dl)
-                dl = r->start + r->o.duration_ns;
-            arm_sched(r, dl);
-        } else if (r->o.duration_ns) {
-            arm_sched(r, r->start + r->o.duration_ns);
-        }
-        if (loop_turn(&r->loop)) {
-            rc = lt_error(err, LT_E_INTERNAL, "epoll_wait: %s", strerror(errno));
-            break;
-        }
-    }
-    /* the last, partial interval */
-    r->end_ns = lt_mono_ns();
-    advance(r, r->end_ns);
-    close_interval(r, r->end_ns - r->start);
     r->total.start_ns = 0;
-    r->total.dur_ns = r->end_ns - r->start;
+    r->total.dur_ns = end > r->start ? end - r->start : 0;
+    if (atomic_load(&r->interrupted))
+        r->total.c[LT_RC_INTERRUPTED] = 1;
     /* stop the reader; records it still held were never scheduled */
-    atomic_store(&r->stop, 1);
-    pthread_mutex_lock(&r->mu);
-    pthread_cond_broadcast(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    pthread_join(r->reader, NULL);
-    r->reader_started = 0;
+    join_all(r);
     if (!rc && r->cbfailed) {
         if (err)
             *err = r->cberr;

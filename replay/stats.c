@@ -53,11 +53,26 @@ static void window_union(struct lt_stats *s, int64_t start, int64_t dur)
     s->dur_ns = end - s->start_ns;
 }
 
+void lt_stats_merge_counters(uint64_t *c, const uint64_t *o)
+{
+    for (int i = 0; i < LT_RESULTS_NCOUNTERS; i++)
+        if (i < LT_RC_FIRST_SEND_NS)
+            c[i] += o[i];
+    if (o[LT_RC_FIRST_SEND_NS] &&
+        (!c[LT_RC_FIRST_SEND_NS] || o[LT_RC_FIRST_SEND_NS] < c[LT_RC_FIRST_SEND_NS]))
+        c[LT_RC_FIRST_SEND_NS] = o[LT_RC_FIRST_SEND_NS];
+    if (o[LT_RC_LAST_SEND_NS] > c[LT_RC_LAST_SEND_NS] ||
+        (o[LT_RC_LAST_SEND_NS] == c[LT_RC_LAST_SEND_NS] &&
+         o[LT_RC_WINDOW_END_NS] > c[LT_RC_WINDOW_END_NS])) {
+        c[LT_RC_LAST_SEND_NS] = o[LT_RC_LAST_SEND_NS];
+        c[LT_RC_WINDOW_END_NS] = o[LT_RC_WINDOW_END_NS];
+    }
+}
+
 void lt_stats_merge(struct lt_stats *s, const struct lt_stats *o)
 {
     window_union(s, o->start_ns, o->dur_ns);
-    for (int i = 0; i < LT_RESULTS_NCOUNTERS; i++)
-        s->c[i] += o->c[i];
+    lt_stats_merge_counters(s->c, o->c);
     for (int i = 0; i < LT_STATUS_CODES; i++)
         s->status[i] += o->status[i];
     for (int i = 0; i < LT_RESULTS_NHIST; i++)
@@ -109,9 +124,22 @@ int lt_stats_add_section(struct lt_stats *s, const struct lt_results_section *se
             return err ? err->code : LT_E_FORMAT;
     }
     window_union(s, (int64_t)(sec->start_ns & INT64_MAX), (int64_t)(sec->dur_ns & INT64_MAX));
-    for (int i = 0; i < LT_RESULTS_NCOUNTERS; i++)
-        s->c[i] += sec->c[i];
+    lt_stats_merge_counters(s->c, sec->c);
     for (size_t i = 0; i < sec->nstatus; i++)
         s->status[sec->status[i].code] += sec->status[i].count;
     return 0;
+}
+
+void lt_stats_note_send(struct lt_stats *s, int64_t s_rel, int64_t service_ns)
+{
+    uint64_t v = (uint64_t)(s_rel > 0 ? s_rel : 0) + 1;
+    uint64_t end = v + (uint64_t)(service_ns > 0 ? service_ns : 0);
+
+    if (!s->c[LT_RC_FIRST_SEND_NS] || v < s->c[LT_RC_FIRST_SEND_NS])
+        s->c[LT_RC_FIRST_SEND_NS] = v;
+    if (v > s->c[LT_RC_LAST_SEND_NS] ||
+        (v == s->c[LT_RC_LAST_SEND_NS] && end > s->c[LT_RC_WINDOW_END_NS])) {
+        s->c[LT_RC_LAST_SEND_NS] = v;
+        s->c[LT_RC_WINDOW_END_NS] = end;
+    }
 }

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +38,13 @@ void lt_summary_compute(struct lt_summary *sum, const struct lt_stats *s)
     sum->bytes_received = c[LT_RC_BYTES_RECEIVED];
     denom = sum->completed + sum->errors;
     sum->error_rate = denom ? (double)sum->failed / (double)denom : 0.0;
-    sum->throughput_rps = s->dur_ns > 0 ? (double)sum->completed / sum->duration_s : 0.0;
+    /* over the send window (first to last intended send, plus the last one's
+     * service time), not the drain after it; the run's length when unknown */
+    if (c[LT_RC_FIRST_SEND_NS] && c[LT_RC_WINDOW_END_NS] > c[LT_RC_FIRST_SEND_NS])
+        sum->throughput_rps = (double)sum->completed * 1e9 /
+                              (double)(c[LT_RC_WINDOW_END_NS] - c[LT_RC_FIRST_SEND_NS]);
+    else
+        sum->throughput_rps = s->dur_ns > 0 ? (double)sum->completed / sum->duration_s : 0.0;
     for (int h = 0; h < LT_RESULTS_NHIST; h++) {
         const struct lt_hist *hh = &s->h[h];
         sum->hist_count[h] = hh->count;
@@ -54,6 +61,18 @@ void lt_summary_compute(struct lt_summary *sum, const struct lt_stats *s)
                 v = lt_hist_percentile(hh, quantiles[q]);
             sum->ms[h][q] = (double)v / 1e6;
         }
+    }
+    sum->held = c[LT_RC_HELD];
+    sum->interrupted = c[LT_RC_INTERRUPTED] > 0;
+    if (sum->ms[LT_RH_LAG][LT_Q_P99] > 1.0) {
+        sum->client_bound = 1;
+        snprintf(sum->client_bound_reason, sizeof(sum->client_bound_reason),
+                 "scheduler lag p99 %.2f ms (over 1 ms)", sum->ms[LT_RH_LAG][LT_Q_P99]);
+    } else if (sum->scheduled && sum->held * 100 > sum->scheduled) {
+        sum->client_bound = 1;
+        snprintf(sum->client_bound_reason, sizeof(sum->client_bound_reason),
+                 "%.1f%% of requests waited over 1 ms for a free connection (-c)",
+                 100.0 * (double)sum->held / (double)sum->scheduled);
     }
 }
 
@@ -151,10 +170,25 @@ double lt_slo_value(const struct lt_slo_term *t, const struct lt_summary *sum)
     return sum->ms[LT_RH_LATENCY][t->metric];
 }
 
+/* The share of answers a latency percentile term reaches past: 1% for p99. */
+static double tail_of(int metric)
+{
+    return metric >= LT_Q_P50 && metric <= LT_Q_P999 ? 1.0 - quantiles[metric] / 100.0 : -1;
+}
+
 int lt_slo_pass(const struct lt_slo_term *t, const struct lt_summary *sum)
 {
     double v = lt_slo_value(t, sum);
 
+    if (t->metric != LT_SLO_ERROR_RATE && t->metric != LT_SLO_THROUGHPUT) {
+        /* no latency measured is no pass ("no data") */
+        if (sum->hist_count[LT_RH_LATENCY] == 0)
+            return 0;
+        /* failures the histogram cannot hold (refused, reset) are past any tail they exceed */
+        if (tail_of(t->metric) >= 0 && (t->op == '<' || t->op == 'l') &&
+            sum->error_rate > tail_of(t->metric))
+            return 0;
+    }
     switch (t->op) {
     case '<':
         return v < t->limit;
@@ -165,6 +199,52 @@ int lt_slo_pass(const struct lt_slo_term *t, const struct lt_summary *sum)
     default:
         return v >= t->limit;
     }
+}
+
+enum lt_verdict lt_summary_verdict(const struct lt_summary *sum, const struct lt_slo *slo)
+{
+    int breach = 0, timing_breach = 0;
+
+    for (size_t i = 0; slo && i < slo->n; i++)
+        if (!lt_slo_pass(&slo->t[i], sum)) {
+            breach = 1;
+            timing_breach |= slo->t[i].metric != LT_SLO_ERROR_RATE;
+        }
+    if (sum->interrupted)
+        return LT_VERDICT_INCONCLUSIVE;
+    if (timing_breach && sum->client_bound)
+        return LT_VERDICT_INCONCLUSIVE; /* its latency holds the client's own delay */
+    return breach ? LT_VERDICT_BREACH : LT_VERDICT_PASS;
+}
+
+/* ---- run parameters ------------------------------------------------------------ */
+
+void lt_run_meta_from_json(struct lt_run_meta *meta, const char *json)
+{
+    cJSON *m = json ? cJSON_Parse(json) : NULL;
+    const cJSON *v;
+
+    if (!m)
+        return;
+#define STR(key, field)                                                                            \
+    if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(m, key)))                              \
+    snprintf(meta->field, sizeof(meta->field), "%s", v->valuestring)
+    STR("mode", mode);
+    STR("target", target);
+    STR("tape", tape);
+    STR("engine", engine);
+    STR("spike", spike);
+#undef STR
+    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(m, "speed")))
+        meta->speed = v->valuedouble;
+    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(m, "rate")))
+        meta->rate = v->valuedouble;
+    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(m, "connections")) &&
+        v->valuedouble >= 0)
+        meta->connections = (uint64_t)v->valuedouble;
+    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(m, "threads")) && v->valuedouble >= 0)
+        meta->threads = (int)v->valuedouble;
+    cJSON_Delete(m);
 }
 
 /* ---- JSON ------------------------------------------------------------------ */
@@ -183,7 +263,7 @@ static double r6(double v)
 struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stats *s,
                               const struct lt_run_meta *meta, const struct lt_slo *slo)
 {
-    cJSON *o = cJSON_CreateObject(), *req, *st, *er, *b;
+    cJSON *o = cJSON_CreateObject(), *req, *st, *er, *b, *run;
     char code[8];
 
     if (!o)
@@ -201,6 +281,7 @@ struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stat
     cJSON_AddNumberToObject(req, "skipped", (double)sum->skipped);
     cJSON_AddNumberToObject(req, "abandoned", (double)sum->abandoned);
     cJSON_AddNumberToObject(req, "mismatched", (double)sum->mismatched);
+    cJSON_AddNumberToObject(req, "held", (double)sum->held);
     st = cJSON_AddObjectToObject(o, "status");
     for (int i = 0; i < LT_STATUS_CODES; i++)
         if (s->status[i]) {
@@ -232,13 +313,65 @@ struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stat
             cJSON_AddNumberToObject(t, "value",
                                     slo->t[i].metric == LT_SLO_ERROR_RATE ? r6(v) : r3(v));
             cJSON_AddBoolToObject(t, "pass", lt_slo_pass(&slo->t[i], sum));
+            if (slo->t[i].metric != LT_SLO_ERROR_RATE && slo->t[i].metric != LT_SLO_THROUGHPUT &&
+                sum->hist_count[LT_RH_LATENCY] == 0)
+                cJSON_AddStringToObject(t, "note", "no data");
             cJSON_AddItemToArray(arr, t);
         }
     }
+    cJSON_AddBoolToObject(o, "client_bound", sum->client_bound);
+    if (sum->client_bound)
+        cJSON_AddStringToObject(o, "client_bound_reason", sum->client_bound_reason);
+    cJSON_AddBoolToObject(o, "interrupted", sum->interrupted);
+    run = cJSON_AddObjectToObject(o, "run");
+    if (meta->tape[0])
+        cJSON_AddStringToObject(run, "tape", meta->tape);
+    else
+        cJSON_AddNullToObject(run, "tape");
+    if (strcmp(meta->mode, "speed") == 0)
+        cJSON_AddNumberToObject(run, "speed", meta->speed);
+    else
+        cJSON_AddNullToObject(run, "speed");
+    if (strcmp(meta->mode, "rate") == 0)
+        cJSON_AddNumberToObject(run, "rate", meta->rate);
+    else
+        cJSON_AddNullToObject(run, "rate");
+    if (meta->spike[0])
+        cJSON_AddStringToObject(run, "spike", meta->spike);
+    else
+        cJSON_AddNullToObject(run, "spike");
+    cJSON_AddNumberToObject(run, "connections", (double)meta->connections);
+    if (meta->engine[0])
+        cJSON_AddStringToObject(run, "engine", meta->engine);
+    if (meta->threads)
+        cJSON_AddNumberToObject(run, "threads", meta->threads);
     return o;
 }
 
 /* ---- text -------------------------------------------------------------------- */
+
+/* "run         tape prod.tape, speed 2x, spike 10x:5s/30s, -c 64, native x2" */
+static int run_line(struct lt_buf *out, const struct lt_run_meta *m)
+{
+    int rc = lt_buf_puts(out, "run        ");
+
+    if (m->tape[0])
+        rc |= lt_buf_printf(out, " tape %s,", m->tape);
+    if (strcmp(m->mode, "speed") == 0)
+        rc |= lt_buf_printf(out, " speed %gx,", m->speed);
+    else if (strcmp(m->mode, "rate") == 0)
+        rc |= lt_buf_printf(out, " rate %g/s,", m->rate);
+    else
+        rc |= lt_buf_printf(out, " %s,", m->mode);
+    if (m->spike[0])
+        rc |= lt_buf_printf(out, " spike %s,", m->spike);
+    rc |= lt_buf_printf(out, " -c %llu", (unsigned long long)m->connections);
+    if (m->engine[0])
+        rc |= lt_buf_printf(out, ", %s engine", m->engine);
+    if (m->threads)
+        rc |= lt_buf_printf(out, ", %d thread%s", m->threads, m->threads == 1 ? "" : "s");
+    return rc | lt_buf_putc(out, '\n');
+}
 
 int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const struct lt_stats *s,
                     const struct lt_run_meta *meta, const struct lt_slo *slo)
@@ -247,7 +380,14 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
     int rc = 0, n = 0;
 
     rc |= lt_buf_printf(out, "target      %s (%s)\n", meta->target, meta->mode);
+    rc |= run_line(out, meta);
     rc |= lt_buf_printf(out, "duration    %.2fs\n", sum->duration_s);
+    if (sum->interrupted)
+        rc |= lt_buf_puts(out,
+                          "INTERRUPTED stopped by a signal: the numbers cover part of the run\n");
+    if (sum->client_bound)
+        rc |= lt_buf_printf(out, "CLIENT-BOUND %s: latency includes loadtape's own delay\n",
+                            sum->client_bound_reason);
     rc |= lt_buf_printf(out,
                         "requests    scheduled %llu, sent %llu, completed %llu, ok %llu, "
                         "failed %llu (%.2f%%)\n",
@@ -290,8 +430,14 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
                                                                        : " ms";
             if (slo->t[i].metric == LT_SLO_ERROR_RATE)
                 v *= 100.0;
-            rc |= lt_buf_printf(out, "slo         %-20s %.3f%s  %s\n", slo->t[i].expr, v, unit,
-                                lt_slo_pass(&slo->t[i], sum) ? "pass" : "FAIL");
+            int timing =
+                slo->t[i].metric != LT_SLO_ERROR_RATE && slo->t[i].metric != LT_SLO_THROUGHPUT;
+            const char *how = lt_slo_pass(&slo->t[i], sum)                    ? "pass"
+                              : timing && sum->hist_count[LT_RH_LATENCY] == 0 ? "FAIL (no data)"
+                              : timing && sum->client_bound ? "FAIL (inconclusive: client-bound)"
+                                                            : "FAIL";
+            rc |=
+                lt_buf_printf(out, "slo         %-20s %.3f%s  %s\n", slo->t[i].expr, v, unit, how);
         }
     }
     return rc ? LT_E_NOMEM : 0;

@@ -16,6 +16,7 @@ enum {
     LT_EXIT_FAIL = 1,
     LT_EXIT_USAGE = 2,
     LT_EXIT_SLO = 3,
+    LT_EXIT_INCONCLUSIVE = 4, /* interrupted, or client-bound with a threshold failed */
 };
 
 enum lt_opt_type {

@@ -422,6 +422,18 @@ int lt_http_parser_error_status(const struct lt_http_parser *p);
 /* True between messages (nothing of a next message received yet). */
 int lt_http_parser_idle(const struct lt_http_parser *p);
 
+/* ==== HTTP/1.x serializer (formats/http_write.c) =========================== */
+
+/*
+ * Appends a request in HTTP/1.1 wire form to out: "METHOD TARGET HTTP/1.1",
+ * each header as "Name: value" ("Name:" when the value is empty) in the order
+ * given, a blank line, then the body. Nothing is added, removed or
+ * re-encoded: the caller chooses the headers (Host, Content-Length) and the
+ * target exactly as they should go out. LT_E_LIMIT when out's cap is reached.
+ */
+int lt_http_write_request(struct lt_buf *out, struct lt_bytes method, struct lt_bytes target,
+                          const struct lt_header *h, size_t nh, struct lt_bytes body);
+
 /* ==== event validation (formats/events.c) ================================== */
 
 /*
@@ -472,9 +484,13 @@ enum lt_event_reason lt_event_check(const struct cJSON *ev, char *msg, size_t ms
  * parameters, so this file format does not depend on the histogram code.
  */
 #define LT_RESULTS_VERSION_MAJOR 1
-#define LT_RESULTS_VERSION_MINOR 0
+#define LT_RESULTS_VERSION_MINOR 1
 
-/* Counters of a section, in file order (more may be appended in later versions). */
+/*
+ * Counters of a section, in file order (more may be appended in later
+ * versions). They add up when sections merge, except the send-window ones,
+ * which take the earliest first send and the latest last send (with its end).
+ */
 enum lt_results_counter {
     LT_RC_SCHEDULED,
     LT_RC_SENT,
@@ -489,6 +505,12 @@ enum lt_results_counter {
     LT_RC_MISMATCHED, /* replayed status differs from the recorded one */
     LT_RC_BYTES_SENT,
     LT_RC_BYTES_RECEIVED,
+    /* since 1.1: */
+    LT_RC_HELD,          /* waited over 1 ms in loadtape's queue for a free connection */
+    LT_RC_INTERRUPTED,   /* > 0: stopped by a signal before the end */
+    LT_RC_FIRST_SEND_NS, /* earliest intended send since the start, plus 1 (0: none); min */
+    LT_RC_LAST_SEND_NS,  /* latest intended send since the start, plus 1 (0: none); max */
+    LT_RC_WINDOW_END_NS, /* the latest send's intended time plus its service time; with LAST */
     LT_RESULTS_NCOUNTERS
 };
 

@@ -81,6 +81,11 @@ void lt_stats_release(struct lt_stats *s);
 void lt_stats_reset(struct lt_stats *s);
 /* Adds o into s (counters, statuses, histograms); the window becomes their union. */
 void lt_stats_merge(struct lt_stats *s, const struct lt_stats *o);
+/* The counter rule of a merge (sums, and the send window's min/max). */
+void lt_stats_merge_counters(uint64_t *c, const uint64_t *o);
+/* Notes one request's send window: intended send s_rel (since the run's start)
+ * and, when it completed, its service time. */
+void lt_stats_note_send(struct lt_stats *s, int64_t s_rel, int64_t service_ns);
 /*
  * To a results section (kind LT_RESULTS_INTERVAL or _TOTAL). scratch is
  * caller storage the section borrows: at least lt_stats_scratch_size() bytes.
@@ -98,7 +103,17 @@ int lt_stats_add_section(struct lt_stats *s, const struct lt_results_section *se
 struct lt_run_meta {
     char mode[16];     /* "speed", "rate", "burst" */
     char target[1024]; /* as given */
+    char tape[1024];   /* "" when unknown */
+    char engine[16];   /* "native", "libcurl"; "" when unknown */
+    char spike[64];    /* as given, "" when none */
+    double speed;      /* mode "speed" */
+    double rate;       /* mode "rate" */
+    uint64_t connections;
+    int threads; /* 0 when unknown */
 };
+
+/* Fills meta from a results file's metadata JSON (what is missing stays empty). */
+void lt_run_meta_from_json(struct lt_run_meta *meta, const char *json);
 
 /* Derived numbers of DESIGN.md §4, all from one struct lt_stats. */
 struct lt_summary {
@@ -110,6 +125,15 @@ struct lt_summary {
     /* latency, service, lag in ms: min mean p50 p90 p95 p99 p999 max */
     double ms[LT_RESULTS_NHIST][8];
     uint64_t hist_count[LT_RESULTS_NHIST];
+    uint64_t held; /* waited over 1 ms for a free connection */
+    /*
+     * The verdicts (DESIGN.md §4): the client could not keep the schedule
+     * (its lag p99 above 1 ms, or over 1% of requests held back by -c or the
+     * queue bound), so latency includes its own delay; a signal stopped it.
+     */
+    int client_bound;
+    char client_bound_reason[160];
+    int interrupted;
 };
 
 enum { LT_Q_MIN, LT_Q_MEAN, LT_Q_P50, LT_Q_P90, LT_Q_P95, LT_Q_P99, LT_Q_P999, LT_Q_MAX };
@@ -136,6 +160,15 @@ int lt_slo_parse(struct lt_slo *slo, const char *expr, struct lt_err *err);
 /* The value a term is judged on, and whether it passes. */
 double lt_slo_value(const struct lt_slo_term *t, const struct lt_summary *sum);
 int lt_slo_pass(const struct lt_slo_term *t, const struct lt_summary *sum);
+
+/* What thresholds and verdicts say together (an exit status, DESIGN.md §4). */
+enum lt_verdict {
+    LT_VERDICT_PASS = 0,   /* every term passed (or none was set) */
+    LT_VERDICT_BREACH = 3, /* a term failed */
+    LT_VERDICT_INCONCLUSIVE =
+        4, /* interrupted, or client-bound with a latency or rate term failed */
+};
+enum lt_verdict lt_summary_verdict(const struct lt_summary *sum, const struct lt_slo *slo);
 
 /* The DESIGN.md §4 object (a new cJSON tree; slo may be NULL). */
 struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stats *s,
@@ -178,11 +211,17 @@ int64_t lt_schedule_next(struct lt_schedule *sc, uint64_t i, int64_t trace_ns);
 /* ==== requests ============================================================= */
 
 struct lt_target {
-    char base[1024]; /* "http://127.0.0.1:8080" + optional path prefix, no trailing '/' */
-    char host[512];  /* Host header value for the target ("127.0.0.1:8080") */
+    char base[1024];    /* "http://127.0.0.1:8080" + optional path prefix, no trailing '/' */
+    char origin[1024];  /* scheme and authority only: "http://127.0.0.1:8080" */
+    char prefix[1024];  /* the path prefix without a trailing '/', "" when none */
+    char host[512];     /* Host header value for the target ("127.0.0.1:8080") */
+    char hostname[256]; /* to connect to: a name or an address, without brackets */
+    uint16_t port;      /* 1-65535; 80 or 443 when not given */
+    int https;
 };
 
-/* Parses --target: http or https URL with optional path prefix, no query. */
+/* Parses --target: http or https URL with optional path prefix, no query or
+ * fragment, port 1-65535. Errors are LT_E_USAGE. */
 int lt_target_parse(struct lt_target *t, const char *url, struct lt_err *err);
 
 struct lt_request_opts {
@@ -193,30 +232,49 @@ struct lt_request_opts {
     size_t ndrop;
     int keep_host;
     int fresh_ids;
+    int want_wire; /* also serialise the whole request (struct lt_request.wire) */
 };
 
+struct lt_request_span; /* private to request.c */
+
 /*
- * What goes on the wire, built from a record: an owned, self-contained
- * request (one allocation plus the header list).
+ * What goes on the wire, engine-neutral: every engine sends exactly these
+ * headers in this order (the target's Host first unless --keep-host, and a
+ * Content-Length whenever there is a body). Caller-owned and reused: _init
+ * once, _build for each record (no allocation once the buffers have grown
+ * to the tape's sizes), _release at the end. Every pointer points into the
+ * request's own storage and stays valid until the next build.
  */
 struct lt_request {
-    char *method; /* NUL-terminated, in `mem` */
-    char *url;    /* full URL */
-    char **hdrs;  /* "Name: value" lines, NULL-terminated, in `mem` */
+    struct lt_bytes method;       /* NUL-terminated */
+    struct lt_bytes target;       /* request target as sent, NUL-terminated: "/p?q" or "*" */
+    const struct lt_header *hdrs; /* as sent, in order */
     size_t nhdrs;
-    uint8_t *body;
-    size_t body_len;
-    int has_host; /* a Host line is in hdrs */
+    struct lt_bytes body;
+    struct lt_bytes wire; /* the whole request (with want_wire), else empty */
+    unsigned req_bits;    /* LT_HTTP_REQ_* of the method: HEAD's answer has no body */
+    int has_host;         /* a Host header is in hdrs */
     int has_accept, has_expect, has_ctype, has_clen;
-    _Alignas(void *) uint8_t mem[];
+    /* storage */
+    struct lt_buf mem, wirebuf, scratch;
+    struct lt_header *hv;
+    size_t hv_cap;
+    struct lt_request_span *spans;
+    size_t nspans_cap;
 };
 
+void lt_request_init(struct lt_request *rq);
+void lt_request_release(struct lt_request *rq);
+/* Gives back buffers grown past keep bytes (after an unusually large request). */
+void lt_request_trim(struct lt_request *rq, size_t keep);
 /*
- * Builds a request (heap; free with free()). id_seed makes fresh ids unique
- * (mixed with a counter the caller advances in *id_ctr).
+ * Builds rq from a record. id_seed makes fresh ids unique (mixed with a
+ * counter the caller advances in *id_ctr). LT_E_FORMAT for a record that
+ * cannot be sent (a method that is not a token).
  */
-struct lt_request *lt_request_build(const struct lt_record *rec, const struct lt_request_opts *o,
-                                    uint64_t id_seed, uint64_t *id_ctr, struct lt_err *err);
+int lt_request_build(struct lt_request *rq, const struct lt_record *rec,
+                     const struct lt_request_opts *o, uint64_t id_seed, uint64_t *id_ctr,
+                     struct lt_err *err);
 /*
  * Rewrites every "messageId" string value in a JSON text (events and
  * batches) with a fresh 36-character id. Appends the result to out.
@@ -237,10 +295,11 @@ enum lt_xfer_err {
 
 /* One request in flight: what the run and the engine share. */
 struct lt_xfer {
-    struct lt_request *req; /* owned by the xfer */
+    struct lt_request req; /* owned by the xfer, reused when the xfer is */
     uint64_t session;
     int64_t s_ns;   /* intended send time (mono) */
     int64_t r_ns;   /* released by the scheduler */
+    int64_t q_ns;   /* entered the queue for a connection */
     int64_t a_ns;   /* actual send: first byte to the socket (0 until known) */
     int64_t d_ns;   /* completion */
     int status;     /* replayed status, 0 on failure */
@@ -263,6 +322,7 @@ int lt_loop_watch(struct lt_loop *l, int fd, uint32_t events, lt_loop_fn fn, voi
 void lt_loop_defer(struct lt_loop *l, lt_loop_fn fn, void *ctx);
 
 struct lt_engine_conf {
+    const struct lt_target *target; /* borrowed for the engine's life */
     int conns;          /* concurrent connections (the run never exceeds it in flight) */
     int64_t timeout_ns; /* per request */
     int insecure;       /* https: skip certificate verification */
@@ -281,6 +341,7 @@ struct lt_engine_events {
  */
 struct lt_engine_ops {
     const char *name;
+    int wants_wire; /* requests come serialised (struct lt_request.wire) */
     void *(*create)(struct lt_loop *loop, const struct lt_engine_conf *c,
                     const struct lt_engine_events *ev, struct lt_err *err);
     void (*destroy)(void *e);
@@ -290,7 +351,8 @@ struct lt_engine_ops {
     size_t (*abort_all)(void *e);
 };
 
-extern const struct lt_engine_ops lt_engine_curl;
+extern const struct lt_engine_ops lt_engine_curl;   /* libcurl: http, https, HTTP/2 */
+extern const struct lt_engine_ops lt_engine_native; /* loadtape's own HTTP/1.1 client: http */
 
 /* ==== the run ================================================================ */
 
@@ -306,6 +368,7 @@ struct lt_source {
 struct lt_replay_opts {
     struct lt_schedule_opts sched;
     const struct lt_engine_ops *engine; /* NULL: libcurl */
+    int threads;                        /* worker threads, each with its share of -c (0: 1) */
     struct lt_engine_conf engine_conf;
     struct lt_request_opts req;
     int keep_order;
@@ -346,6 +409,8 @@ int lt_replay_run(struct lt_replay *r, const struct lt_replay_cbs *cb, struct lt
 void lt_replay_stop(struct lt_replay *r);
 /* The totals after the run (borrowed). */
 const struct lt_stats *lt_replay_totals(const struct lt_replay *r);
+/* Worker threads the run uses (--threads, at most one per connection). */
+int lt_replay_threads(const struct lt_replay *r);
 /* The first transport error's message of a class (LT_XERR_*), "" when none (borrowed). */
 const char *lt_replay_first_error(const struct lt_replay *r, enum lt_xfer_err cls);
 

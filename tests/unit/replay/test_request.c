@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,10 +15,21 @@
         (const uint8_t *)(s), sizeof(s) - 1                                                        \
     }
 
+/* Header i as "Name: value" ("Name:" when empty), as the serializer writes it. */
+static const char *line_of(const struct lt_request *rq, size_t i)
+{
+    static char buf[256];
+    const struct lt_header *h = &rq->hdrs[i];
+
+    snprintf(buf, sizeof(buf), "%.*s:%s%.*s", (int)h->name.len, (const char *)h->name.p,
+             h->value.len ? " " : "", (int)h->value.len, (const char *)h->value.p);
+    return buf;
+}
+
 static int has_line(const struct lt_request *rq, const char *line)
 {
     for (size_t i = 0; i < rq->nhdrs; i++)
-        if (strcmp(rq->hdrs[i], line) == 0)
+        if (strcmp(line_of(rq, i), line) == 0)
             return 1;
     return 0;
 }
@@ -36,6 +48,25 @@ static void test_target(void **state)
     assert_int_equal(lt_target_parse(&t, "ftp://x", &err), LT_E_USAGE);
     assert_int_equal(lt_target_parse(&t, "http://", &err), LT_E_USAGE);
     assert_int_equal(lt_target_parse(&t, "http://h/p?q=1", &err), LT_E_USAGE);
+    /* scheme, host, port 1-65535, no fragment, no user information */
+    assert_int_equal(lt_target_parse(&t, "http://127.0.0.1:99999", &err), LT_E_USAGE);
+    assert_non_null(strstr(err.msg, "port"));
+    assert_int_equal(lt_target_parse(&t, "http://127.0.0.1:0", &err), LT_E_USAGE);
+    assert_int_equal(lt_target_parse(&t, "http://127.0.0.1:", &err), LT_E_USAGE);
+    assert_int_equal(lt_target_parse(&t, "http://127.0.0.1:80x", &err), LT_E_USAGE);
+    assert_int_equal(lt_target_parse(&t, "http://h/p#frag", &err), LT_E_USAGE);
+    assert_int_equal(lt_target_parse(&t, "http://u:p@h/", &err), LT_E_USAGE);
+    assert_int_equal(lt_target_parse(&t, "http://:80/", &err), LT_E_USAGE);
+    assert_int_equal(lt_target_parse(&t, "http://[::1/", &err), LT_E_USAGE);
+    assert_int_equal(lt_target_parse(&t, "http://[::1]:8080/p/", &err), 0);
+    assert_string_equal(t.hostname, "::1");
+    assert_int_equal(t.port, 8080);
+    assert_string_equal(t.origin, "http://[::1]:8080");
+    assert_string_equal(t.prefix, "/p");
+    assert_int_equal(lt_target_parse(&t, "https://example.test", &err), 0);
+    assert_int_equal(t.port, 443);
+    assert_true(t.https);
+    assert_string_equal(t.prefix, "");
 }
 
 static void test_headers(void **state)
@@ -67,52 +98,90 @@ static void test_headers(void **state)
     const char *drop[] = {"x-drop"};
     struct lt_request_opts o = {
         .target = &t, .add_headers = add, .nadd = 2, .drop_headers = drop, .ndrop = 1};
-    struct lt_request *rq;
+    struct lt_request rq;
     uint64_t ctr = 0;
     (void)state;
 
+    lt_request_init(&rq);
     lt_target_parse(&t, "http://127.0.0.1:9/pre", &err);
-    rq = lt_request_build(&rec, &o, 1, &ctr, &err);
-    assert_non_null(rq);
-    assert_string_equal(rq->method, "POST");
-    assert_string_equal(rq->url,
-                        "http://127.0.0.1:9/pre/collect/web/../x?a=1"); /* path as recorded */
-    assert_int_equal(rq->body_len, 7);
-    assert_memory_equal(rq->body, "{\"a\":1}", 7);
-    assert_false(rq->has_host); /* replaced by the target's */
-    assert_true(has_line(rq, "Content-Type: application/json"));
-    assert_true(has_line(rq, "Content-Length: 7")); /* corrected to the body */
-    assert_true(has_line(rq, "X-Trace: abc"));
-    assert_true(has_line(rq, "X-Empty;"));
-    assert_true(has_line(rq, "User-Agent: replayed/2.0"));
-    assert_true(has_line(rq, "X-Added: yes"));
-    assert_false(has_line(rq, "User-Agent: recorded/1.0"));
-    assert_int_equal(rq->nhdrs, 6);
-    assert_true(rq->has_ctype && rq->has_clen && !rq->has_accept && !rq->has_expect);
-    /* order kept: the recorded headers first, in their order */
-    assert_string_equal(rq->hdrs[0], "Content-Type: application/json");
-    assert_string_equal(rq->hdrs[1], "Content-Length: 7");
-    free(rq);
+    assert_int_equal(lt_request_build(&rq, &rec, &o, 1, &ctr, &err), 0);
+    assert_string_equal((const char *)rq.method.p, "POST");
+    assert_string_equal((const char *)rq.target.p, "/pre/collect/web/../x?a=1"); /* as recorded */
+    assert_int_equal(rq.body.len, 7);
+    assert_memory_equal(rq.body.p, "{\"a\":1}", 7);
+    /* the target's Host first, where an HTTP client puts it; the recorded one dropped */
+    assert_true(rq.has_host);
+    assert_string_equal(line_of(&rq, 0), "Host: 127.0.0.1:9");
+    assert_false(has_line(&rq, "Host: prod.example.com"));
+    assert_true(has_line(&rq, "Content-Type: application/json"));
+    assert_true(has_line(&rq, "Content-Length: 7")); /* corrected to the body */
+    assert_true(has_line(&rq, "X-Trace: abc"));
+    assert_true(has_line(&rq, "X-Empty:"));
+    assert_true(has_line(&rq, "User-Agent: replayed/2.0"));
+    assert_true(has_line(&rq, "X-Added: yes"));
+    assert_false(has_line(&rq, "User-Agent: recorded/1.0"));
+    assert_int_equal(rq.nhdrs, 7);
+    assert_true(rq.has_ctype && rq.has_clen && !rq.has_accept && !rq.has_expect);
+    /* order kept: the recorded headers next, in their order */
+    assert_string_equal(line_of(&rq, 1), "Content-Type: application/json");
+    assert_string_equal(line_of(&rq, 2), "Content-Length: 7");
+    assert_int_equal(rq.wire.len, 0); /* not asked for */
 
     o.keep_host = 1;
     o.nadd = o.ndrop = 0;
-    rq = lt_request_build(&rec, &o, 1, &ctr, &err);
-    assert_true(rq->has_host);
-    assert_true(has_line(rq, "Host: prod.example.com"));
-    assert_true(has_line(rq, "X-Drop: gone"));
-    free(rq);
+    o.want_wire = 1;
+    assert_int_equal(lt_request_build(&rq, &rec, &o, 1, &ctr, &err), 0);
+    assert_true(rq.has_host);
+    assert_true(has_line(&rq, "Host: prod.example.com"));
+    assert_false(has_line(&rq, "Host: 127.0.0.1:9"));
+    assert_true(has_line(&rq, "X-Drop: gone"));
+    {
+        /* the wire form is the same request, byte for byte */
+        const char *want = "POST /pre/collect/web/../x?a=1 HTTP/1.1\r\n"
+                           "Host: prod.example.com\r\n"
+                           "Content-Type: application/json\r\n"
+                           "Content-Length: 7\r\n"
+                           "X-Trace: abc\r\n"
+                           "X-Drop: gone\r\n"
+                           "X-Empty:\r\n"
+                           "User-Agent: recorded/1.0\r\n"
+                           "\r\n"
+                           "{\"a\":1}";
+        assert_int_equal(rq.wire.len, strlen(want));
+        assert_memory_equal(rq.wire.p, want, strlen(want));
+    }
 
     /* a method that is not a token is refused, never sent */
     rec.method = (struct lt_bytes)B("GET /x HTTP/1.1\r\nX");
-    assert_null(lt_request_build(&rec, &o, 1, &ctr, &err));
+    assert_int_equal(lt_request_build(&rq, &rec, &o, 1, &ctr, &err), LT_E_FORMAT);
     assert_non_null(strstr(err.msg, "invalid method"));
     rec.method = (struct lt_bytes)B("POST");
 
     /* raw spaces and high bytes in a recorded URL are percent-encoded */
     rec.url = (struct lt_bytes)B("/a b/\xc3\xa9");
-    rq = lt_request_build(&rec, &o, 1, &ctr, &err);
-    assert_string_equal(rq->url, "http://127.0.0.1:9/pre/a%20b/%C3%A9");
-    free(rq);
+    assert_int_equal(lt_request_build(&rq, &rec, &o, 1, &ctr, &err), 0);
+    assert_string_equal((const char *)rq.target.p, "/pre/a%20b/%C3%A9");
+
+    /* asterisk-form goes out as recorded, without the prefix */
+    rec.method = (struct lt_bytes)B("OPTIONS");
+    rec.url = (struct lt_bytes)B("*");
+    rec.body = (struct lt_bytes){NULL, 0};
+    rec.nheaders = 0;
+    assert_int_equal(lt_request_build(&rq, &rec, &o, 1, &ctr, &err), 0);
+    assert_string_equal((const char *)rq.target.p, "*");
+    assert_int_equal(rq.wire.len, strlen("OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n"));
+    assert_memory_equal(rq.wire.p, "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n", rq.wire.len);
+
+    /* a POST without a body still says so; HEAD is marked for the response parser */
+    rec.method = (struct lt_bytes)B("POST");
+    rec.url = (struct lt_bytes)B("/c");
+    assert_int_equal(lt_request_build(&rq, &rec, &o, 1, &ctr, &err), 0);
+    assert_true(has_line(&rq, "Content-Length: 0"));
+    rec.method = (struct lt_bytes)B("HEAD");
+    assert_int_equal(lt_request_build(&rq, &rec, &o, 1, &ctr, &err), 0);
+    assert_false(has_line(&rq, "Content-Length: 0"));
+    assert_int_equal(rq.req_bits, LT_HTTP_REQ_HEAD);
+    lt_request_release(&rq);
 }
 
 static void test_fresh_ids(void **state)

@@ -120,7 +120,8 @@ static void fdestroy(void *e)
     free(f);
 }
 
-static const struct lt_engine_ops fake_ops = {"fake", fcreate, fdestroy, fstart, fabort};
+static const struct lt_engine_ops fake_ops = {
+    .name = "fake", .create = fcreate, .destroy = fdestroy, .start = fstart, .abort_all = fabort};
 
 /* ---- an in-memory source ---------------------------------------------------- */
 

@@ -53,19 +53,19 @@ static void test_json_keys(void **state)
 {
     struct lt_stats s;
     struct lt_summary sum;
-    struct lt_run_meta meta = {"rate", "http://127.0.0.1:8080"};
+    struct lt_run_meta meta = {.mode = "rate", .target = "http://127.0.0.1:8080"};
     struct lt_slo slo = {0};
     struct lt_err err;
     cJSON *j;
-    const char *top[] = {"mode",   "target",         "duration_s", "requests",   "status",
-                         "errors", "throughput_rps", "latency_ms", "service_ms", "lag_ms",
-                         "slo"};
+    const char *top[] = {"mode",   "target",         "duration_s",  "requests",   "status",
+                         "errors", "throughput_rps", "latency_ms",  "service_ms", "lag_ms",
+                         "slo",    "client_bound",   "interrupted", "run"};
     const char *req[] = {"scheduled", "sent", "completed", "ok", "failed"};
     const char *q[] = {"min", "mean", "p50", "p90", "p95", "p99", "p999", "max"};
     (void)state;
     make(&s);
     lt_summary_compute(&sum, &s);
-    assert_int_equal(lt_slo_parse(&slo, "p99<200ms,error_rate<1%", &err), 0);
+    assert_int_equal(lt_slo_parse(&slo, "p90<200ms,error_rate<1%", &err), 0);
     j = lt_summary_json(&sum, &s, &meta, &slo);
     for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
         assert_non_null(cJSON_GetObjectItemCaseSensitive(j, top[i]));
@@ -84,7 +84,7 @@ static void test_json_keys(void **state)
         cJSON *arr = cJSON_GetObjectItem(j, "slo");
         assert_int_equal(cJSON_GetArraySize(arr), 2);
         assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "expr")->valuestring,
-                            "p99<200ms");
+                            "p90<200ms");
         assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "pass")));
         assert_true(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 1), "pass")));
     }
@@ -108,13 +108,18 @@ static void test_slo(void **state)
                      0);
     assert_int_equal(slo.n, 8);
     assert_true(lt_slo_pass(&slo.t[0], &sum) == 0); /* p50 = 50.0xx ms */
-    assert_true(lt_slo_pass(&slo.t[1], &sum));
+    /* p99 = 99.x ms, but 1.3% failed: more than the 1% tail the term speaks for */
+    assert_false(lt_slo_pass(&slo.t[1], &sum));
     assert_true(lt_slo_pass(&slo.t[2], &sum));
     assert_true(lt_slo_pass(&slo.t[3], &sum));
     assert_true(lt_slo_pass(&slo.t[4], &sum));
     assert_true(lt_slo_pass(&slo.t[5], &sum));
     assert_false(lt_slo_pass(&slo.t[6], &sum));
     assert_false(lt_slo_pass(&slo.t[7], &sum));
+    /* a p95 term holds while failures stay inside its 5% tail */
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p95<100ms", &err), 0);
+    assert_true(lt_slo_pass(&slo.t[0], &sum));
     memset(&slo, 0, sizeof(slo));
     assert_int_equal(lt_slo_parse(&slo, "p99<200", &err), LT_E_USAGE);
     assert_non_null(strstr(err.msg, "unit"));
@@ -126,12 +131,105 @@ static void test_slo(void **state)
     lt_stats_release(&s);
 }
 
+/* The verdicts: no data fails, client-bound breaches are inconclusive, interrupted never passes. */
+static void test_verdict(void **state)
+{
+    struct lt_stats s;
+    struct lt_summary sum;
+    struct lt_slo slo = {0}, er = {0};
+    struct lt_err err;
+    (void)state;
+    assert_int_equal(lt_stats_init(&s), 0);
+    assert_int_equal(lt_slo_parse(&slo, "p99<200ms", &err), 0);
+    assert_int_equal(lt_slo_parse(&er, "error_rate<1%", &err), 0);
+    /* nothing answered: a latency term has no data and fails */
+    s.c[LT_RC_SCHEDULED] = s.c[LT_RC_SENT] = s.c[LT_RC_ERR_CONNECT] = 100;
+    lt_summary_compute(&sum, &s);
+    assert_false(lt_slo_pass(&slo.t[0], &sum));
+    assert_int_equal(lt_summary_verdict(&sum, &slo), LT_VERDICT_BREACH);
+    /* a fast run: passes */
+    lt_stats_reset(&s);
+    s.c[LT_RC_SCHEDULED] = s.c[LT_RC_SENT] = s.c[LT_RC_COMPLETED] = s.c[LT_RC_OK] = 1000;
+    for (int i = 0; i < 1000; i++) {
+        lt_hist_record(&s.h[LT_RH_LATENCY], 1000000);
+        lt_hist_record(&s.h[LT_RH_LAG], 10000);
+    }
+    lt_summary_compute(&sum, &s);
+    assert_false(sum.client_bound);
+    assert_int_equal(lt_summary_verdict(&sum, &slo), LT_VERDICT_PASS);
+    assert_int_equal(lt_summary_verdict(&sum, NULL), LT_VERDICT_PASS);
+    /* over 1% held back by -c: client-bound; a pass stays a pass */
+    s.c[LT_RC_HELD] = 11;
+    lt_summary_compute(&sum, &s);
+    assert_true(sum.client_bound);
+    assert_non_null(strstr(sum.client_bound_reason, "1.1% of requests waited"));
+    assert_int_equal(lt_summary_verdict(&sum, &slo), LT_VERDICT_PASS);
+    s.c[LT_RC_HELD] = 10; /* exactly 1%: not over */
+    lt_summary_compute(&sum, &s);
+    assert_false(sum.client_bound);
+    /* lag p99 over 1 ms: client-bound, and a latency breach is inconclusive */
+    for (int i = 0; i < 20; i++) {
+        lt_hist_record(&s.h[LT_RH_LATENCY], 500000000);
+        lt_hist_record(&s.h[LT_RH_LAG], 5000000);
+    }
+    lt_summary_compute(&sum, &s);
+    assert_true(sum.client_bound);
+    assert_non_null(strstr(sum.client_bound_reason, "lag p99"));
+    assert_int_equal(lt_summary_verdict(&sum, &slo), LT_VERDICT_INCONCLUSIVE);
+    /* an error-rate breach is the target's, client-bound or not */
+    s.c[LT_RC_OK] = 900;
+    lt_summary_compute(&sum, &s);
+    assert_int_equal(lt_summary_verdict(&sum, &er), LT_VERDICT_BREACH);
+    /* interrupted: never a pass, with or without thresholds */
+    lt_stats_reset(&s);
+    s.c[LT_RC_SCHEDULED] = s.c[LT_RC_SENT] = s.c[LT_RC_COMPLETED] = s.c[LT_RC_OK] = 10;
+    lt_hist_record(&s.h[LT_RH_LATENCY], 1000000);
+    s.c[LT_RC_INTERRUPTED] = 1;
+    lt_summary_compute(&sum, &s);
+    assert_true(sum.interrupted);
+    assert_int_equal(lt_summary_verdict(&sum, &slo), LT_VERDICT_INCONCLUSIVE);
+    assert_int_equal(lt_summary_verdict(&sum, NULL), LT_VERDICT_INCONCLUSIVE);
+    lt_stats_release(&s);
+}
+
+/* Throughput counts over the send window, not the drain after it. */
+static void test_send_window(void **state)
+{
+    struct lt_stats s, a, b;
+    struct lt_summary sum;
+    (void)state;
+    assert_int_equal(lt_stats_init(&s), 0);
+    assert_int_equal(lt_stats_init(&a), 0);
+    assert_int_equal(lt_stats_init(&b), 0);
+    /* 600000 requests sent every 100 us from 0, each served in 100 us; the run drained 2 s */
+    s.c[LT_RC_COMPLETED] = 600000;
+    s.dur_ns = 62000000000LL;
+    lt_stats_note_send(&s, 0, 100000);
+    lt_stats_note_send(&s, 59999900000LL, 100000);
+    lt_stats_note_send(&s, 30000000000LL, 900000000);
+    lt_summary_compute(&sum, &s);
+    assert_true(fabs(sum.throughput_rps - 10000.0) < 1e-6);
+    /* shards merge to the same window: earliest first send, latest last one */
+    lt_stats_note_send(&a, 0, 100000);
+    lt_stats_note_send(&a, 40000000000LL, 100000);
+    lt_stats_note_send(&b, 100000, 100000);
+    lt_stats_note_send(&b, 59999900000LL, 100000);
+    a.c[LT_RC_COMPLETED] = 300000;
+    b.c[LT_RC_COMPLETED] = 300000;
+    lt_stats_merge(&a, &b);
+    lt_summary_compute(&sum, &a);
+    assert_true(fabs(sum.throughput_rps - 10000.0) < 1e-6);
+    lt_stats_release(&s);
+    lt_stats_release(&a);
+    lt_stats_release(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_compute),
-        cmocka_unit_test(test_json_keys),
-        cmocka_unit_test(test_slo),
+        cmocka_unit_test(test_compute),     cmocka_unit_test(test_json_keys),
+        cmocka_unit_test(test_slo),         cmocka_unit_test(test_verdict),
+        cmocka_unit_test(test_send_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
