@@ -34,16 +34,11 @@ static int add_file(const char *path, struct lt_stats *total, struct lt_stats *p
     m = cJSON_Parse(lt_results_reader_meta(r));
     if (m) {
         const cJSON *mode = cJSON_GetObjectItemCaseSensitive(m, "mode");
-        const cJSON *target = cJSON_GetObjectItemCaseSensitive(m, "target");
-        if (first) {
-            if (cJSON_IsString(mode))
-                snprintf(meta->mode, sizeof(meta->mode), "%s", mode->valuestring);
-            if (cJSON_IsString(target))
-                snprintf(meta->target, sizeof(meta->target), "%s", target->valuestring);
-        } else if (cJSON_IsString(mode) && strcmp(meta->mode, mode->valuestring) != 0) {
+        if (first)
+            lt_run_meta_from_json(meta, lt_results_reader_meta(r));
+        else if (cJSON_IsString(mode) && strcmp(meta->mode, mode->valuestring) != 0)
             lt_cli_warn(cmd, "'%s' is a %s run, the first file a %s run", path, mode->valuestring,
                         meta->mode);
-        }
         cJSON_Delete(m);
     }
     lt_stats_reset(part);
@@ -63,8 +58,12 @@ static int add_file(const char *path, struct lt_stats *total, struct lt_stats *p
         lt_cli_error(cmd, "%s", err.msg);
         goto out;
     }
-    if (rc < 0)
-        lt_cli_warn(cmd, "%s; using its %s intervals", err.msg, "complete");
+    if (rc < 0) {
+        /* the writer never finished: whatever stopped it, the run is not whole */
+        lt_cli_warn(cmd, "%s; using its complete intervals, and the run counts as interrupted",
+                    err.msg);
+        part->c[LT_RC_INTERRUPTED] = 1;
+    }
     lt_stats_merge(total, part);
     ret = 0;
     goto out;
@@ -90,7 +89,11 @@ int cmd_report(int argc, char **argv)
                                "RESULTS... [options]",
                                "Print the summary of results files; several are merged exactly.",
                                "Merging adds counters and histograms: the shards of one run\n"
-                               "(--shard I/N) report as the whole run.\n",
+                               "(--shard I/N) report as the whole run.\n"
+                               "Exit status: 0 ok, 1 failure, 2 usage, 3 a --slo threshold "
+                               "failed,\n4 inconclusive (the run was interrupted or never "
+                               "finished its file, or\nit was client-bound and a latency or "
+                               "throughput threshold failed).\n",
                                opts,
                                1,
                                -1};
@@ -145,10 +148,22 @@ int cmd_report(int argc, char **argv)
         lt_buf_release(&b);
     }
     lt_cli_close_out(f);
-    ret = LT_EXIT_OK;
-    for (size_t i = 0; i < slo.n; i++)
-        if (!lt_slo_pass(&slo.t[i], &sum))
-            ret = LT_EXIT_SLO;
+    switch (lt_summary_verdict(&sum, &slo)) {
+    case LT_VERDICT_PASS:
+        ret = LT_EXIT_OK;
+        break;
+    case LT_VERDICT_BREACH:
+        ret = LT_EXIT_SLO;
+        break;
+    case LT_VERDICT_INCONCLUSIVE:
+        ret = LT_EXIT_INCONCLUSIVE;
+        break;
+    }
+    if (sum.interrupted)
+        lt_cli_warn(cmd, "the run was interrupted: the numbers cover part of it (exit 4)");
+    if (sum.client_bound)
+        lt_cli_warn(cmd, "client-bound: %s; latency includes loadtape's own delay",
+                    sum.client_bound_reason);
 out:
     lt_stats_release(&total);
     lt_stats_release(&part);
