@@ -182,3 +182,15 @@ int lt_hist_import(struct lt_hist *h, const struct lt_results_hist *in, struct l
         h->max = in->max;
     return 0;
 }
+
+uint64_t lt_hist_count_above(const struct lt_hist *h, uint64_t ns)
+{
+    uint64_t n = 0;
+
+    if (!h->count || h->max <= ns)
+        return 0;
+    /* whole buckets past the one holding ns: their every value is above it */
+    for (uint32_t i = lt_hist_index(ns) + 1; i < LT_HIST_COUNTS; i++)
+        n += h->counts[i];
+    return n;
+}

@@ -64,11 +64,12 @@ void lt_summary_compute(struct lt_summary *sum, const struct lt_stats *s)
     }
     sum->held = c[LT_RC_HELD];
     sum->interrupted = c[LT_RC_INTERRUPTED] > 0;
-    if (sum->ms[LT_RH_LAG][LT_Q_P99] > 1.0) {
+    sum->late = lt_hist_count_above(&s->h[LT_RH_LAG], 1000000);
+    if (sum->late * 100 > sum->hist_count[LT_RH_LAG] && sum->late >= LT_CLIENT_BOUND_MIN) {
         sum->client_bound = 1;
         snprintf(sum->client_bound_reason, sizeof(sum->client_bound_reason),
                  "scheduler lag p99 %.2f ms (over 1 ms)", sum->ms[LT_RH_LAG][LT_Q_P99]);
-    } else if (sum->scheduled && sum->held * 100 > sum->scheduled) {
+    } else if (sum->held * 100 > sum->scheduled && sum->held >= LT_CLIENT_BOUND_MIN) {
         sum->client_bound = 1;
         snprintf(sum->client_bound_reason, sizeof(sum->client_bound_reason),
                  "%.1f%% of requests waited over 1 ms for a free connection (-c)",

@@ -51,6 +51,8 @@ void lt_hist_merge(struct lt_hist *h, const struct lt_hist *o);
  * to the bucket holding it, within [min, max]; 0 when empty. */
 uint64_t lt_hist_percentile(const struct lt_hist *h, double p);
 double lt_hist_mean(const struct lt_hist *h);
+/* How many values lie above ns (those sharing ns's bucket not counted). */
+uint64_t lt_hist_count_above(const struct lt_hist *h, uint64_t ns);
 /* Bucket index of a value, and the range of values sharing it. */
 uint32_t lt_hist_index(uint64_t v);
 uint64_t lt_hist_lowest(uint32_t index);
@@ -126,15 +128,21 @@ struct lt_summary {
     double ms[LT_RESULTS_NHIST][8];
     uint64_t hist_count[LT_RESULTS_NHIST];
     uint64_t held; /* waited over 1 ms for a free connection */
+    uint64_t late; /* released over 1 ms after their intended time */
     /*
      * The verdicts (DESIGN.md §4): the client could not keep the schedule
-     * (its lag p99 above 1 ms, or over 1% of requests held back by -c or the
-     * queue bound), so latency includes its own delay; a signal stopped it.
+     * (over 1% of releases more than 1 ms late, that is lag p99 above 1 ms,
+     * or over 1% of requests held back by -c or the queue bound; either only
+     * when at least LT_CLIENT_BOUND_MIN requests were, so one hiccup in a tiny
+     * run is not a verdict), so latency includes its own delay; a signal
+     * stopped it.
      */
     int client_bound;
     char client_bound_reason[160];
     int interrupted;
 };
+
+#define LT_CLIENT_BOUND_MIN 5
 
 enum { LT_Q_MIN, LT_Q_MEAN, LT_Q_P50, LT_Q_P90, LT_Q_P95, LT_Q_P99, LT_Q_P999, LT_Q_MAX };
 

@@ -1,5 +1,18 @@
 # replay_lib.sh - helpers for the replay tests (source after tests/lib.sh).
 
+# LT_ENGINE=native|curl runs every replay of a test with that engine: the same
+# tests cover both (ctest registers each of them once per engine).
+if [ -n "${LT_ENGINE:-}" ]; then
+    lt_real_loadtape=$LOADTAPE
+    LOADTAPE=$LT_TMP/loadtape-$LT_ENGINE
+    cat >"$LOADTAPE" <<EOF
+#!/bin/sh
+if [ "\$1" = replay ]; then shift; exec "$lt_real_loadtape" replay --engine $LT_ENGINE "\$@"; fi
+exec "$lt_real_loadtape" "\$@"
+EOF
+    chmod +x "$LOADTAPE"
+fi
+
 # start_nginx_msec PORT: nginx on 127.0.0.1:PORT answering 202, logging
 # "$msec $request_method $request_uri $status" per request to $NGX_LOG.
 start_nginx_msec() {

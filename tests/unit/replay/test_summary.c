@@ -167,6 +167,21 @@ static void test_verdict(void **state)
     s.c[LT_RC_HELD] = 10; /* exactly 1%: not over */
     lt_summary_compute(&sum, &s);
     assert_false(sum.client_bound);
+    s.c[LT_RC_SCHEDULED] = 100;
+    s.c[LT_RC_HELD] = 4; /* 4%, but too few to judge by */
+    lt_summary_compute(&sum, &s);
+    assert_false(sum.client_bound);
+    s.c[LT_RC_HELD] = 5;
+    lt_summary_compute(&sum, &s);
+    assert_true(sum.client_bound);
+    s.c[LT_RC_SCHEDULED] = 1000;
+    s.c[LT_RC_HELD] = 10;
+    lt_summary_compute(&sum, &s);
+    assert_false(sum.client_bound);
+    /* one late release in a thousand: not a verdict */
+    lt_hist_record(&s.h[LT_RH_LAG], 3000000);
+    lt_summary_compute(&sum, &s);
+    assert_false(sum.client_bound);
     /* lag p99 over 1 ms: client-bound, and a latency breach is inconclusive */
     for (int i = 0; i < 20; i++) {
         lt_hist_record(&s.h[LT_RH_LATENCY], 500000000);
