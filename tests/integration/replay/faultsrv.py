@@ -6,6 +6,11 @@ usage: faultsrv.py MODE PORT [CAPTURE]
   hang     read requests, never answer
   no100    answer only after the whole body arrived; never send 100 Continue
   capture  answer 202 keep-alive, append each request's raw bytes to CAPTURE
+  half     answer a head promising 100 bytes, send 10, close
+  trickle  answer 202 one byte every 5 ms
+  shapes   answer each request of a connection in turn with: Content-Length,
+           chunked with an extension and trailers, 103 then 200, 204, 304,
+           then close-delimited (HTTP/1.0 style, closing the connection)
 Listens on 127.0.0.1 only; prints "ready" once listening. Stops on SIGTERM.
 """
 import os
@@ -13,6 +18,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 
 def read_request(conn, buf):
@@ -36,8 +42,21 @@ def read_request(conn, buf):
     return head + b"\r\n\r\n" + rest[:clen], rest[clen:]
 
 
+SHAPES = [
+    b"HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello",
+    b"HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n",
+    b"HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\n"
+    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    b"HTTP/1.1 204 No Content\r\n\r\n",
+    b"HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n",
+    b"HTTP/1.1 206 Partial\r\nConnection: close\r\n\r\nuntil the end",
+]
+
+
 def serve(conn, mode, capture, lock):
     buf = b""
+    n = 0
     try:
         while True:
             if mode == "hang":
@@ -51,6 +70,20 @@ def serve(conn, mode, capture, lock):
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
                 return
+            if mode == "half":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+                return
+            if mode == "trickle":
+                for b in b"HTTP/1.1 202 Accepted\r\nContent-Length: 14\r\n\r\n{\"accepted\":1}":
+                    conn.sendall(bytes([b]))
+                    time.sleep(0.005)
+                continue
+            if mode == "shapes":
+                n += 1
+                conn.sendall(SHAPES[(n - 1) % len(SHAPES)])
+                if (n - 1) % len(SHAPES) == len(SHAPES) - 1:
+                    return
+                continue
             if capture:
                 with lock, open(capture, "ab") as f:
                     f.write(req + b"\n--END--\n")

@@ -49,6 +49,43 @@ lt_eq "hang exit" 1 "$rc"
 lt_eq "timeouts" 20 "$(jget "$LT_TMP/hang.json" 'j["errors"]["timeout"]')"
 [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 20000 ] || lt_fail "hang run did not end in time"
 
+# half a response, then close: a reset, never an answer
+port=$(lt_free_port)
+start_fault half "$port"
+run half "$LT_TMP/t.tape" --target "http://127.0.0.1:$port" -c 4 --limit 6
+lt_eq "half exit" 1 "$rc"
+lt_eq "half: resets" 6 "$(jget "$LT_TMP/half.json" 'j["errors"]["reset"]')"
+lt_eq "half: completed" 0 "$(jget "$LT_TMP/half.json" 'j["requests"]["completed"]')"
+
+# a slow trickle (a byte every 5 ms) is a slow answer, not an error
+port=$(lt_free_port)
+start_fault trickle "$port"
+run trickle "$LT_TMP/t.tape" --target "http://127.0.0.1:$port" -c 4 --limit 4 --timeout 10s
+lt_eq "trickle exit" 0 "$rc"
+lt_eq "trickle: ok" 4 "$(jget "$LT_TMP/trickle.json" 'j["requests"]["ok"]')"
+python3 - "$LT_TMP/trickle.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["service_ms"]["min"] >= 200, j["service_ms"]   # 60 bytes at 5 ms each
+PY
+
+# every framing a server may answer with, on one connection after another
+# (the last shape closes it): each counted with its own status
+python3 - >"$LT_TMP/sh.jsonl" <<'PY'
+import json
+for i in range(12):
+    print(json.dumps({"ts_ns": i * 1000000, "session": 1, "method": "GET", "url": "/%d" % i,
+                      "headers": []}))
+PY
+"$LOADTAPE" import "$LT_TMP/sh.jsonl" -o "$LT_TMP/sh.tape" 2>/dev/null
+port=$(lt_free_port)
+start_fault shapes "$port"
+run shapes "$LT_TMP/sh.tape" --target "http://127.0.0.1:$port" -c 1 --keep-order
+lt_eq "shapes exit" 0 "$rc"
+lt_eq "shapes: statuses" "{'200': 2, '201': 2, '202': 2, '204': 2, '206': 2, '304': 2}" \
+    "$(jget "$LT_TMP/shapes.json" 'j["status"]')"
+lt_eq "shapes: no errors" 0 "$(jget "$LT_TMP/shapes.json" 'sum(j["errors"].values())')"
+
 # no 100 Continue: the recorded Expect header goes out as recorded; libcurl
 # waits for a 100 that never comes, sends the body after its wait, and the
 # answer is counted
