@@ -51,8 +51,8 @@ struct conn {
     int64_t deadline;
     struct conn *tprev, *tnext; /* in flight, oldest first */
     struct conn *fnext;         /* on the idle or the closed list */
-    int parser_ok;              /* p is initialised */
-    struct lt_http_parser p;
+    int reader_ok;              /* rd is initialised */
+    struct lt_h1_reader rd;
 };
 
 struct nengine {
@@ -246,20 +246,16 @@ static int conn_open(struct conn *c)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c->fd = fd;
     c->watched = 0;
-    if (c->parser_ok)
-        lt_http_parser_release(&c->p);
-    c->parser_ok = 0;
-    {
-        struct lt_http_parser_opts po;
-        memset(&po, 0, sizeof(po));
-        po.discard_body = 1; /* counted, never kept: any size of answer is fine */
-        if (lt_http_parser_init(&c->p, LT_HTTP_RESPONSE, &po)) {
-            conn_close(c);
-            errno = ENOMEM;
-            return -1;
-        }
-        c->parser_ok = 1;
+    /* a new connection, a new reader: nothing of the old stream carries over */
+    if (c->reader_ok)
+        lt_h1_reader_release(&c->rd);
+    c->reader_ok = 0;
+    if (lt_h1_reader_init(&c->rd)) {
+        conn_close(c);
+        errno = ENOMEM;
+        return -1;
     }
+    c->reader_ok = 1;
     if (connect(fd, (const struct sockaddr *)&e->addr, e->alen) == 0) {
         if (watch(c, EPOLLIN)) {
             conn_close(c);
@@ -290,7 +286,7 @@ static void conn_send(struct conn *c)
 
     if (c->woff == 0) {
         c->x->a_ns = c->x->a_ns ? c->x->a_ns : lt_mono_ns();
-        lt_http_parser_push_request(&c->p, c->x->req.req_bits);
+        lt_h1_reader_expect(&c->rd, c->x->req.req_bits);
     }
     c->st = C_SENDING;
     while (c->woff < w->len) {
@@ -313,45 +309,32 @@ static void conn_send(struct conn *c)
         fail_errno(c, LT_XERR_OTHER, "cannot watch the connection to", errno);
 }
 
-/* Feeds received bytes to the parser; finishes the request on its final response. */
+/* Feeds received bytes to the reader; finishes the request on its final answer. */
 static void conn_feed(struct conn *c, const uint8_t *p, size_t n)
 {
-    size_t off = 0;
+    struct lt_h1_answer a;
+    struct lt_err err;
+    int rc;
 
     c->rcvd += n;
-    while (off < n) {
-        struct lt_http_msg m;
-        struct lt_err err;
-        size_t used = 0;
-        int ev = lt_http_parser_feed(&c->p, p + off, n - off, &used, &m, &err);
-
-        off += used;
-        if (ev < 0) {
-            char msg[128];
-            snprintf(msg, sizeof(msg), "bad response from %.40s: %.60s", c->e->where, err.msg);
-            conn_finish(c, 0, LT_XERR_OTHER, msg, 0);
-            return;
-        }
-        if (ev == LT_HTTP_MESSAGE && !(m.flags & LT_HTTP_F_INTERIM)) {
-            /* bytes after the answer were never asked for: the connection is not reused */
-            int keep = (m.flags & LT_HTTP_F_KEEPALIVE) && !(m.flags & LT_HTTP_F_UPGRADE) &&
-                       off == n && c->woff == c->x->req.wire.len;
-            conn_finish(c, m.status, LT_XERR_NONE, "", keep);
-            return;
-        }
-        if (used == 0 && ev == LT_HTTP_NEED_MORE)
-            break;
+    rc = lt_h1_reader_feed(&c->rd, p, n, &a, &err);
+    if (rc < 0) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "bad response from %.40s: %.60s", c->e->where, err.msg);
+        conn_finish(c, 0, LT_XERR_OTHER, msg, 0);
+    } else if (rc == 1) {
+        /* an answer before the whole request went out: the connection is not reused */
+        conn_finish(c, a.status, LT_XERR_NONE, "", a.keep_alive && c->woff == c->x->req.wire.len);
     }
 }
 
 static void conn_eof(struct conn *c)
 {
-    struct lt_http_msg m;
+    struct lt_h1_answer a;
     struct lt_err err;
-    int ev = lt_http_parser_finish(&c->p, &m, &err);
 
-    if (ev == LT_HTTP_MESSAGE && !(m.flags & LT_HTTP_F_TRUNCATED)) {
-        conn_finish(c, m.status, LT_XERR_NONE, "", 0);
+    if (lt_h1_reader_eof(&c->rd, &a, &err) == 1) {
+        conn_finish(c, a.status, LT_XERR_NONE, "", 0);
         return;
     }
     early_close(c, 0);
@@ -563,8 +546,8 @@ static void destroy(void *ep)
         abort_all(e);
         for (int i = 0; i < e->nconns; i++) {
             conn_close(&e->conns[i]);
-            if (e->conns[i].parser_ok)
-                lt_http_parser_release(&e->conns[i].p);
+            if (e->conns[i].reader_ok)
+                lt_h1_reader_release(&e->conns[i].rd);
         }
     }
     if (e->tfd >= 0) {

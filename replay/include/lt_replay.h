@@ -362,6 +362,31 @@ struct lt_engine_ops {
 extern const struct lt_engine_ops lt_engine_curl;   /* libcurl: http, https, HTTP/2 */
 extern const struct lt_engine_ops lt_engine_native; /* loadtape's own HTTP/1.1 client: http */
 
+/*
+ * The native engine's reading of the answers on one connection, without
+ * sockets (so tests and fuzzing reach it): _expect before each request is
+ * sent, then _feed what arrives until it returns 1 (the final answer, 1xx
+ * passed over), or _eof when the connection ends (1 when that completes a
+ * close-delimited answer, 0 when the answer was cut short). Negative on a
+ * malformed answer (err says why); the connection is then useless.
+ */
+struct lt_h1_answer {
+    int status;
+    int keep_alive; /* the connection may carry the next request */
+};
+
+struct lt_h1_reader {
+    struct lt_http_parser p;
+    uint64_t received; /* bytes of the current answer so far */
+};
+
+int lt_h1_reader_init(struct lt_h1_reader *r);
+void lt_h1_reader_release(struct lt_h1_reader *r);
+int lt_h1_reader_expect(struct lt_h1_reader *r, unsigned req_bits);
+int lt_h1_reader_feed(struct lt_h1_reader *r, const uint8_t *p, size_t n,
+                      struct lt_h1_answer *a, struct lt_err *err);
+int lt_h1_reader_eof(struct lt_h1_reader *r, struct lt_h1_answer *a, struct lt_err *err);
+
 /* ==== the run ================================================================ */
 
 /* Where records come from (the tape reader in practice; arrays in tests). */
