@@ -32,8 +32,8 @@ int lt_h1_reader_expect(struct lt_h1_reader *r, unsigned req_bits)
     return lt_http_parser_push_request(&r->p, req_bits);
 }
 
-int lt_h1_reader_feed(struct lt_h1_reader *r, const uint8_t *p, size_t n,
-                      struct lt_h1_answer *a, struct lt_err *err)
+int lt_h1_reader_feed(struct lt_h1_reader *r, const uint8_t *p, size_t n, struct lt_h1_answer *a,
+                      struct lt_err *err)
 {
     size_t off = 0;
 
@@ -49,8 +49,8 @@ int lt_h1_reader_feed(struct lt_h1_reader *r, const uint8_t *p, size_t n,
         if (ev == LT_HTTP_MESSAGE && !(m.flags & LT_HTTP_F_INTERIM)) {
             a->status = m.status;
             /* bytes after the answer were never asked for: the connection is not reused */
-            a->keep_alive = (m.flags & LT_HTTP_F_KEEPALIVE) && !(m.flags & LT_HTTP_F_UPGRADE) &&
-                            off == n;
+            a->keep_alive =
+                (m.flags & LT_HTTP_F_KEEPALIVE) && !(m.flags & LT_HTTP_F_UPGRADE) && off == n;
             return 1;
         }
         if (used == 0)

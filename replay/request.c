@@ -195,6 +195,14 @@ static int put_target(struct lt_buf *b, const struct lt_target *t, const struct 
     }
     if (p == end || *p != '/')
         rc |= lt_buf_putc(b, '/');
+    {
+        /* the usual case, nothing to encode: one copy */
+        const uint8_t *q = p;
+        while (q<end && * q> 0x20 && *q < 0x7f)
+            q++;
+        rc |= lt_buf_append(b, p, (size_t)(q - p));
+        p = q;
+    }
     for (; p < end; p++) {
         /* bytes no request line may carry raw are percent-encoded, the rest kept as recorded */
         if (*p <= 0x20 || *p >= 0x7f) {

@@ -144,7 +144,7 @@ struct worker {
     pthread_cond_t cv;
     struct lt_xfer *ring[RING];
     size_t rhead, rlen;
-    int rclosed, want_wake;
+    int rclosed, want_wake, reader_waiting;
 
     /* the worker's own */
     struct lt_xfer *next;          /* popped, waiting for its deadline */
@@ -184,6 +184,7 @@ struct lt_replay {
     /* the transfer pool */
     pthread_mutex_t pool_mu;
     struct lt_xfer *pool;
+    struct lt_xfer *mine; /* the reader's share of the pool */
 
     /* start gate and interval merging (mu guards everything below) */
     pthread_mutex_t mu;
@@ -205,15 +206,20 @@ struct lt_replay {
 
 /* ---- the pool ------------------------------------------------------------------ */
 
+/* The reader's next transfer: from its own free list, refilled from the pool at once. */
 static struct lt_xfer *xfer_get(struct lt_replay *r)
 {
     struct lt_xfer *x;
 
-    pthread_mutex_lock(&r->pool_mu);
-    x = r->pool;
+    if (!r->mine) {
+        pthread_mutex_lock(&r->pool_mu);
+        r->mine = r->pool;
+        r->pool = NULL;
+        pthread_mutex_unlock(&r->pool_mu);
+    }
+    x = r->mine;
     if (x)
-        r->pool = x->next;
-    pthread_mutex_unlock(&r->pool_mu);
+        r->mine = x->next;
     if (!x) {
         x = calloc(1, sizeof(*x));
         if (!x)
@@ -346,8 +352,10 @@ static int ring_push(struct lt_replay *r, struct worker *w, struct lt_xfer *x)
     int need_wake = 0, full;
 
     pthread_mutex_lock(&w->mu);
-    while (w->rlen == RING && !atomic_load(&r->stop))
+    while (w->rlen == RING && !atomic_load(&r->stop)) {
+        w->reader_waiting = 1;
         pthread_cond_wait(&w->cv, &w->mu);
+    }
     if (atomic_load(&r->stop)) {
         pthread_mutex_unlock(&w->mu);
         return -1;
@@ -487,8 +495,13 @@ static struct lt_xfer *ring_pop(struct worker *w)
     if (w->rlen) {
         x = w->ring[w->rhead];
         w->rhead = (w->rhead + 1) % RING;
-        signal = w->rlen == RING;
         w->rlen--;
+        /* the reader waits for a full ring to drain to half: one wake-up per RING/2
+         * requests, not a context switch per request */
+        if (w->reader_waiting && w->rlen <= RING / 2) {
+            w->reader_waiting = 0;
+            signal = 1;
+        }
     } else if (w->rclosed) {
         w->source_done = 1;
     } else {
@@ -639,7 +652,7 @@ static void dispatch(struct worker *w)
         if (!w->qhead)
             w->qtail = NULL;
         w->qlen--;
-        if (now - x->q_ns > HELD_NS)
+        if (now - x->q_ns > HELD_NS && w->r->o.sched.mode != LT_MODE_BURST)
             count(w, LT_RC_HELD, 1); /* it waited for a connection: -c held it back */
         count(w, LT_RC_SENT, 1);
         w->inflight++;
@@ -1044,11 +1057,12 @@ void lt_replay_free(struct lt_replay *r)
         for (int i = 0; i < r->nw; i++)
             worker_release(&r->w[i]);
     free(r->w);
-    while (r->pool) {
-        struct lt_xfer *x = r->pool;
-        r->pool = x->next;
-        xfer_destroy(x);
-    }
+    for (struct lt_xfer **l = &r->pool; l; l = l == &r->pool ? &r->mine : NULL)
+        while (*l) {
+            struct lt_xfer *x = *l;
+            *l = x->next;
+            xfer_destroy(x);
+        }
     for (int i = 0; i < NSLOT; i++)
         lt_stats_release(&r->acc[i]);
     free(r->scratch);
