@@ -31,7 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RING 2048          /* requests built ahead, per worker */
+#define RING_ALL 4096      /* requests built ahead, over all workers (memory bound) */
+#define RING_MIN 512       /* ... and at least this many per worker */
 #define SESS_BUCKETS 16384 /* --keep-order session table, per worker */
 #define FD_MAX 1048576
 #define NSLOT 4                       /* intervals being merged at once */
@@ -142,7 +143,8 @@ struct worker {
     /* reader -> worker: a bounded ring */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct lt_xfer *ring[RING];
+    struct lt_xfer **ring;
+    size_t ring_cap;
     size_t rhead, rlen;
     int rclosed, want_wake, reader_waiting;
 
@@ -352,7 +354,7 @@ static int ring_push(struct lt_replay *r, struct worker *w, struct lt_xfer *x)
     int need_wake = 0, full;
 
     pthread_mutex_lock(&w->mu);
-    while (w->rlen == RING && !atomic_load(&r->stop)) {
+    while (w->rlen == w->ring_cap && !atomic_load(&r->stop)) {
         w->reader_waiting = 1;
         pthread_cond_wait(&w->cv, &w->mu);
     }
@@ -360,14 +362,14 @@ static int ring_push(struct lt_replay *r, struct worker *w, struct lt_xfer *x)
         pthread_mutex_unlock(&w->mu);
         return -1;
     }
-    w->ring[(w->rhead + w->rlen) % RING] = x;
+    w->ring[(w->rhead + w->rlen) % w->ring_cap] = x;
     w->rlen++;
 
     if (w->want_wake) {
         w->want_wake = 0;
         need_wake = 1;
     }
-    full = w->rlen == RING;
+    full = w->rlen == w->ring_cap;
     pthread_mutex_unlock(&w->mu);
     if (need_wake)
         wake(w->wake_fd);
@@ -494,11 +496,11 @@ static struct lt_xfer *ring_pop(struct worker *w)
     pthread_mutex_lock(&w->mu);
     if (w->rlen) {
         x = w->ring[w->rhead];
-        w->rhead = (w->rhead + 1) % RING;
+        w->rhead = (w->rhead + 1) % w->ring_cap;
         w->rlen--;
-        /* the reader waits for a full ring to drain to half: one wake-up per RING/2
-         * requests, not a context switch per request */
-        if (w->reader_waiting && w->rlen <= RING / 2) {
+        /* the reader waits for a full ring to drain to half: one wake-up per half
+         * ring of requests, not a context switch per request */
+        if (w->reader_waiting && w->rlen <= w->ring_cap / 2) {
             w->reader_waiting = 0;
             signal = 1;
         }
@@ -902,8 +904,10 @@ static int worker_init(struct lt_replay *r, struct worker *w, int idx, struct lt
     w->queue_max = r->o.queue_max / (size_t)r->nw;
     if (w->queue_max < 64)
         w->queue_max = 64;
+    w->ring_cap = RING_ALL / (size_t)r->nw > RING_MIN ? RING_ALL / (size_t)r->nw : RING_MIN;
+    w->ring = calloc(w->ring_cap, sizeof(*w->ring));
     w->sess = calloc(SESS_BUCKETS, sizeof(*w->sess));
-    if (!w->sess || lt_stats_init(&w->cur))
+    if (!w->ring || !w->sess || lt_stats_init(&w->cur))
         return lt_error(err, LT_E_NOMEM, "out of memory");
     w->loop.epfd = epoll_create1(EPOLL_CLOEXEC);
     w->sched_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -932,7 +936,7 @@ static void worker_release(struct worker *w)
     if (w->engine)
         r->eng->destroy(w->engine);
     for (size_t i = 0; i < w->rlen; i++)
-        xfer_destroy(w->ring[(w->rhead + i) % RING]);
+        xfer_destroy(w->ring[(w->rhead + i) % w->ring_cap]);
     xfer_destroy(w->next);
     for (struct lt_xfer *x = w->qhead, *n; x; x = n) {
         n = x->next;
@@ -952,6 +956,7 @@ static void worker_release(struct worker *w)
                 free(s);
             }
     free(w->sess);
+    free(w->ring);
     lt_stats_release(&w->cur);
     for (int *fd = &w->sched_fd; fd <= &w->stop_fd; fd++)
         if (*fd >= 0)
