@@ -100,7 +100,7 @@ static int write_interval(void *ctx, const struct lt_results_section *sec, struc
 /* ---- options ---------------------------------------------------------------------- */
 
 struct replay_args {
-    const char *target, *arrivals, *spike, *slo, *out, *from, *to, *shard, *start_at, *engine;
+    const char *target, *arrivals, *spike, *slo, *out, *from, *to, *shard, *start_at, *engine, *ok;
     uint64_t threads;
     double speed, rate;
     int burst, keep_order, keep_host, fresh_ids, json, progress, insecure;
@@ -124,6 +124,7 @@ static char *meta_json(const struct replay_args *a, const char *tape, const char
     cJSON_AddNumberToObject(m, "start_unix_ns", (double)start_unix_ns);
     cJSON_AddNumberToObject(m, "connections", (double)a->conns);
     cJSON_AddStringToObject(m, "engine", engine);
+    cJSON_AddStringToObject(m, "ok", a->ok ? a->ok : "2xx");
     cJSON_AddNumberToObject(m, "threads", threads);
     if (strcmp(mode, "speed") == 0)
         cJSON_AddNumberToObject(m, "speed", a->speed);
@@ -215,6 +216,10 @@ int cmd_replay(int argc, char **argv)
         {"engine", 0, LT_OPT_STR, "KIND",
          "auto, native or curl (default: auto: native for http://, libcurl for https://)",
          &a.engine, 0, 0, 0},
+        {"ok", 0, LT_OPT_STR, "2xx|expected|LIST",
+         "what counts as ok: 2xx (default), expected (the recorded status, 400 for an invalid "
+         "synth event, else 2xx), or codes and classes like 200,202,4xx",
+         &a.ok, 0, 0, 0},
         {"threads", 0, LT_OPT_U64, "N",
          "worker threads, each with its share of -c (default: the online CPUs)", &a.threads, 1, 256,
          0},
@@ -298,6 +303,10 @@ int cmd_replay(int argc, char **argv)
     }
     if (a.slo && lt_slo_parse(&slo, a.slo, &err)) {
         rc = lt_cli_usage(cmd, "--slo: %s", err.msg);
+        goto out_rc;
+    }
+    if (lt_ok_parse(&ro.ok, a.ok, &err)) {
+        rc = lt_cli_usage(cmd, "--ok: %s", err.msg);
         goto out_rc;
     }
     if (lt_cli_opt(&spec, "speed")->seen && !(a.speed > 0 && a.speed <= 1e6)) {

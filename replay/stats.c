@@ -143,3 +143,63 @@ void lt_stats_note_send(struct lt_stats *s, int64_t s_rel, int64_t service_ns)
         s->c[LT_RC_WINDOW_END_NS] = end;
     }
 }
+
+/* ---- --ok ------------------------------------------------------------------ */
+
+static void ok_set(struct lt_ok_rule *ok, int lo, int hi)
+{
+    for (int c = lo; c <= hi && c < LT_STATUS_CODES; c++)
+        ok->set[c / 8] |= (uint8_t)(1u << (c % 8));
+}
+
+int lt_ok_parse(struct lt_ok_rule *ok, const char *spec, struct lt_err *err)
+{
+    const char *p = spec ? spec : "";
+    int any = 0;
+
+    memset(ok, 0, sizeof(*ok));
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        char t[16];
+        if (n == 0 || n >= sizeof(t))
+            return lt_error(err, LT_E_USAGE, "bad status list '%s'", spec);
+        memcpy(t, p, n);
+        t[n] = '\0';
+        if (strcmp(t, "expected") == 0) {
+            ok->expected = 1;
+        } else if (n == 3 && t[0] >= '1' && t[0] <= '5' && t[1] == 'x' && t[2] == 'x') {
+            ok_set(ok, (t[0] - '0') * 100, (t[0] - '0') * 100 + 99);
+            any = 1;
+        } else if (n == 3 && t[0] >= '1' && t[0] <= '5' && t[1] >= '0' && t[1] <= '9' &&
+                   t[2] >= '0' && t[2] <= '9') {
+            int c = atoi(t);
+            ok_set(ok, c, c);
+            any = 1;
+        } else {
+            return lt_error(err, LT_E_USAGE,
+                            "bad status '%s' in '%s' (expected 2xx, expected, or codes like 202)",
+                            t, spec);
+        }
+        p += n;
+        if (*p == ',' && *++p == '\0')
+            return lt_error(err, LT_E_USAGE, "bad status list '%s'", spec);
+    }
+    if (!any)
+        ok_set(ok, 200, 299); /* "expected" alone falls back to 2xx */
+    return 0;
+}
+
+int lt_ok_match(const struct lt_ok_rule *ok, int status, int expect)
+{
+    int empty = 1;
+
+    if (ok->expected && expect)
+        return status == expect;
+    if (status < 0 || status >= LT_STATUS_CODES)
+        return 0;
+    for (size_t i = 0; i < sizeof(ok->set) && empty; i++)
+        empty = ok->set[i] == 0;
+    if (empty)
+        return status >= 200 && status <= 299;
+    return (ok->set[status / 8] >> (status % 8)) & 1;
+}

@@ -312,6 +312,7 @@ struct lt_xfer {
     int64_t d_ns;   /* completion */
     int status;     /* replayed status, 0 on failure */
     int rec_status; /* recorded status, 0 when none */
+    int expect;     /* the status it should get (--ok expected), 0: any of the ok set */
     enum lt_xfer_err err;
     char errmsg[128];
     uint64_t bytes_sent, bytes_received;
@@ -398,8 +399,24 @@ struct lt_source {
     int (*rewind)(void *ctx, struct lt_err *err);
 };
 
+/*
+ * What counts as ok (--ok): a set of statuses (2xx by default), and with
+ * `expected` a request that should get a particular status (its recorded
+ * one, or 400 for an event synth made invalid) is ok when it gets that.
+ */
+struct lt_ok_rule {
+    int expected;
+    uint8_t set[(LT_STATUS_CODES + 7) / 8];
+};
+
+/* Parses "2xx", "expected", or a list of codes and classes ("200,202,4xx", "expected,404").
+ * An empty or NULL spec is 2xx. */
+int lt_ok_parse(struct lt_ok_rule *ok, const char *spec, struct lt_err *err);
+int lt_ok_match(const struct lt_ok_rule *ok, int status, int expect);
+
 struct lt_replay_opts {
     struct lt_schedule_opts sched;
+    struct lt_ok_rule ok; /* all zero: 2xx */
     const struct lt_engine_ops *engine; /* NULL: libcurl */
     int threads;                        /* worker threads, each with its share of -c (0: 1) */
     struct lt_engine_conf engine_conf;

@@ -28,6 +28,40 @@ PY
 kill -INT "$sink"
 wait "$sink" || true
 
+# --ok expected: every invalid event's 400 is what it should get, so nothing failed
+port=$(lt_free_port)
+"$LOADTAPE" sink --listen "127.0.0.1:$port" >"$LT_TMP/sink3.out" 2>&1 &
+LT_PIDS+=($!)
+lt_wait_port "$port"
+"$LOADTAPE" replay "$LT_TMP/e.tape" --target "http://127.0.0.1:$port" --speed 4 --ok expected \
+    --json >"$LT_TMP/ok.json"
+invariants "$LT_TMP/ok.json"
+python3 - "$LT_TMP/a.json" "$LT_TMP/ok.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert b["status"] == a["status"], (a["status"], b["status"])
+assert b["requests"]["failed"] == 0 and b["error_rate"] == 0, b["requests"]
+assert b["requests"]["ok"] == b["requests"]["completed"], b["requests"]
+PY
+# a target that accepts invalid events shows up as failures under --ok expected
+port=$(lt_free_port)
+lt_start_nginx "$port"
+rc=0
+"$LOADTAPE" replay "$LT_TMP/e.tape" --target "http://127.0.0.1:$port" --speed 4 --ok expected \
+    --json >"$LT_TMP/ng.json" || rc=$?
+python3 - "$LT_TMP/a.json" "$LT_TMP/ng.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert b["requests"]["failed"] == a["status"]["400"], (b["requests"], a["status"])
+PY
+# --ok as a list
+"$LOADTAPE" replay "$LT_TMP/e.tape" --target "http://127.0.0.1:$port" --speed 4 --ok 200,4xx \
+    --json >"$LT_TMP/ng2.json"
+lt_eq "--ok 200,4xx against 202s" 0 "$(jget "$LT_TMP/ng2.json" 'j["requests"]["ok"]')"
+rc=0
+"$LOADTAPE" replay "$LT_TMP/e.tape" --target "http://127.0.0.1:$port" --ok 2xz >/dev/null 2>&1 || rc=$?
+lt_eq "--ok usage" 2 "$rc"
+
 port=$(lt_free_port)
 "$LOADTAPE" sink --listen "127.0.0.1:$port" --error-rate 20% >"$LT_TMP/sink2.out" 2>&1 &
 LT_PIDS+=($!)

@@ -239,12 +239,32 @@ static void test_send_window(void **state)
     lt_stats_release(&b);
 }
 
+static void test_ok_rule(void **state)
+{
+    struct lt_ok_rule ok;
+    struct lt_err err;
+    (void)state;
+    assert_int_equal(lt_ok_parse(&ok, NULL, &err), 0);
+    assert_true(lt_ok_match(&ok, 202, 0) && lt_ok_match(&ok, 299, 400));
+    assert_false(lt_ok_match(&ok, 400, 400) || lt_ok_match(&ok, 300, 0));
+    assert_int_equal(lt_ok_parse(&ok, "expected", &err), 0);
+    assert_true(lt_ok_match(&ok, 400, 400) && lt_ok_match(&ok, 202, 0));
+    assert_false(lt_ok_match(&ok, 202, 400) || lt_ok_match(&ok, 404, 0));
+    assert_int_equal(lt_ok_parse(&ok, "200,4xx", &err), 0);
+    assert_true(lt_ok_match(&ok, 200, 0) && lt_ok_match(&ok, 404, 0) && lt_ok_match(&ok, 499, 0));
+    assert_false(lt_ok_match(&ok, 202, 0) || lt_ok_match(&ok, 500, 0));
+    assert_int_equal(lt_ok_parse(&ok, "2xz", &err), LT_E_USAGE);
+    assert_non_null(strstr(err.msg, "'2xz'"));
+    assert_int_equal(lt_ok_parse(&ok, "200,", &err), LT_E_USAGE);
+    assert_int_equal(lt_ok_parse(&ok, "600", &err), LT_E_USAGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute),     cmocka_unit_test(test_json_keys),
         cmocka_unit_test(test_slo),         cmocka_unit_test(test_verdict),
-        cmocka_unit_test(test_send_window),
+        cmocka_unit_test(test_send_window), cmocka_unit_test(test_ok_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
