@@ -499,6 +499,11 @@ int cmd_replay(int argc, char **argv)
     meta.threads = lt_replay_threads(run);
     if (sum.interrupted)
         lt_cli_warn(cmd, "interrupted: the numbers cover part of the run, and no threshold passes");
+    if (sum.not_sent)
+        lt_cli_warn(cmd,
+                    "%llu requests were never sent: every connection was still busy when the "
+                    "run ended (the target stalled); they count as failures",
+                    (unsigned long long)sum.not_sent);
     if (sum.client_bound)
         lt_cli_warn(cmd,
                     "client-bound: %s; latency includes loadtape's own delay (try --threads, a "

@@ -784,10 +784,20 @@ static void on_wake(void *ctx, int fd, uint32_t ev)
     drain_fd(fd);
 }
 
-/* Counts what was released but never sent as skipped, and frees it. */
+/*
+ * Frees what was released but never sent. Stopped by a signal, it was skipped;
+ * at the end of --duration, what still waited for a connection could not be
+ * sent because every connection was stuck: a failure of the target's, not a
+ * choice (requests a session held back behind its own are skipped).
+ */
 static void skip_queued(struct worker *w)
 {
-    size_t n = w->qlen + w->pending;
+    size_t n = w->pending;
+
+    if (w->stopping == 2)
+        count(w, LT_RC_NOT_SENT, w->qlen);
+    else
+        n += w->qlen;
 
     free_chain(w, w->qhead, 0);
     w->qhead = w->qtail = NULL;

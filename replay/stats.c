@@ -56,7 +56,7 @@ static void window_union(struct lt_stats *s, int64_t start, int64_t dur)
 void lt_stats_merge_counters(uint64_t *c, const uint64_t *o)
 {
     for (int i = 0; i < LT_RESULTS_NCOUNTERS; i++)
-        if (i < LT_RC_FIRST_SEND_NS)
+        if (i != LT_RC_FIRST_SEND_NS && i != LT_RC_LAST_SEND_NS && i != LT_RC_WINDOW_END_NS)
             c[i] += o[i];
     if (o[LT_RC_FIRST_SEND_NS] &&
         (!c[LT_RC_FIRST_SEND_NS] || o[LT_RC_FIRST_SEND_NS] < c[LT_RC_FIRST_SEND_NS]))

@@ -32,11 +32,12 @@ void lt_summary_compute(struct lt_summary *sum, const struct lt_stats *s)
         sum->err_class[i] = c[LT_RC_ERR_CONNECT + i];
         sum->errors += sum->err_class[i];
     }
-    sum->failed = sum->completed - sum->ok + sum->errors;
+    sum->not_sent = c[LT_RC_NOT_SENT];
+    sum->failed = sum->completed - sum->ok + sum->errors + sum->not_sent;
     sum->mismatched = c[LT_RC_MISMATCHED];
     sum->bytes_sent = c[LT_RC_BYTES_SENT];
     sum->bytes_received = c[LT_RC_BYTES_RECEIVED];
-    denom = sum->completed + sum->errors;
+    denom = sum->completed + sum->errors + sum->not_sent;
     sum->error_rate = denom ? (double)sum->failed / (double)denom : 0.0;
     /* over the send window (first to last intended send, plus the last one's
      * service time), not the drain after it; the run's length when unknown */
@@ -283,6 +284,7 @@ struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stat
     cJSON_AddNumberToObject(req, "abandoned", (double)sum->abandoned);
     cJSON_AddNumberToObject(req, "mismatched", (double)sum->mismatched);
     cJSON_AddNumberToObject(req, "held", (double)sum->held);
+    cJSON_AddNumberToObject(req, "not_sent_target_stalled", (double)sum->not_sent);
     st = cJSON_AddObjectToObject(o, "status");
     for (int i = 0; i < LT_STATUS_CODES; i++)
         if (s->status[i]) {
@@ -395,6 +397,11 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
                         (unsigned long long)sum->scheduled, (unsigned long long)sum->sent,
                         (unsigned long long)sum->completed, (unsigned long long)sum->ok,
                         (unsigned long long)sum->failed, sum->error_rate * 100.0);
+    if (sum->not_sent)
+        rc |= lt_buf_printf(out,
+                            "NOT SENT    %llu: every connection was busy until the end "
+                            "(the target stalled); counted as failures\n",
+                            (unsigned long long)sum->not_sent);
     if (sum->skipped || sum->abandoned || sum->mismatched)
         rc |=
             lt_buf_printf(out, "            skipped %llu, abandoned %llu, status mismatches %llu\n",

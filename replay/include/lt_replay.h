@@ -121,6 +121,7 @@ void lt_run_meta_from_json(struct lt_run_meta *meta, const char *json);
 struct lt_summary {
     double duration_s;
     uint64_t scheduled, sent, completed, ok, failed, errors, skipped, abandoned;
+    uint64_t not_sent; /* every connection stayed busy until the end: failures */
     uint64_t err_class[4]; /* connect, timeout, reset, other */
     uint64_t mismatched, bytes_sent, bytes_received;
     double error_rate, throughput_rps;

@@ -49,6 +49,19 @@ lt_eq "hang exit" 1 "$rc"
 lt_eq "timeouts" 20 "$(jget "$LT_TMP/hang.json" 'j["errors"]["timeout"]')"
 [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 20000 ] || lt_fail "hang run did not end in time"
 
+# a stalled target and --duration: what waited for a connection when the run
+# ended was never sent because every connection was stuck; that is a failure
+# of the target's, counted and warned about, not a skip
+port=$(lt_free_port)
+start_fault hang "$port"
+run stalled "$LT_TMP/t.tape" --target "http://127.0.0.1:$port" -c 4 --duration 1s --timeout 2s
+lt_eq "stalled exit" 1 "$rc"
+lt_eq "stalled: not sent" 16 "$(jget "$LT_TMP/stalled.json" 'j["requests"]["not_sent_target_stalled"]')"
+lt_eq "stalled: skipped" 0 "$(jget "$LT_TMP/stalled.json" 'j["requests"]["skipped"]')"
+lt_eq "stalled: timeouts" 4 "$(jget "$LT_TMP/stalled.json" 'j["errors"]["timeout"]')"
+lt_eq "stalled: error_rate" 1 "$(jget "$LT_TMP/stalled.json" 'j["error_rate"]')"
+grep -q "16 requests were never sent" "$LT_TMP/stalled.err" || lt_fail "no warning for a stalled target"
+
 # half a response, then close: a reset, never an answer
 port=$(lt_free_port)
 start_fault half "$port"

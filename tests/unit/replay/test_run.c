@@ -177,11 +177,11 @@ static void check_invariants(const struct lt_stats *t)
     const uint64_t *c = t->c;
     uint64_t errors =
         c[LT_RC_ERR_CONNECT] + c[LT_RC_ERR_TIMEOUT] + c[LT_RC_ERR_RESET] + c[LT_RC_ERR_OTHER];
-    assert_int_equal(c[LT_RC_SCHEDULED], c[LT_RC_SENT] + c[LT_RC_SKIPPED]);
+    assert_int_equal(c[LT_RC_SCHEDULED], c[LT_RC_SENT] + c[LT_RC_SKIPPED] + c[LT_RC_NOT_SENT]);
     assert_int_equal(c[LT_RC_SENT], c[LT_RC_COMPLETED] + errors + c[LT_RC_ABANDONED]);
-    /* the histograms hold every completed response, of any status */
-    assert_int_equal(t->h[LT_RH_LATENCY].count, c[LT_RC_COMPLETED]);
-    assert_int_equal(t->h[LT_RH_SERVICE].count, c[LT_RC_COMPLETED]);
+    /* the histograms hold every completed response, of any status, and every timeout */
+    assert_int_equal(t->h[LT_RH_LATENCY].count, c[LT_RC_COMPLETED] + c[LT_RC_ERR_TIMEOUT]);
+    assert_int_equal(t->h[LT_RH_SERVICE].count, c[LT_RC_COMPLETED] + c[LT_RC_ERR_TIMEOUT]);
     assert_int_equal(t->h[LT_RH_LAG].count, c[LT_RC_SCHEDULED]);
 }
 
