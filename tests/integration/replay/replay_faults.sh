@@ -122,7 +122,7 @@ lt_start_nginx "$port"
 run slo_ok "$LT_TMP/t.tape" --target "http://127.0.0.1:$port" --slo 'p99<10s,error_rate<1%,max<30s'
 lt_eq "slo pass exit" 0 "$rc"
 run slo_bad "$LT_TMP/t.tape" --target "http://127.0.0.1:$port" --slo 'p99<10s,p50<1ns'
-lt_eq "slo fail exit" 3 "$rc"
+lt_eq "slo fail exit" "$(breach_rc "$LT_TMP/slo_bad.json")" "$rc"
 lt_eq "slo verdicts" "[True, False]" "$(jget "$LT_TMP/slo_bad.json" '[t["pass"] for t in j["slo"]]')"
 rc=0
 "$LOADTAPE" replay "$LT_TMP/t.tape" --target "http://127.0.0.1:$port" --slo 'p99<200' >/dev/null 2>&1 || rc=$?
@@ -130,8 +130,12 @@ lt_eq "slo usage exit" 2 "$rc"
 rc=0
 "$LOADTAPE" replay "$LT_TMP/t.tape" --target "http://127.0.0.1:$port" --burst --spike 2x:1s/2s >/dev/null 2>&1 || rc=$?
 lt_eq "burst+spike usage exit" 2 "$rc"
-"$LOADTAPE" replay "$LT_TMP/t.tape" --target "http://127.0.0.1:$port" -o "$LT_TMP/s.res" >/dev/null
+"$LOADTAPE" replay "$LT_TMP/t.tape" --target "http://127.0.0.1:$port" -o "$LT_TMP/s.res" \
+    --json >"$LT_TMP/s.json"
 rc=0
-"$LOADTAPE" report "$LT_TMP/s.res" --slo 'p50<1ns' >/dev/null || rc=$?
-lt_eq "report slo exit" 3 "$rc"
+"$LOADTAPE" report "$LT_TMP/s.res" --slo 'p50<1ns' >/dev/null 2>&1 || rc=$?
+lt_eq "report slo exit" "$(breach_rc "$LT_TMP/s.json")" "$rc"
+rc=0
+"$LOADTAPE" report "$LT_TMP/s.res" --slo 'error_rate<0%' >/dev/null 2>&1 || rc=$?
+lt_eq "report error-rate breach" 3 "$rc"
 echo ok

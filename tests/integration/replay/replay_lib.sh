@@ -61,3 +61,10 @@ assert j["latency_ms"]["count"] == r["completed"] + e["timeout"], (j["latency_ms
 assert sum(j["status"].values()) == r["completed"], j["status"]
 PY
 }
+
+# breach_rc FILE: the exit status a breached latency threshold must give for the run in
+# the --json summary FILE: 3, or 4 (inconclusive) when that run was client-bound, as a
+# loaded machine can make any run.
+breach_rc() {
+    if [ "$(jget "$1" 'j["client_bound"]')" = True ]; then echo 4; else echo 3; fi
+}
