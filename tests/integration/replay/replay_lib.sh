@@ -68,3 +68,12 @@ PY
 breach_rc() {
     if [ "$(jget "$1" 'j["client_bound"]')" = True ]; then echo 4; else echo 3; fi
 }
+
+# wait_lines FILE N: waits (up to 5 s) until FILE has N lines, for logs written after the answer.
+wait_lines() {
+    local i
+    for i in $(seq 50); do
+        [ "$(wc -l <"$1")" -ge "$2" ] && return 0
+        sleep 0.1
+    done
+}

@@ -21,7 +21,7 @@ lt_eq completed "$n" "$(jget "$LT_TMP/all.json" 'j["requests"]["completed"]')"
 lt_eq ok "$n" "$(jget "$LT_TMP/all.json" 'j["requests"]["ok"]')"
 lt_eq status "{'202': $n}" "$(jget "$LT_TMP/all.json" 'j["status"]')"
 lt_eq mode speed "$(jget "$LT_TMP/all.json" 'j["mode"]')"
-sleep 0.2
+wait_lines "$NGX_LOG" "$n"
 lt_eq "nginx saw" "$n" "$(wc -l <"$NGX_LOG")"
 
 # report rebuilds exactly the numbers replay printed
@@ -60,7 +60,7 @@ span = (whole["requests"]["scheduled"] - 1) / 4000
 for p in parts:
     assert p["duration_s"] >= 0.95 * span, (p["duration_s"], span)
 PY
-sleep 0.2
+wait_lines "$NGX_LOG" "$((n * 3))"
 lt_eq "nginx saw" "$((n * 3))" "$(wc -l <"$NGX_LOG")"
 
 # --limit and --loop with --fresh-ids
@@ -87,7 +87,7 @@ sleep 0.5
 "$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate 2000 --limit 200 --shard 1/2 \
     --start-at "$at" --json >"$LT_TMP/sa1.json"
 wait "$p0"
-sleep 0.2
+wait_lines "$NGX_LOG" "$((before + 200))"
 tail -n +"$((before + 1))" "$NGX_LOG" | python3 -c '
 import sys
 at = float(sys.argv[1])
