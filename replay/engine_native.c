@@ -221,6 +221,7 @@ static void early_close(struct conn *c, int errnum)
         conn_close(c);
         c->retried = 1;
         c->reused = 0;
+        c->woff = 0; /* the whole request again, on the new connection */
         if (conn_open(c) == 0)
             return;
         fail_errno(c, LT_XERR_CONNECT, "connect to", errno);
