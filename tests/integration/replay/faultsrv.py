@@ -7,6 +7,8 @@ usage: faultsrv.py MODE PORT [CAPTURE]
   no100    answer only after the whole body arrived; never send 100 Continue
   capture  answer 202 keep-alive, append each request's raw bytes to CAPTURE
   half     answer a head promising 100 bytes, send 10, close
+  once     answer the first request of a connection (keep-alive), then read the next
+           and close without a word: the keep-alive race HTTP clients retry
   trickle  answer 202 one byte every 5 ms
   shapes   answer each request of a connection in turn with: Content-Length,
            chunked with an extension and trailers, 103 then 200, 204, 304,
@@ -70,6 +72,12 @@ def serve(conn, mode, capture, lock):
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
                 return
+            if mode == "once":
+                n += 1
+                if n > 1:
+                    return
+                conn.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+                continue
             if mode == "half":
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
                 return

@@ -62,6 +62,15 @@ lt_eq "stalled: timeouts" 4 "$(jget "$LT_TMP/stalled.json" 'j["errors"]["timeout
 lt_eq "stalled: error_rate" 1 "$(jget "$LT_TMP/stalled.json" 'j["error_rate"]')"
 grep -q "16 requests were never sent" "$LT_TMP/stalled.err" || lt_fail "no warning for a stalled target"
 
+# the keep-alive race: a server that closes a kept connection on the next request
+# without answering; the request goes once more on a new connection, and is answered
+port=$(lt_free_port)
+start_fault once "$port"
+run once "$LT_TMP/t.tape" --target "http://127.0.0.1:$port" -c 1 --keep-order --limit 6
+lt_eq "once exit" 0 "$rc"
+lt_eq "once: ok" 6 "$(jget "$LT_TMP/once.json" 'j["requests"]["ok"]')"
+lt_eq "once: errors" 0 "$(jget "$LT_TMP/once.json" 'sum(j["errors"].values())')"
+
 # half a response, then close: a reset, never an answer
 port=$(lt_free_port)
 start_fault half "$port"
