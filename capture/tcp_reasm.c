@@ -206,7 +206,7 @@ static void add_bytes(struct lt_tcp_stream *s, uint32_t seq, const uint8_t *p, u
     int32_t d = seq_diff(seq, s->next);
 
     if (d <= 0) {
-        uint32_t cut = (uint32_t)-d;
+        uint32_t cut = 0u - (uint32_t)d; /* d may be INT32_MIN: negate unsigned */
         if ((int64_t)cut >= (int64_t)cap + miss) {
             if (s->stats)
                 s->stats->retransmitted++;
