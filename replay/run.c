@@ -38,6 +38,7 @@
 #define NSLOT 4                       /* intervals being merged at once */
 #define HELD_NS 1000000               /* a queue wait past this counts as held (client-bound) */
 #define POOL_BATCH 64                 /* transfers handed back to the pool at once */
+#define POP_BATCH 32                  /* transfers taken from a ring at once */
 #define KEEP_BUFFER ((size_t)1 << 16) /* a pooled request keeps buffers up to this */
 #define MAX_THREADS 256
 
@@ -147,6 +148,8 @@ struct worker {
     size_t ring_cap;
     size_t rhead, rlen;
     int rclosed, want_wake, reader_waiting;
+    struct lt_xfer *local[POP_BATCH]; /* taken from the ring, not yet popped */
+    size_t lpos, llen;
 
     /* the worker's own */
     struct lt_xfer *next;          /* popped, waiting for its deadline */
@@ -490,31 +493,36 @@ out:
 
 /* ---- queue and dispatch ----------------------------------------------------------- */
 
+/* The next request of the ring: taken POP_BATCH at a time, so the lock is not per request. */
 static struct lt_xfer *ring_pop(struct worker *w)
 {
-    struct lt_xfer *x = NULL;
     int signal = 0;
 
+    if (w->lpos < w->llen)
+        return w->local[w->lpos++];
+    w->lpos = w->llen = 0;
     pthread_mutex_lock(&w->mu);
-    if (w->rlen) {
-        x = w->ring[w->rhead];
+    while (w->rlen && w->llen < POP_BATCH) {
+        w->local[w->llen++] = w->ring[w->rhead];
         w->rhead = (w->rhead + 1) % w->ring_cap;
         w->rlen--;
-        /* the reader waits for a full ring to drain to half: one wake-up per half
-         * ring of requests, not a context switch per request */
-        if (w->reader_waiting && w->rlen <= w->ring_cap / 2) {
-            w->reader_waiting = 0;
-            signal = 1;
-        }
-    } else if (w->rclosed) {
-        w->source_done = 1;
-    } else {
-        w->want_wake = 1;
+    }
+    /* the reader waits for a full ring to drain to half: one wake-up per half
+     * ring of requests, not a context switch per request */
+    if (w->reader_waiting && w->rlen <= w->ring_cap / 2) {
+        w->reader_waiting = 0;
+        signal = 1;
+    }
+    if (!w->llen) {
+        if (w->rclosed)
+            w->source_done = 1;
+        else
+            w->want_wake = 1;
     }
     pthread_mutex_unlock(&w->mu);
     if (signal)
         pthread_cond_broadcast(&w->cv);
-    return x;
+    return w->llen ? w->local[w->lpos++] : NULL;
 }
 
 static void enqueue(struct worker *w, struct lt_xfer *x, int64_t now)
@@ -949,6 +957,8 @@ static void worker_release(struct worker *w)
         r->eng->destroy(w->engine);
     for (size_t i = 0; i < w->rlen; i++)
         xfer_destroy(w->ring[(w->rhead + i) % w->ring_cap]);
+    for (size_t i = w->lpos; i < w->llen; i++)
+        xfer_destroy(w->local[i]);
     xfer_destroy(w->next);
     for (struct lt_xfer *x = w->qhead, *n; x; x = n) {
         n = x->next;

@@ -121,7 +121,7 @@ void lt_run_meta_from_json(struct lt_run_meta *meta, const char *json);
 struct lt_summary {
     double duration_s;
     uint64_t scheduled, sent, completed, ok, failed, errors, skipped, abandoned;
-    uint64_t not_sent; /* every connection stayed busy until the end: failures */
+    uint64_t not_sent;     /* every connection stayed busy until the end: failures */
     uint64_t err_class[4]; /* connect, timeout, reset, other */
     uint64_t mismatched, bytes_sent, bytes_received;
     double error_rate, throughput_rps;
@@ -385,8 +385,8 @@ struct lt_h1_reader {
 int lt_h1_reader_init(struct lt_h1_reader *r);
 void lt_h1_reader_release(struct lt_h1_reader *r);
 int lt_h1_reader_expect(struct lt_h1_reader *r, unsigned req_bits);
-int lt_h1_reader_feed(struct lt_h1_reader *r, const uint8_t *p, size_t n,
-                      struct lt_h1_answer *a, struct lt_err *err);
+int lt_h1_reader_feed(struct lt_h1_reader *r, const uint8_t *p, size_t n, struct lt_h1_answer *a,
+                      struct lt_err *err);
 int lt_h1_reader_eof(struct lt_h1_reader *r, struct lt_h1_answer *a, struct lt_err *err);
 
 /* ==== the run ================================================================ */
@@ -417,7 +417,7 @@ int lt_ok_match(const struct lt_ok_rule *ok, int status, int expect);
 
 struct lt_replay_opts {
     struct lt_schedule_opts sched;
-    struct lt_ok_rule ok; /* all zero: 2xx */
+    struct lt_ok_rule ok;               /* all zero: 2xx */
     const struct lt_engine_ops *engine; /* NULL: libcurl */
     int threads;                        /* worker threads, each with its share of -c (0: 1) */
     struct lt_engine_conf engine_conf;
