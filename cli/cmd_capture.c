@@ -156,7 +156,7 @@ int cmd_capture(int argc, char **argv)
         {"filter", 'f', LT_OPT_STR, "BPF", "capture filter (tcpdump syntax)", &filter, 0, 0, 0},
         {"port", 0, LT_OPT_U64, "N", "shorthand for the filter 'tcp port N'", &port, 1, 65535, 0},
         {"duration", 0, LT_OPT_DURATION, "D", "stop after D (packet time when reading a file)",
-         &duration, 0, 0, 0},
+         &duration, LT_OPT_POSITIVE, 0, 0},
         {"count", 0, LT_OPT_U64, "N", "stop after N requests (the first N by time)", &count, 1,
          UINT64_MAX, 0},
         {"snaplen", 0, LT_OPT_U64, "N", "bytes kept per packet (default: 262144, whole packets)",

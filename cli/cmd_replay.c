@@ -167,7 +167,7 @@ int cmd_replay(int argc, char **argv)
     struct lt_opt opts[] = {
         {"target", 0, LT_OPT_STR, "URL", "where to send: http(s)://HOST[:PORT][/PREFIX] (required)",
          &a.target, 0, 0, 0},
-        {"speed", 0, LT_OPT_DOUBLE, "X",
+        {"speed", 0, LT_OPT_FACTOR, "X",
          "trace time scaled: 1 = original timing, 2 = twice as fast (default: 1)", &a.speed, 0, 0,
          0},
         {"rate", 0, LT_OPT_RATE, "R", "ignore recorded times: R requests per second", &a.rate, 0, 0,
@@ -186,7 +186,7 @@ int cmd_replay(int argc, char **argv)
         {"timeout", 0, LT_OPT_DURATION, "D", "per request (default: 30s)", &a.timeout, 0, 0, 0},
         {"loop", 0, LT_OPT_U64, "N", "replay the tape N times, fresh sessions each pass", &a.loops,
          1, 1000000, 0},
-        {"duration", 0, LT_OPT_DURATION, "D", "stop after D", &a.duration, 0, 0, 0},
+        {"duration", 0, LT_OPT_DURATION, "D", "stop after D", &a.duration, LT_OPT_POSITIVE, 0, 0},
         {"from", 0, LT_OPT_STR, "T", "start at T into the tape (30s) or at an ISO 8601 time",
          &a.from, 0, 0, 0},
         {"to", 0, LT_OPT_STR, "T", "stop at T into the tape (or an ISO 8601 time)", &a.to, 0, 0, 0},

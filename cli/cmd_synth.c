@@ -27,7 +27,7 @@ static struct lt_opt opts[] = {
     {"rate", 0, LT_OPT_RATE, "R", "events per second (a one-phase scenario's rate)", &rate_arg, 0,
      0, 0},
     {"duration", 0, LT_OPT_DURATION, "D", "length of the tape in time (30s, 5m, 1h)", &duration_arg,
-     0, 0, 0},
+     LT_OPT_POSITIVE, 0, 0},
     {"count", 0, LT_OPT_U64, "N", "number of events (instead of --duration)", &count_arg, 1,
      1000000000000ULL, 0},
     {"seed", 0, LT_OPT_U64, "S", "random seed: the same seed gives the same tape (default: 1)",
@@ -160,8 +160,6 @@ static int apply_overrides(struct lt_synth_config *c)
     if (lt_cli_opt(&spec, "duration")->seen && lt_cli_opt(&spec, "count")->seen)
         return lt_cli_usage(CMD, "give --duration or --count, not both");
     if (lt_cli_opt(&spec, "duration")->seen) {
-        if (duration_arg <= 0)
-            return lt_cli_usage(CMD, "--duration: must be above 0");
         c->duration_ns = duration_arg;
         c->count = 0;
     }

@@ -86,6 +86,9 @@ static int set_value(struct lt_cmd_spec *spec, struct lt_opt *o, const char *val
         break;
     case LT_OPT_DURATION:
         rc = lt_parse_duration(val, o->dest, &err);
+        /* one message for every command: 0 never quietly means "no limit" */
+        if (rc == 0 && o->min && *(int64_t *)o->dest <= 0)
+            return lt_cli_usage(spec->name, "--%s: must be above 0, not '%s'", o->lname, val);
         break;
     case LT_OPT_RATE:
         rc = lt_parse_rate(val, o->dest, &err);
@@ -95,6 +98,9 @@ static int set_value(struct lt_cmd_spec *spec, struct lt_opt *o, const char *val
         break;
     case LT_OPT_FRACTION:
         rc = lt_parse_fraction(val, o->dest, &err);
+        break;
+    case LT_OPT_FACTOR:
+        rc = lt_parse_factor(val, o->dest, &err);
         break;
     }
     if (rc)

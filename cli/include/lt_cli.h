@@ -25,11 +25,15 @@ enum lt_opt_type {
     LT_OPT_STRLIST,  /* struct lt_strlist *: repeatable, also comma-free list */
     LT_OPT_U64,      /* uint64_t *, within [min, max] */
     LT_OPT_DOUBLE,   /* double * */
-    LT_OPT_DURATION, /* int64_t * ns: 500ms, 30s, 5m, 1h */
-    LT_OPT_RATE,     /* double * per second: 500, 5k, 1.5M */
+    LT_OPT_DURATION, /* int64_t * ns: 500ms, 30s, 1m30s */
+    LT_OPT_RATE,     /* double * per second: 500, 5k, 1.5M, 300/m */
     LT_OPT_SIZE,     /* uint64_t * bytes: 50B, 4KiB, 50KB */
     LT_OPT_FRACTION, /* double * in [0,1]: 0.1 or 10% */
+    LT_OPT_FACTOR,   /* double * above 0: 2 or 2x */
 };
+
+/* min of a LT_OPT_DURATION that must be above 0, as every --duration is. */
+#define LT_OPT_POSITIVE 1
 
 struct lt_strlist {
     const char **v; /* pointers into argv */
@@ -43,7 +47,7 @@ struct lt_opt {
     const char *arg;  /* metavariable in help, NULL for flags */
     const char *help; /* one line; the default may be given as "(default: ...)" */
     void *dest;
-    uint64_t min, max; /* for LT_OPT_U64; both 0 means any */
+    uint64_t min, max; /* LT_OPT_U64: both 0 means any; LT_OPT_DURATION: min 1 = above 0 */
     int seen;          /* set by the parser: how many times given */
 };
 
