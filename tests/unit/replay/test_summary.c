@@ -259,12 +259,86 @@ static void test_ok_rule(void **state)
     assert_int_equal(lt_ok_parse(&ok, "600", &err), LT_E_USAGE);
 }
 
+/* Spaces, ';' or ',' between terms, and errors that point at the term and character. */
+static void test_slo_syntax(void **state)
+{
+    struct lt_slo slo;
+    struct lt_err err;
+
+    (void)state;
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, " p99 < 200ms ; error_rate<=1% ,throughput >= 10k ,", &err),
+                     0);
+    assert_int_equal(slo.n, 3);
+    assert_string_equal(slo.t[0].expr, "p99<200ms");
+    assert_int_equal(slo.t[0].metric, LT_Q_P99);
+    assert_int_equal(slo.t[0].op, '<');
+    assert_true(slo.t[0].limit == 200.0);
+    assert_string_equal(slo.t[1].expr, "error_rate<=1%");
+    assert_int_equal(slo.t[1].op, 'l');
+    assert_true(slo.t[1].limit == 0.01);
+    assert_string_equal(slo.t[2].expr, "throughput>=10k");
+    assert_int_equal(slo.t[2].op, 'g');
+    assert_true(slo.t[2].limit == 10000.0);
+
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<200ms;error_rate<1%", &err), 0);
+    assert_int_equal(slo.n, 2);
+    assert_true(slo.t[1].limit == 0.01);
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<1m30s,error_rate<0.01", &err), 0);
+    assert_true(slo.t[0].limit == 90000.0);
+    assert_true(slo.t[1].limit == 0.01);
+
+    /* 1 could be 1% or 100% */
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<200ms;error_rate<1", &err), LT_E_USAGE);
+    assert_string_equal(err.msg,
+                        "term 2 'error_rate<1', character 22: '1' is ambiguous: write 1% or 0.01");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "error_rate < 5", &err), LT_E_USAGE);
+    assert_string_equal(
+        err.msg, "term 1 'error_rate < 5', character 14: '5' is ambiguous: write 5% or 0.05");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p50<1s, p98 <2s", &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "term 2 'p98 <2s', character 9: unknown metric 'p98' (p50, p90, "
+                                 "p95, p99, p999, max, mean, error_rate, throughput)");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99 = 2s", &err), LT_E_USAGE);
+    assert_string_equal(
+        err.msg, "term 1 'p99 = 2s', character 5: expected < <= > or >= after 'p99', not '='");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<", &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "term 1 'p99<', character 5: expected a value after 'p99<'");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<200 ms", &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "term 1 'p99<200 ms', character 8: unexpected space inside the "
+                                 "value");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<200", &err), LT_E_USAGE);
+    assert_string_equal(err.msg,
+                        "term 1 'p99<200', character 5: the value '200' needs a unit (200ms)");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<2s,,p50<1s", &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "term 2, character 8: empty term before ','");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99", &err), LT_E_USAGE);
+    assert_string_equal(
+        err.msg, "term 1 'p99', character 4: expected < <= > or >= after 'p99', not the end");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, " ; ", &err), LT_E_USAGE);
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "", &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "empty threshold expression");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute),     cmocka_unit_test(test_json_keys),
         cmocka_unit_test(test_slo),         cmocka_unit_test(test_verdict),
         cmocka_unit_test(test_send_window), cmocka_unit_test(test_ok_rule),
+        cmocka_unit_test(test_slo_syntax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
