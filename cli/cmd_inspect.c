@@ -407,6 +407,13 @@ static int list_records(struct lt_tape_reader *r, struct lt_err *err)
     return rc < 0 ? rc : 0;
 }
 
+/* From a pipe, whether the tape was closed is known only once it was read. */
+static void stream_warning(const struct lt_tape_reader *r)
+{
+    if (lt_tape_reader_info(r)->streamed && lt_tape_reader_warning(r))
+        lt_cli_warn(CMD, "%s", lt_tape_reader_warning(r));
+}
+
 int cmd_inspect(int argc, char **argv)
 {
     struct lt_tape_reader *r = NULL;
@@ -431,11 +438,13 @@ int cmd_inspect(int argc, char **argv)
     if (lt_tape_reader_warning(r))
         lt_cli_warn(CMD, "%s", lt_tape_reader_warning(r));
     if (records_flag) {
-        if (list_records(r, &err)) {
-            fflush(stdout);
+        rc = list_records(r, &err);
+        fflush(stdout);
+        if (rc) {
             lt_cli_error(CMD, "%s", err.msg);
             goto out;
         }
+        stream_warning(r);
         ret = LT_EXIT_OK;
         goto out;
     }
@@ -455,6 +464,8 @@ int cmd_inspect(int argc, char **argv)
     } else {
         print_summary(sum);
     }
+    fflush(stdout);
+    stream_warning(r);
     if (scan_err.code) {
         /* what came before the damage was summarized; the damage is an error */
         fflush(stdout);

@@ -13,8 +13,10 @@
 #include "lt_formats.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAGIC "LTRESULT"
 #define KIND_END 0xffu
@@ -262,7 +264,15 @@ struct lt_results_reader *lt_results_reader_open(const char *path, struct lt_err
         lt_error(err, LT_E_NOMEM, "out of memory");
         return NULL;
     }
-    r->f = fopen(path, "rb");
+    /* "-" is standard input: the file is read front to back, so a pipe works */
+    if (strcmp(path, "-") == 0) {
+        int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+        r->f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+        if (fd >= 0 && !r->f)
+            close(fd);
+    } else {
+        r->f = fopen(path, "rb");
+    }
     if (!r->f) {
         lt_error(err, LT_E_IO, "cannot open '%s': %s", path, strerror(errno));
         free(r);

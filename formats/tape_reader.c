@@ -10,6 +10,11 @@
  * decoded block must account for every byte of every column; so a damaged
  * byte is reported with its block number and offset, never decoded into
  * different records.
+ *
+ * From a pipe ("-" or a FIFO) there is no index to read first: blocks are
+ * read in order through a forward-only window (tape_stream.c), each checked
+ * as the recovery scan checks it, and the index and trailer are checked and
+ * merged when reached at the end. Seeking needs the index and is refused.
  */
 #include "tape_internal.h"
 
@@ -39,6 +44,12 @@ struct lt_tape_reader {
     const uint8_t *mem; /* borrowed */
     struct lt_tape_info info;
     cJSON *meta;
+    /* From a pipe: the window, the block being read, what was read so far. */
+    int stream;
+    struct tape_stream st;
+    struct lt_block_info sblk;
+    uint64_t snext_off, srecords, slast_ts;
+    int send;
     struct lt_block_info *blocks;
     size_t nblocks;
     uint64_t data_start;
@@ -83,11 +94,34 @@ static int crc_ok(uint32_t stored, const uint8_t *p, size_t n)
 #endif
 }
 
+/* Bytes [off, off+n) of a pipe at *out; the end of the input is truncation. */
+static int stream_view(struct lt_tape_reader *r, uint64_t off, size_t n, const uint8_t **out,
+                       struct lt_err *err)
+{
+    ssize_t got = tape_stream_fill(&r->st, off, n, out);
+
+    if (got < 0)
+        return lt_error(err, errno == ENOMEM ? LT_E_NOMEM : LT_E_IO,
+                        "cannot read tape '%s' at offset %llu: %s", r->name,
+                        (unsigned long long)off, strerror(errno));
+    if ((size_t)got < n)
+        return lt_error(err, LT_E_TRUNCATED, "tape '%s': %zu bytes at offset %llu are past its end",
+                        r->name, n, (unsigned long long)off);
+    return 0;
+}
+
 static int tape_read(struct lt_tape_reader *r, uint64_t off, void *dst, size_t n,
                      struct lt_err *err)
 {
     uint8_t *d = dst;
 
+    if (r->stream) {
+        const uint8_t *p;
+        int rc = stream_view(r, off, n, &p, err);
+        if (rc == 0)
+            memcpy(dst, p, n);
+        return rc;
+    }
     if (off > r->info.file_size || n > r->info.file_size - off)
         return lt_error(err, LT_E_TRUNCATED, "tape '%s': %zu bytes at offset %llu are past its end",
                         r->name, n, (unsigned long long)off);
@@ -113,6 +147,8 @@ static int tape_read(struct lt_tape_reader *r, uint64_t off, void *dst, size_t n
 static int tape_view(struct lt_tape_reader *r, uint64_t off, size_t n, const uint8_t **out,
                      struct lt_err *err)
 {
+    if (r->stream)
+        return stream_view(r, off, n, out, err);
     if (off > r->info.file_size || n > r->info.file_size - off)
         return lt_error(err, LT_E_TRUNCATED, "tape '%s': %zu bytes at offset %llu are past its end",
                         r->name, n, (unsigned long long)off);
@@ -466,6 +502,13 @@ static struct lt_tape_reader *reader_open(struct lt_tape_reader *r, struct lt_er
     }
     if (read_header(r, err))
         goto fail;
+    if (r->stream) {
+        /* the index is at the end: blocks are counted as they come */
+        r->info.streamed = 1;
+        r->snext_off = r->data_start;
+        r->info.file_size = r->data_start;
+        return r;
+    }
     rc = read_index(r, &index_off, &why, err);
     if (rc < 0)
         goto fail;
@@ -495,18 +538,27 @@ struct lt_tape_reader *lt_tape_reader_open(const char *path, struct lt_err *err)
         lt_error(err, LT_E_NOMEM, "out of memory for a tape reader");
         return NULL;
     }
-    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* "-" is standard input: a file redirected there is read as a file */
+    r->fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
+                                   : open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0) {
         lt_error(err, LT_E_IO, "cannot open '%s': %s", path, strerror(errno));
         lt_tape_reader_free(r);
         return NULL;
     }
-    if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        lt_error(err, LT_E_IO, "cannot read tape '%s': not a regular file", path);
+    if (fstat(r->fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ||
+                                    S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode))) {
+        lt_error(err, LT_E_IO, "cannot read tape '%s': not a regular file or a pipe", path);
         lt_tape_reader_free(r);
         return NULL;
     }
-    r->info.file_size = (uint64_t)st.st_size;
+    if (!S_ISREG(st.st_mode)) {
+        r->stream = 1;
+        r->st.fd = r->fd;
+        r->info.file_size = UINT64_MAX; /* known at the end */
+    } else {
+        r->info.file_size = (uint64_t)st.st_size;
+    }
     return reader_open(r, err);
 }
 
@@ -531,6 +583,7 @@ void lt_tape_reader_free(struct lt_tape_reader *r)
         return;
     if (r->fd >= 0)
         close(r->fd);
+    tape_stream_release(&r->st);
     cJSON_Delete(r->meta);
     free(r->blocks);
     ZSTD_freeDCtx(r->dctx);
@@ -570,7 +623,7 @@ const struct lt_block_info *lt_tape_reader_block(const struct lt_tape_reader *r,
 
 size_t lt_tape_reader_memory(const struct lt_tape_reader *r)
 {
-    size_t n = r->comp_cap + r->raw_cap + r->hdrs_cap * sizeof(*r->hdrs);
+    size_t n = r->comp_cap + r->raw_cap + r->hdrs_cap * sizeof(*r->hdrs) + r->st.cap;
 
     for (int i = 0; i < 4; i++)
         n += (size_t)r->dicts[i].cap * sizeof(struct lt_bytes);
@@ -581,11 +634,17 @@ size_t lt_tape_reader_memory(const struct lt_tape_reader *r)
 
 static const int dict_col[4] = {COL_METHOD, COL_URL, COL_HNAME, COL_HVALUE};
 
+/* Block i as the index (or, from a pipe, its own header) describes it. */
+static const struct lt_block_info *blk(const struct lt_tape_reader *r, size_t i)
+{
+    return r->stream ? &r->sblk : &r->blocks[i];
+}
+
 /* Records a corruption of block i in err and makes the reader stop there. */
 static int block_corrupt(struct lt_tape_reader *r, size_t i, const char *what, struct lt_err *err)
 {
     lt_error(&r->failed, LT_E_CORRUPT, "tape '%s': block %zu at offset %llu: %s", r->name, i,
-             (unsigned long long)r->blocks[i].offset, what);
+             (unsigned long long)blk(r, i)->offset, what);
     if (err)
         *err = r->failed;
     r->left = 0;
@@ -598,7 +657,7 @@ static int block_corrupt(struct lt_tape_reader *r, size_t i, const char *what, s
  */
 static int load_block(struct lt_tape_reader *r, size_t i, struct lt_err *err)
 {
-    const struct lt_block_info *bi = &r->blocks[i];
+    const struct lt_block_info *bi = blk(r, i);
     struct lt_block_info b = {0};
     struct cursor c;
     const uint8_t *p, *data;
@@ -782,7 +841,7 @@ static int decode_record(struct lt_tape_reader *r, struct lt_record *rec, struct
         for (int k = 0; k < COL_COUNT; k++)
             if (col[k].p != col[k].end)
                 BAD("columns not used up exactly");
-        if (rec->ts_ns != r->blocks[r->cur].last_ts_ns)
+        if (rec->ts_ns != blk(r, r->cur)->last_ts_ns)
             BAD("last ts does not match the block header");
     }
     return 1;
@@ -792,6 +851,160 @@ bad:
         return lt_error(err, LT_E_NOMEM, "tape '%s': out of memory for block %zu", r->name, r->cur);
     snprintf(msg, sizeof(msg), "record %u: %s", r->nrec - r->left, what);
     return block_corrupt(r, r->cur, msg, err);
+}
+
+/* ---- reading from a pipe --------------------------------------------- */
+
+/* The end of a pipe's records without a valid index: said once, as a warning. */
+static void stream_end(struct lt_tape_reader *r, const char *how, const char *note)
+{
+    r->send = 1;
+    set_warning(r, "tape '%s' %s: read %llu records in %llu complete blocks%s", r->name, how,
+                (unsigned long long)r->srecords, (unsigned long long)r->info.nblocks, note);
+}
+
+/*
+ * The index section and footer at the end of a pipe: checked against the
+ * blocks read (their count and records) and its own checksums; the trailer's
+ * metadata is merged as when the index is read first. Returns 0 (the end).
+ */
+static int stream_index(struct lt_tape_reader *r, uint64_t off, struct lt_err *err)
+{
+    const uint8_t *p;
+    uint64_t len, n;
+    uint32_t mlen;
+    char *copy;
+    cJSON *trailer;
+    const char *why = NULL;
+    ssize_t got;
+
+    if (stream_view(r, off, TAPE_INDEX_FIXED, &p, NULL)) {
+        stream_end(r, "was not closed", "; its index is incomplete");
+        return 0;
+    }
+    n = lt_get_le32(p + 4);
+    if (n * TAPE_INDEX_ENTRY + TAPE_INDEX_FIXED + 8 > TAPE_INDEX_MAX)
+        why = "bad index header";
+    else if (stream_view(r, off, TAPE_INDEX_FIXED + (size_t)n * TAPE_INDEX_ENTRY + 4, &p, NULL))
+        why = "index incomplete";
+    if (why)
+        goto damaged;
+    mlen = lt_get_le32(p + TAPE_INDEX_FIXED + (size_t)n * TAPE_INDEX_ENTRY);
+    len = TAPE_INDEX_FIXED + n * TAPE_INDEX_ENTRY + 4 + (uint64_t)mlen + 4;
+    if (len > TAPE_INDEX_MAX) {
+        why = "bad index length";
+        goto damaged;
+    }
+    if (stream_view(r, off, (size_t)len + TAPE_FOOTER, &p, NULL)) {
+        why = "index or footer incomplete";
+        goto damaged;
+    }
+    if (!crc_ok(lt_get_le32(p + len - 4), p, (size_t)len - 4))
+        why = "index checksum mismatch";
+    else if (n != r->info.nblocks || lt_get_le64(p + 8) != r->srecords)
+        why = "its counts do not match the blocks read";
+    else if (memcmp(p + len + 24, TAPE_FOOTER_MAGIC, 8) != 0 ||
+             !crc_ok(lt_get_le32(p + len + 20), p + len, 20) || lt_get_le64(p + len) != off ||
+             lt_get_le64(p + len + 8) != len)
+        why = "bad footer";
+    if (why)
+        goto damaged;
+    copy = malloc((size_t)mlen + 1);
+    if (!copy)
+        return lt_error(err, LT_E_NOMEM, "tape '%s': out of memory for the trailer", r->name);
+    memcpy(copy, p + TAPE_INDEX_FIXED + n * TAPE_INDEX_ENTRY + 4, mlen);
+    copy[mlen] = '\0';
+    trailer = cJSON_Parse(copy);
+    free(copy);
+    if (!cJSON_IsObject(trailer)) {
+        cJSON_Delete(trailer);
+        why = "trailer is not a JSON object";
+        goto damaged;
+    }
+    merge_meta(r->meta, trailer);
+    cJSON_Delete(trailer);
+    r->send = 1;
+    r->info.closed = 1;
+    r->info.file_size = off + len + TAPE_FOOTER;
+    got = tape_stream_fill(&r->st, r->info.file_size, 1, &p);
+    if (got != 0)
+        set_warning(r, "tape '%s': %s after its footer at offset %llu", r->name,
+                    got < 0 ? "a read error" : "more bytes", (unsigned long long)r->info.file_size);
+    return 0;
+damaged:
+    r->send = 1;
+    set_warning(r,
+                "tape '%s': the index at offset %llu is damaged (%s); read %llu records in %llu "
+                "blocks before it",
+                r->name, (unsigned long long)off, why, (unsigned long long)r->srecords,
+                (unsigned long long)r->info.nblocks);
+    return 0;
+}
+
+/*
+ * The next block of a pipe, checked as the recovery scan checks a block
+ * header (its number, first record and first time follow the previous
+ * block's), then loaded. Returns 1, 0 at the end of the records, or an error.
+ */
+static int stream_next_block(struct lt_tape_reader *r, struct lt_err *err)
+{
+    uint64_t off = r->snext_off;
+    struct lt_block_info b = {0};
+    const uint8_t *p;
+    const char *bad;
+    uint32_t no, crc;
+    char note[160];
+    ssize_t got;
+    int rc;
+
+    if (r->send)
+        return 0;
+    got = tape_stream_fill(&r->st, off, TAPE_BLOCK_HDR, &p);
+    if (got < 0)
+        return stream_view(r, off, TAPE_BLOCK_HDR, &p, err);
+    if (got >= 4 && memcmp(p, TAPE_INDEX_MAGIC, 4) == 0)
+        return stream_index(r, off, err);
+    if (got < TAPE_BLOCK_HDR) {
+        snprintf(note, sizeof(note), got ? "; the last %zd bytes are an incomplete block" : "",
+                 got);
+        stream_end(r, "was not closed", note);
+        return 0;
+    }
+    bad = parse_block_hdr(p, &no, &b, &crc);
+    if (!bad &&
+        (no != r->info.nblocks || b.first_record != r->srecords || b.first_ts_ns < r->slast_ts))
+        bad = "block out of sequence";
+    if (bad) {
+        lt_error(&r->failed, LT_E_CORRUPT, "tape '%s': block %llu at offset %llu: %s", r->name,
+                 (unsigned long long)r->info.nblocks, (unsigned long long)off, bad);
+        if (err)
+            *err = r->failed;
+        return LT_E_CORRUPT;
+    }
+    got = tape_stream_fill(&r->st, off, (size_t)b.size, &p);
+    if (got < 0)
+        return stream_view(r, off, (size_t)b.size, &p, err);
+    if ((uint64_t)got < b.size) {
+        snprintf(note, sizeof(note),
+                 "; block %llu at offset %llu is incomplete (%zd of %llu bytes)",
+                 (unsigned long long)r->info.nblocks, (unsigned long long)off, got,
+                 (unsigned long long)b.size);
+        stream_end(r, "was not closed", note);
+        return 0;
+    }
+    b.offset = off;
+    r->sblk = b;
+    rc = load_block(r, (size_t)r->info.nblocks, err);
+    if (rc)
+        return rc;
+    if (r->info.nblocks == 0)
+        r->info.first_ts_ns = b.first_ts_ns;
+    r->info.last_ts_ns = r->slast_ts = b.last_ts_ns;
+    r->info.nblocks++;
+    r->info.nrecords = r->srecords += b.nrecords;
+    r->info.raw_bytes += b.raw_size;
+    r->info.file_size = r->snext_off = off + b.size;
+    return 1;
 }
 
 int lt_tape_reader_next(struct lt_tape_reader *r, struct lt_record *rec, struct lt_err *err)
@@ -809,6 +1022,12 @@ int lt_tape_reader_next(struct lt_tape_reader *r, struct lt_record *rec, struct 
         return 1;
     }
     while (r->left == 0) {
+        if (r->stream) {
+            rc = stream_next_block(r, err);
+            if (rc <= 0)
+                return rc;
+            continue;
+        }
         if (r->next_block >= r->nblocks) {
             if (r->deferred.code) {
                 r->failed = r->deferred;
@@ -825,8 +1044,23 @@ int lt_tape_reader_next(struct lt_tape_reader *r, struct lt_record *rec, struct 
     return decode_record(r, rec, err);
 }
 
+/* Seeking needs the index, which a pipe reaches only at its end. */
+static int no_seek(const struct lt_tape_reader *r, const char *what, struct lt_err *err)
+{
+    return lt_error(err, LT_E_USAGE,
+                    "tape '%s' is read from a pipe, without its index: it cannot be %s (save it "
+                    "to a file first)",
+                    r->name, what);
+}
+
 int lt_tape_reader_seek_block(struct lt_tape_reader *r, size_t i, struct lt_err *err)
 {
+    if (r->stream) {
+        /* the start, before anything was read, is where a pipe already is */
+        if (i == 0 && r->info.nblocks == 0 && r->left == 0 && !r->send)
+            return 0;
+        return no_seek(r, i == 0 ? "read twice" : "read from a chosen block", err);
+    }
     if (i > r->nblocks)
         return lt_error(err, LT_E_USAGE, "tape '%s': no block %zu (it has %zu)", r->name, i,
                         r->nblocks);
@@ -843,6 +1077,8 @@ int lt_tape_reader_seek_ts(struct lt_tape_reader *r, uint64_t ts_ns, struct lt_e
     struct lt_record rec;
     int rc;
 
+    if (r->stream)
+        return no_seek(r, "positioned by time", err);
     /* The first block that ends at or after ts holds the record sought. */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;

@@ -165,6 +165,11 @@ struct lt_tape_info {
     uint64_t origin_ns;
     uint64_t file_size;
     uint64_t raw_bytes; /* sum of uncompressed block payloads */
+    /* Read from a pipe: no index was read first, so closed, the counts, the
+     * times and file_size grow as blocks are read and are whole only at the
+     * end (when lt_tape_reader_next returned 0); then the warning is set if
+     * the tape was not closed. Seeking is refused. */
+    int streamed;
 };
 
 struct lt_tape_reader;
@@ -174,6 +179,8 @@ struct lt_tape_reader;
  * outlive the reader). Reads the header and, when the tape was closed, the
  * index; otherwise scans block headers to recover what is complete (info
  * .closed == 0; the caller warns). Memory stays within a couple of blocks.
+ * path "-" is standard input; a pipe (or FIFO) is read block by block in
+ * order, without the index (info.streamed).
  */
 struct lt_tape_reader *lt_tape_reader_open(const char *path, struct lt_err *err);
 struct lt_tape_reader *lt_tape_reader_open_mem(const uint8_t *p, size_t n, struct lt_err *err);
@@ -559,6 +566,7 @@ int lt_results_writer_add(struct lt_results_writer *w, const struct lt_results_s
 int lt_results_writer_close(struct lt_results_writer *w, struct lt_err *err);
 
 struct lt_results_reader;
+/* Opens a results file; "-" is standard input (read in order, so a pipe works). */
 struct lt_results_reader *lt_results_reader_open(const char *path, struct lt_err *err);
 /* Reads from memory (borrowed until the reader is freed). */
 struct lt_results_reader *lt_results_reader_open_mem(const uint8_t *p, size_t n,
