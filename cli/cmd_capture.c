@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_signal;
@@ -34,6 +35,7 @@ struct cap_run {
     struct lt_capture_listen *listen;
     uint64_t limit; /* --count: records to write, 0 = all */
     uint64_t written;
+    int opened; /* the tape writer opened (so truncated) out_path */
 };
 
 static int open_writer(struct cap_run *run, uint64_t origin_ns, struct lt_err *err)
@@ -44,6 +46,7 @@ static int open_writer(struct cap_run *run, uint64_t origin_ns, struct lt_err *e
     wo.origin_ns = origin_ns;
     wo.meta_json = run->src_json;
     run->w = lt_tape_writer_open(run->out_path, &wo, err);
+    run->opened = 1;
     return run->w ? 0 : (err->code ? err->code : LT_E_IO);
 }
 
@@ -199,7 +202,7 @@ int cmd_capture(int argc, char **argv)
     char **pos;
     int npos, rc, ret = LT_EXIT_FAIL, nsrc, sig_set = 0;
     int64_t t_start = 0, first_pkt = 0, t_shown = 0;
-    int shown = 0;
+    int shown = 0, out_existed = 0, out_probed = 0;
 
     memset(&run, 0, sizeof(run));
     lt_err_clear(&err);
@@ -235,14 +238,20 @@ int cmd_capture(int argc, char **argv)
     }
 
     /* The tape opens at the first record (its origin is the first packet's
-     * time): make sure it can be written before reading anything. */
+     * time): make sure it can be written before reading anything, without
+     * truncating a tape already there. What this creates is removed again if
+     * the capture fails before its first record. */
     if (strcmp(out, "-") != 0) {
-        int fd = open(out, O_WRONLY | O_CREAT, 0644);
+        struct stat st;
+        int fd;
+        out_existed = stat(out, &st) == 0;
+        fd = open(out, O_WRONLY | O_CREAT, 0644);
         if (fd < 0) {
             lt_cli_error("capture", "cannot create '%s': %s", out, strerror(errno));
             goto out;
         }
         close(fd);
+        out_probed = 1;
     }
     if (listen)
         goto setup;
@@ -398,6 +407,11 @@ out:
     }
     if (run.w)
         lt_tape_writer_close(run.w, NULL, &err);
+    /* An error before the first record leaves no empty tape behind: remove
+     * what this run created or truncated (a tape that was there and never
+     * opened for writing stays as it was). */
+    if (ret != LT_EXIT_OK && out_probed && run.written == 0 && (!out_existed || run.opened))
+        unlink(out);
     if (run.listen)
         lt_capture_listen_free(run.listen);
     else

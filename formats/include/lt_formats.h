@@ -556,10 +556,15 @@ struct lt_results_section {
 };
 
 struct lt_results_writer;
-/* Creates path and writes the header with meta_json (a JSON object). */
+/*
+ * Creates path and writes the header with meta_json (a JSON object). A
+ * regular file is written under a temporary name beside path until the first
+ * section is added, so a writer closed (or a run that failed) before any
+ * section leaves no file at path, and a file already there stays.
+ */
 struct lt_results_writer *lt_results_writer_open(const char *path, const char *meta_json,
                                                  struct lt_err *err);
-/* Appends a section and flushes it to the file. */
+/* Appends a section and flushes it to the file (the first renames it to path). */
 int lt_results_writer_add(struct lt_results_writer *w, const struct lt_results_section *s,
                           struct lt_err *err);
 /* Writes the end marker and closes; frees w in every case. */
