@@ -58,25 +58,12 @@ static struct lt_cmd_spec spec = {
 
 /* ---- small helpers ------------------------------------------------------ */
 
+/* A count under key, as a number or (above 2^53) a string; 0 when absent. */
 static uint64_t jget_u64(const cJSON *o, const char *key)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    uint64_t v;
 
-    if (cJSON_IsNumber(v))
-        return v->valuedouble > 0 ? (uint64_t)v->valuedouble : 0;
-    if (cJSON_IsString(v))
-        return strtoull(v->valuestring, NULL, 10);
-    return 0;
-}
-
-static cJSON *json_u64(uint64_t v)
-{
-    char b[24];
-
-    if (v < ((uint64_t)1 << 53))
-        return cJSON_CreateNumber((double)v);
-    snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
-    return cJSON_CreateString(b);
+    return lt_json_get_u64(cJSON_GetObjectItemCaseSensitive(o, key), &v) == 0 ? v : 0;
 }
 
 static void human_bytes(uint64_t n, char *out, size_t len)
@@ -175,13 +162,13 @@ static cJSON *summary_json(const char *path, struct lt_tape_reader *r, cJSON *st
     cJSON_AddStringToObject(o, "stats_from", from_scan ? "scan" : "trailer");
     cJSON_AddBoolToObject(o, "verified", verified);
     cJSON_AddStringToObject(o, "origin", iso);
-    cJSON_AddItemToObject(o, "origin_ns", json_u64(info->origin_ns));
+    cJSON_AddItemToObject(o, "origin_ns", lt_json_u64(info->origin_ns));
     if (cJSON_IsString(tv))
         cJSON_AddStringToObject(o, "tool_version", tv->valuestring);
-    cJSON_AddItemToObject(o, "records", json_u64(nrec));
-    cJSON_AddItemToObject(o, "blocks", json_u64(info->nblocks));
-    cJSON_AddItemToObject(o, "first_ts_ns", json_u64(first));
-    cJSON_AddItemToObject(o, "last_ts_ns", json_u64(last));
+    cJSON_AddItemToObject(o, "records", lt_json_u64(nrec));
+    cJSON_AddItemToObject(o, "blocks", lt_json_u64(info->nblocks));
+    cJSON_AddItemToObject(o, "first_ts_ns", lt_json_u64(first));
+    cJSON_AddItemToObject(o, "last_ts_ns", lt_json_u64(last));
     cJSON_AddNumberToObject(o, "duration_s", dur);
     cJSON_AddNumberToObject(o, "mean_rps", dur > 0 ? (double)nrec / dur : 0);
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -189,8 +176,8 @@ static cJSON *summary_json(const char *path, struct lt_tape_reader *r, cJSON *st
         if (v)
             cJSON_AddItemToObject(o, keys[i], cJSON_Duplicate(v, 1));
     }
-    cJSON_AddItemToObject(o, "file_bytes", json_u64(info->file_size));
-    cJSON_AddItemToObject(o, "raw_bytes", json_u64(info->raw_bytes));
+    cJSON_AddItemToObject(o, "file_bytes", lt_json_u64(info->file_size));
+    cJSON_AddItemToObject(o, "raw_bytes", lt_json_u64(info->raw_bytes));
     cJSON_AddNumberToObject(o, "compression_ratio",
                             info->file_size ? (double)info->raw_bytes / (double)info->file_size
                                             : 0);
@@ -247,9 +234,9 @@ static void print_top(const char *name, const cJSON *arr)
     cJSON_ArrayForEach(pair, arr)
     {
         const cJSON *k = cJSON_GetArrayItem(pair, 0), *c = cJSON_GetArrayItem(pair, 1);
-        uint64_t n = cJSON_IsNumber(c)   ? (uint64_t)c->valuedouble
-                     : cJSON_IsString(c) ? strtoull(c->valuestring, NULL, 10)
-                                         : 0;
+        uint64_t n = 0;
+
+        lt_json_get_u64(c, &n);
         if (!first)
             label("");
         printf("%8llu  %s\n", (unsigned long long)n, cJSON_IsString(k) ? k->valuestring : "?");

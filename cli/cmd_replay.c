@@ -121,7 +121,8 @@ static char *meta_json(const struct replay_args *a, const char *tape, const char
     cJSON_AddStringToObject(m, "mode", mode);
     cJSON_AddStringToObject(m, "target", a->target);
     cJSON_AddStringToObject(m, "tape", tape);
-    cJSON_AddNumberToObject(m, "start_unix_ns", (double)start_unix_ns);
+    /* exact: a double would lose the nanoseconds (DESIGN.md §3's u64 rule) */
+    cJSON_AddItemToObject(m, "start_unix_ns", lt_json_u64((uint64_t)start_unix_ns));
     cJSON_AddNumberToObject(m, "connections", (double)a->conns);
     cJSON_AddStringToObject(m, "engine", engine);
     cJSON_AddStringToObject(m, "ok", a->ok ? a->ok : "2xx");

@@ -284,17 +284,6 @@ static void set_item(cJSON *o, const char *key, cJSON *v)
         cJSON_AddItemToObject(o, key, v);
 }
 
-/* u64 as a JSON number below 2^53, else as a decimal string (DESIGN.md §3). */
-static cJSON *json_u64(uint64_t v)
-{
-    char s[24];
-
-    if (v < ((uint64_t)1 << 53))
-        return cJSON_CreateNumber((double)v);
-    snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
-    return cJSON_CreateString(s);
-}
-
 static int write_header(struct lt_tape_writer *w, const struct lt_tape_writer_opts *o,
                         struct lt_err *err)
 {
@@ -578,9 +567,9 @@ static char *trailer_json(struct lt_tape_writer *w, const char *final_meta_json,
 
     if (!t)
         return NULL;
-    set_item(t, "records", json_u64(w->nrecords));
-    set_item(t, "blocks", json_u64(w->nblocks));
-    set_item(t, "raw_bytes", json_u64(w->raw_bytes));
+    set_item(t, "records", lt_json_u64(w->nrecords));
+    set_item(t, "blocks", lt_json_u64(w->nblocks));
+    set_item(t, "raw_bytes", lt_json_u64(w->raw_bytes));
     st = lt_tape_stats_json(w->stats);
     if (st)
         set_item(t, "stats", st);

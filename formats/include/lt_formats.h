@@ -235,6 +235,15 @@ void lt_tape_stats_add(struct lt_tape_stats *s, const struct lt_record *r);
  */
 struct cJSON *lt_tape_stats_json(const struct lt_tape_stats *s);
 
+/*
+ * DESIGN.md §3's rule for a u64 in JSON: a number below 2^53, else a decimal
+ * string (JSON numbers are doubles in most parsers). lt_json_u64 makes a new
+ * cJSON item; lt_json_get_u64 reads either form back (0, or -1 when v is
+ * neither, negative, fractional, or a number too large to be exact).
+ */
+struct cJSON *lt_json_u64(uint64_t v);
+int lt_json_get_u64(const struct cJSON *v, uint64_t *out);
+
 /* ==== JSONL and HAR (DESIGN.md §3) ========================================= */
 
 /*
