@@ -93,6 +93,7 @@ static char *source_json(const char *iface, const char *file, const char *listen
     return s;
 }
 
+/* The end summary on stderr, in lines that fit 80 columns. */
 static void print_summary(const struct lt_capture_stats *s, const char *iface, int listen,
                           uint64_t written)
 {
@@ -102,29 +103,28 @@ static void print_summary(const struct lt_capture_stats *s, const char *iface, i
 
     if (listen) {
         fprintf(o,
-                "capture: %llu requests recorded; not recorded: %llu incomplete in time, %llu "
-                "unparsable, %llu over a limit\n",
+                "capture: %llu requests recorded\n"
+                "  not recorded: %llu incomplete in time, %llu unparsable, %llu over a limit\n",
                 (unsigned long long)written, (unsigned long long)s->dropped_gap,
                 (unsigned long long)s->dropped_unparsable, (unsigned long long)s->dropped_limit);
         return;
     }
     fprintf(o,
-            "capture: %llu requests recorded (%llu with a response, %llu without) from %llu TCP "
-            "flows, %llu packets\n",
+            "capture: %llu requests recorded (%llu with a response, %llu without)\n"
+            "  from %llu TCP flows, %llu packets\n",
             (unsigned long long)written, (unsigned long long)s->with_response,
             (unsigned long long)s->no_response, (unsigned long long)s->flows,
             (unsigned long long)s->packets);
     fprintf(o,
-            "  not recorded whole: %llu kept flagged (%llu gap, %llu truncated by snaplen, %llu "
-            "flow memory cap), %llu dropped (%llu gap in the head, %llu unparsable, %llu over a "
-            "limit)\n",
+            "  kept but flagged %llu: %llu gap, %llu truncated by snaplen, %llu flow memory cap\n"
+            "  dropped %llu: %llu gap in the head, %llu unparsable, %llu over a limit\n",
             (unsigned long long)kept, (unsigned long long)s->req_gap,
             (unsigned long long)s->req_truncated, (unsigned long long)s->req_memcap,
             (unsigned long long)dropped, (unsigned long long)s->dropped_gap,
             (unsigned long long)s->dropped_unparsable, (unsigned long long)s->dropped_limit);
     fprintf(o,
-            "  tcp: %llu bytes lost in gaps, %llu cut by snaplen, %llu given up at the memory "
-            "cap, %llu skipped to resync; %llu out-of-order and %llu retransmitted segments\n",
+            "  tcp: %llu bytes lost in gaps, %llu cut by snaplen, %llu at the memory cap,\n"
+            "    %llu skipped to resync; %llu out-of-order, %llu retransmitted segments\n",
             (unsigned long long)s->gap_bytes, (unsigned long long)s->snaplen_bytes,
             (unsigned long long)s->memcap_bytes, (unsigned long long)s->resync_bytes,
             (unsigned long long)s->out_of_order, (unsigned long long)s->retransmitted);
@@ -133,13 +133,13 @@ static void print_summary(const struct lt_capture_stats *s, const char *iface, i
             (unsigned long long)s->flows_other, (unsigned long long)s->not_tcp);
     if (s->have_kernel) {
         fprintf(o,
-                "  kernel: %llu packets received by the filter, %llu dropped by the kernel, %llu "
-                "by the interface\n",
+                "  kernel: %llu packets received by the filter, %llu dropped by the kernel,\n"
+                "    %llu by the interface\n",
                 (unsigned long long)s->kernel_received, (unsigned long long)s->kernel_dropped,
                 (unsigned long long)s->iface_dropped);
         if (iface && strcmp(iface, "lo") == 0)
-            fprintf(o, "  (on lo the kernel counts each packet twice, as sent and as received; "
-                       "drops are real)\n");
+            fprintf(o, "  (on lo the kernel counts each packet twice, as sent and as received;\n"
+                       "  drops are real)\n");
     }
 }
 
@@ -202,7 +202,7 @@ int cmd_capture(int argc, char **argv)
     char **pos;
     int npos, rc, ret = LT_EXIT_FAIL, nsrc, sig_set = 0;
     int64_t t_start = 0, first_pkt = 0, t_shown = 0;
-    int shown = 0, out_existed = 0, out_probed = 0;
+    int out_existed = 0, out_probed = 0;
 
     memset(&run, 0, sizeof(run));
     lt_err_clear(&err);
@@ -355,14 +355,15 @@ setup:
         if (progress && lt_mono_ns() - t_shown >= 250000000) { /* at most 4 a second */
             const struct lt_capture_stats *st = lt_capture_stats(run.cap);
             t_shown = lt_mono_ns();
-            fprintf(stderr, "\rcapture: %llu packets, %llu requests, %llu recorded ",
-                    (unsigned long long)st->packets, (unsigned long long)st->requests,
-                    (unsigned long long)run.written);
-            shown = 1;
+            char pk[40], rq[40], rc_[40];
+            const char *f[] = {pk, rq, rc_};
+            snprintf(pk, sizeof(pk), "capture: %llu packets", (unsigned long long)st->packets);
+            snprintf(rq, sizeof(rq), "%llu requests", (unsigned long long)st->requests);
+            snprintf(rc_, sizeof(rc_), "%llu recorded", (unsigned long long)run.written);
+            lt_cli_status(f, 3);
         }
     }
-    if (shown)
-        fputc('\n', stderr);
+    lt_cli_status_clear();
 
     /* Whatever stopped us, the tape is finished and closed. */
     rc = lt_capture_finish(run.cap, &err);

@@ -280,10 +280,12 @@ int cmd_synth(int argc, char **argv)
             goto out;
         }
         if (show && (lt_synth_count(s) & 0xffff) == 0 && lt_mono_ns() >= next_progress) {
-            char d[32];
+            char d[32], ev[48], tr[48];
+            const char *f[] = {ev, tr};
             lt_format_duration((int64_t)rec.ts_ns, d, sizeof(d));
-            fprintf(stderr, "\rsynth: %llu events, %s of traffic ",
-                    (unsigned long long)lt_synth_count(s), d);
+            snprintf(ev, sizeof(ev), "synth: %llu events", (unsigned long long)lt_synth_count(s));
+            snprintf(tr, sizeof(tr), "%s of traffic", d);
+            lt_cli_status(f, 2);
             next_progress = lt_mono_ns() + 200000000;
         }
     }
@@ -304,8 +306,7 @@ int cmd_synth(int argc, char **argv)
         lt_cli_error(CMD, "%s", err.msg);
         goto out;
     }
-    if (show)
-        fputc('\n', stderr);
+    lt_cli_status_clear();
     if (interrupted) {
         lt_cli_warn(CMD, "interrupted: '%s' holds the first %llu events", out_path,
                     (unsigned long long)lt_synth_count(s));

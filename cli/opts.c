@@ -12,6 +12,7 @@ int lt_cli_verbosity = 1;
 /* "loadtape CMD: KIND: MESSAGE" on stderr, one line. */
 static void report(const char *cmd, const char *kind, const char *fmt, va_list ap)
 {
+    lt_cli_status_clear(); /* a message never lands on a status line */
     fprintf(stderr, "loadtape%s%s: %s: ", cmd ? " " : "", cmd ? cmd : "", kind);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);

@@ -457,8 +457,8 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
         rc |= lt_buf_printf(out, "CLIENT-BOUND %s: latency includes loadtape's own delay\n",
                             sum->client_bound_reason);
     rc |= lt_buf_printf(out,
-                        "requests    scheduled %llu, sent %llu, completed %llu, ok %llu, "
-                        "failed %llu (%.2f%%)\n",
+                        "requests    scheduled %llu, sent %llu, completed %llu\n"
+                        "            ok %llu, failed %llu (%.2f%%)\n",
                         (unsigned long long)sum->scheduled, (unsigned long long)sum->sent,
                         (unsigned long long)sum->completed, (unsigned long long)sum->ok,
                         (unsigned long long)sum->failed, sum->error_rate * 100.0);
@@ -477,21 +477,36 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
                       (unsigned long long)sum->err_class[0], (unsigned long long)sum->err_class[1],
                       (unsigned long long)sum->err_class[2], (unsigned long long)sum->err_class[3]);
     rc |= lt_buf_puts(out, "status     ");
-    for (int i = 0; i < LT_STATUS_CODES; i++)
+    for (int i = 0, col = 11; i < LT_STATUS_CODES; i++)
         if (s->status[i]) {
-            rc |= lt_buf_printf(out, "%s %d: %llu", n++ ? "," : "", i,
-                                (unsigned long long)s->status[i]);
+            char item[40];
+            int len =
+                snprintf(item, sizeof(item), " %d: %llu", i, (unsigned long long)s->status[i]);
+            /* many distinct statuses wrap under the first, within 80 columns */
+            if (n && col + 1 + len > 79) {
+                rc |= lt_buf_puts(out, ",\n           ");
+                col = 11;
+            } else if (n) {
+                rc |= lt_buf_puts(out, ",");
+                col++;
+            }
+            rc |= lt_buf_puts(out, item);
+            col += len;
+            n++;
         }
     rc |= lt_buf_puts(out, n ? "\n" : " none\n");
     rc |= lt_buf_printf(out, "throughput  %.1f req/s\n", sum->throughput_rps);
+    /* 11 + 8 x 8 = 75 columns: fewer decimals as values grow, never wider */
     rc |= lt_buf_printf(out, "\n%-11s", "ms");
     for (int q = 0; q < 8; q++)
-        rc |= lt_buf_printf(out, " %9s", qnames[q]);
+        rc |= lt_buf_printf(out, " %7s", qnames[q]);
     rc |= lt_buf_puts(out, "\n");
     for (int h = 0; h < LT_RESULTS_NHIST; h++) {
         rc |= lt_buf_printf(out, "%-11s", rows[h]);
-        for (int q = 0; q < 8; q++)
-            rc |= lt_buf_printf(out, " %9.3f", sum->ms[h][q]);
+        for (int q = 0; q < 8; q++) {
+            double v = sum->ms[h][q];
+            rc |= lt_buf_printf(out, " %7.*f", v < 1000 ? 3 : v < 100000 ? 1 : 0, v);
+        }
         rc |= lt_buf_puts(out, "\n");
     }
     if (slo && slo->n) {

@@ -93,6 +93,19 @@ void lt_cli_close_out(FILE *f);
 /* True when progress should be shown: stderr is a terminal or forced. */
 int lt_cli_progress_wanted(int forced);
 
+/* The terminal's width in columns: $COLUMNS when set, else stderr's (TIOCGWINSZ), else 80. */
+int lt_cli_term_width(void);
+/*
+ * Joins fields with two spaces into out, as many as fit in width - 1 columns
+ * (earlier fields matter more: later ones are dropped; a first field too wide
+ * is cut). Returns the length written. Fields are ASCII.
+ */
+size_t lt_cli_fit_fields(char *out, size_t outlen, int width, const char *const *fields, size_t n);
+/* Draws the status line on stderr in place, fitted to the terminal. */
+void lt_cli_status(const char *const *fields, size_t n);
+/* Clears the status line if one is shown, leaving the cursor at column 0. */
+void lt_cli_status_clear(void);
+
 /* Verbosity from -q/-v, shared by commands that accept them. */
 extern int lt_cli_verbosity;
 

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,13 +333,49 @@ static void test_slo_syntax(void **state)
     assert_string_equal(err.msg, "empty threshold expression");
 }
 
+/* The text summary fits 80 columns, even with huge counts, slow requests and many statuses. */
+static void test_text_width(void **state)
+{
+    struct lt_stats s;
+    struct lt_summary sum;
+    struct lt_run_meta meta;
+    struct lt_buf b;
+    const char *p, *nl;
+    int lines = 0;
+    (void)state;
+    memset(&meta, 0, sizeof(meta));
+    snprintf(meta.mode, sizeof(meta.mode), "speed");
+    snprintf(meta.target, sizeof(meta.target), "http://127.0.0.1:8080");
+    make(&s);
+    s.c[LT_RC_SCHEDULED] = s.c[LT_RC_SENT] = s.c[LT_RC_COMPLETED] = 999999999999ULL;
+    s.c[LT_RC_OK] = 999999999000ULL;
+    for (int code = 200; code < 600; code += 7)
+        s.status[code] = 123456789;
+    lt_hist_record(&s.h[LT_RH_LATENCY], 3599LL * 1000000000); /* an hour */
+    lt_summary_compute(&sum, &s);
+    lt_buf_init(&b, 0);
+    assert_int_equal(lt_summary_text(&b, &sum, &s, &meta, NULL), 0);
+    lt_buf_cstr(&b);
+    for (p = (const char *)b.data; *p; p = nl + 1, lines++) {
+        nl = strchr(p, '\n');
+        assert_non_null(nl);
+        if (nl - p > 80)
+            fail_msg("line %d is %d columns: %.*s", lines, (int)(nl - p), (int)(nl - p), p);
+    }
+    assert_true(lines > 12);
+    assert_non_null(strstr((const char *)b.data, "latency       0.100  "));
+    assert_non_null(strstr((const char *)b.data, " 3599000"));
+    lt_buf_release(&b);
+    lt_stats_release(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute),     cmocka_unit_test(test_json_keys),
         cmocka_unit_test(test_slo),         cmocka_unit_test(test_verdict),
         cmocka_unit_test(test_send_window), cmocka_unit_test(test_ok_rule),
-        cmocka_unit_test(test_slo_syntax),
+        cmocka_unit_test(test_slo_syntax),  cmocka_unit_test(test_text_width),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
