@@ -8,6 +8,7 @@
 #include <errno.h>
 
 int lt_cli_verbosity = 1;
+void (*lt_cli_spec_hook)(const struct lt_cmd_spec *spec);
 
 /* "loadtape CMD: KIND: MESSAGE" on stderr, one line. */
 static void report(const char *cmd, const char *kind, const char *fmt, va_list ap)
@@ -114,6 +115,10 @@ int lt_cli_parse(struct lt_cmd_spec *spec, int argc, char **argv, char ***pos, i
 {
     int n = 0, only_pos = 0;
 
+    if (lt_cli_spec_hook) {
+        lt_cli_spec_hook(spec);
+        return LT_EXIT_OK;
+    }
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
         struct lt_opt *o = NULL;

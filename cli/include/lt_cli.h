@@ -109,7 +109,29 @@ void lt_cli_status_clear(void);
 /* Verbosity from -q/-v, shared by commands that accept them. */
 extern int lt_cli_verbosity;
 
-/* Commands: each in cmd_<name>.c, registered in main.c's table. */
+/* The command table (commands.c), terminated by a NULL name. */
+struct lt_cli_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+    int hidden; /* not in --help or the man page (packaging helpers) */
+};
+extern const struct lt_cli_command lt_cli_commands[];
+
+/*
+ * When set, lt_cli_parse hands the command's spec to this hook and returns
+ * 0 without parsing: how the man page and the completion script read every
+ * command's option table, the same one that parses its argv.
+ */
+extern void (*lt_cli_spec_hook)(const struct lt_cmd_spec *spec);
+/* Calls fn with the spec of each visible command, in table order. */
+void lt_cli_each_spec(void (*fn)(void *ctx, const struct lt_cli_command *c,
+                                 const struct lt_cmd_spec *spec),
+                      void *ctx);
+/* The top-level usage text of 'loadtape --help'. */
+void lt_cli_main_usage(FILE *out);
+
+/* Commands: each in cmd_<name>.c, registered in commands.c's table. */
 int cmd_synth(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
@@ -119,5 +141,7 @@ int cmd_import(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sink(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
+int cmd_manpage(int argc, char **argv);
 
 #endif
