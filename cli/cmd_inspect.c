@@ -244,6 +244,28 @@ static void print_top(const char *name, const cJSON *arr)
     }
 }
 
+/*
+ * A value in the metadata column, wrapped to fit 80 columns: long compact JSON
+ * breaks after a comma, continuation lines under the value's start.
+ */
+static void print_wrapped(const char *s)
+{
+    const int col0 = LABEL_W + 13, room = 80 - col0;
+    size_t len = strlen(s);
+
+    while ((int)len > room) {
+        int cut = room;
+        while (cut > 0 && s[cut - 1] != ',')
+            cut--;
+        if (cut == 0) /* no comma to break at: let it run */
+            break;
+        printf("%.*s\n%*s", cut, s, col0, "");
+        s += cut;
+        len -= (size_t)cut;
+    }
+    printf("%s\n", s);
+}
+
 /* Metadata, one key a line; nested values as compact JSON. */
 static void print_meta(const char *name, const cJSON *src)
 {
@@ -260,7 +282,8 @@ static void print_meta(const char *name, const cJSON *src)
         char *text = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
         if (!first)
             label("");
-        printf("%-12s %s\n", v->string, cJSON_IsString(v) ? v->valuestring : text ? text : "?");
+        printf("%-12s ", v->string);
+        print_wrapped(cJSON_IsString(v) ? v->valuestring : text ? text : "?");
         free(text);
         first = 0;
     }
