@@ -965,8 +965,9 @@ static int stream_next_block(struct lt_tape_reader *r, struct lt_err *err)
     if (got >= 4 && memcmp(p, TAPE_INDEX_MAGIC, 4) == 0)
         return stream_index(r, off, err);
     if (got < TAPE_BLOCK_HDR) {
-        snprintf(note, sizeof(note), got ? "; the last %zd bytes are an incomplete block" : "",
-                 got);
+        note[0] = '\0';
+        if (got)
+            snprintf(note, sizeof(note), "; the last %zd bytes are an incomplete block", got);
         stream_end(r, "was not closed", note);
         return 0;
     }
