@@ -148,9 +148,10 @@ int cmd_manpage(int argc, char **argv)
                  ".TP\n.B 2\nusage error (the message says which option or argument)\n"
                  ".TP\n.B 3\na \\-\\-slo threshold was breached\n"
                  ".TP\n.B 4\ninconclusive: a threshold could not be judged honestly, because the "
-                 "run was interrupted (SIGINT or SIGTERM), or because it was client\\-bound "
-                 "(loadtape could not keep the schedule, so latency includes its own delay) and "
-                 "a threshold was breached\n");
+                 "run was interrupted (SIGINT or SIGTERM) or its results file never finished, "
+                 "or because it was client\\-bound (loadtape could not keep the schedule, so "
+                 "latency includes its own delay) and a latency or throughput threshold "
+                 "failed\n");
     fprintf(out, ".SH FILES\n"
                  ".TP\n.I ./loadtape\\-demo/demo.tape\nthe tape \\fBloadtape demo\\fR leaves in "
                  "the directory it ran in\n"
