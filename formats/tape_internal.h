@@ -8,8 +8,6 @@
 
 #include "lt_formats.h"
 
-#include <sys/types.h>
-
 /* File header: magic, u16 major, u16 minor, u32 flags, u64 origin_ns,
  * u32 meta_len, meta_len bytes of JSON, u32 CRC-32C of all before it. */
 #define TAPE_MAGIC "LTTAPE\r\n"
@@ -63,27 +61,5 @@ enum tape_col {
 #define TAPE_DICT_LIT_MAX 1024u /* the writer adds literals up to this length */
 /* Headers of one record (DESIGN.md's limit is 256, configurable upward). */
 #define TAPE_RECORD_HEADERS_MAX 65536u
-
-/*
- * A forward-only window on a pipe (tape_stream.c): the tape reader reads a
- * tape from standard input or a FIFO through it, one block at a time, and
- * never goes back. Bytes before the last offset asked for are dropped.
- */
-struct tape_stream {
-    int fd;
-    uint8_t *buf;
-    size_t len, cap;
-    uint64_t off; /* stream offset of buf[0] */
-    int eof;
-};
-
-/*
- * Makes bytes [off, off+n) of the stream readable at *p (valid until the next
- * call). Returns how many of them are there: n, or fewer at the end of the
- * input; -1 with errno set on a read error, or with errno = ESPIPE when off
- * is behind the window (a pipe cannot go back).
- */
-ssize_t tape_stream_fill(struct tape_stream *s, uint64_t off, size_t n, const uint8_t **p);
-void tape_stream_release(struct tape_stream *s);
 
 #endif

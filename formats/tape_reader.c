@@ -16,7 +16,7 @@
  * as the recovery scan checks it, and the index and trailer are checked and
  * merged when reached at the end. Seeking needs the index and is refused.
  */
-#include "tape_internal.h"
+#include "tape_reader_int.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -27,89 +27,6 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#define WARN_MAX 512
-
-struct cursor {
-    const uint8_t *p, *end;
-};
-
-struct rdict {
-    struct lt_bytes *ents;
-    uint32_t n, cap;
-};
-
-struct lt_tape_reader {
-    char *name;
-    int fd;             /* -1 when reading memory */
-    const uint8_t *mem; /* borrowed */
-    struct lt_tape_info info;
-    cJSON *meta;
-    /* From a pipe: the window, the block being read, what was read so far. */
-    int stream;
-    struct tape_stream st;
-    struct lt_block_info sblk;
-    uint64_t snext_off, srecords, slast_ts;
-    int send;
-    struct lt_block_info *blocks;
-    size_t nblocks;
-    uint64_t data_start;
-    char warning[WARN_MAX];
-    int has_warning;
-    /* An invalid block found by the recovery scan: reported when reached. */
-    struct lt_err deferred;
-
-    ZSTD_DCtx *dctx;
-    uint8_t *comp;
-    size_t comp_cap;
-    uint8_t *raw;
-    size_t raw_cap;
-
-    /* The block being decoded. */
-    size_t cur, next_block;
-    uint32_t left, nrec;
-    uint64_t prev_ts, prev_session;
-    struct cursor col[COL_COUNT];
-    struct rdict dicts[4];
-    struct lt_header *hdrs;
-    size_t hdrs_cap;
-    int pending;
-    struct lt_record pend;
-    struct lt_err failed; /* code != 0: stop and repeat this error */
-};
-
-/*
- * A fuzzing build (the libFuzzer convention) accepts any checksum, so the
- * fuzzer reaches the decoder with forged content: what a tape made to lie
- * with correct checksums could do.
- */
-static int crc_ok(uint32_t stored, const uint8_t *p, size_t n)
-{
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-    (void)stored;
-    (void)p;
-    (void)n;
-    return 1;
-#else
-    return stored == lt_crc32c(0, p, n);
-#endif
-}
-
-/* Bytes [off, off+n) of a pipe at *out; the end of the input is truncation. */
-static int stream_view(struct lt_tape_reader *r, uint64_t off, size_t n, const uint8_t **out,
-                       struct lt_err *err)
-{
-    ssize_t got = tape_stream_fill(&r->st, off, n, out);
-
-    if (got < 0)
-        return lt_error(err, errno == ENOMEM ? LT_E_NOMEM : LT_E_IO,
-                        "cannot read tape '%s' at offset %llu: %s", r->name,
-                        (unsigned long long)off, strerror(errno));
-    if ((size_t)got < n)
-        return lt_error(err, LT_E_TRUNCATED, "tape '%s': %zu bytes at offset %llu are past its end",
-                        r->name, n, (unsigned long long)off);
-    return 0;
-}
-
 static int tape_read(struct lt_tape_reader *r, uint64_t off, void *dst, size_t n,
                      struct lt_err *err)
 {
@@ -117,7 +34,7 @@ static int tape_read(struct lt_tape_reader *r, uint64_t off, void *dst, size_t n
 
     if (r->stream) {
         const uint8_t *p;
-        int rc = stream_view(r, off, n, &p, err);
+        int rc = tape_stream_view(r, off, n, &p, err);
         if (rc == 0)
             memcpy(dst, p, n);
         return rc;
@@ -144,11 +61,11 @@ static int tape_read(struct lt_tape_reader *r, uint64_t off, void *dst, size_t n
 }
 
 /* Bytes [off, off+n): a view into memory, or read into the comp buffer. */
-static int tape_view(struct lt_tape_reader *r, uint64_t off, size_t n, const uint8_t **out,
-                     struct lt_err *err)
+int tape_view(struct lt_tape_reader *r, uint64_t off, size_t n, const uint8_t **out,
+              struct lt_err *err)
 {
     if (r->stream)
-        return stream_view(r, off, n, out, err);
+        return tape_stream_view(r, off, n, out, err);
     if (off > r->info.file_size || n > r->info.file_size - off)
         return lt_error(err, LT_E_TRUNCATED, "tape '%s': %zu bytes at offset %llu are past its end",
                         r->name, n, (unsigned long long)off);
@@ -168,14 +85,14 @@ static int tape_view(struct lt_tape_reader *r, uint64_t off, size_t n, const uin
 }
 
 /* Decodes a 56-byte block header; returns 0 or a short reason. */
-static const char *parse_block_hdr(const uint8_t *h, uint32_t *block_no, struct lt_block_info *b,
-                                   uint32_t *payload_crc)
+const char *tape_parse_block_hdr(const uint8_t *h, uint32_t *block_no, struct lt_block_info *b,
+                                 uint32_t *payload_crc)
 {
     uint32_t comp, raw;
 
     if (memcmp(h, TAPE_BLOCK_MAGIC, 4) != 0)
         return "bad block magic";
-    if (!crc_ok(lt_get_le32(h + 52), h, 52))
+    if (!tape_crc_ok(lt_get_le32(h + 52), h, 52))
         return "block header checksum mismatch";
     *block_no = lt_get_le32(h + 4);
     comp = lt_get_le32(h + 8);
@@ -208,8 +125,7 @@ static int add_block(struct lt_tape_reader *r, const struct lt_block_info *b, si
     return 0;
 }
 
-static void set_warning(struct lt_tape_reader *r, const char *fmt, ...) LT_PRINTF(2, 3);
-static void set_warning(struct lt_tape_reader *r, const char *fmt, ...)
+void tape_set_warning(struct lt_tape_reader *r, const char *fmt, ...)
 {
     va_list ap;
 
@@ -255,7 +171,7 @@ static int scan_blocks(struct lt_tape_reader *r, uint64_t index_off, const char 
         rc = tape_read(r, off, h, TAPE_BLOCK_HDR, err);
         if (rc)
             return rc;
-        bad = parse_block_hdr(h, &no, &b, &crc);
+        bad = tape_parse_block_hdr(h, &no, &b, &crc);
         if (!bad && (no != r->nblocks || b.first_record != nrec || b.first_ts_ns < prev_ts))
             bad = "block out of sequence";
         if (bad) {
@@ -283,14 +199,15 @@ static int scan_blocks(struct lt_tape_reader *r, uint64_t index_off, const char 
     if (why)
         tail = why;
     if (why || at_index)
-        set_warning(r,
-                    "tape '%s': the index is damaged (%s), blocks were scanned instead: "
-                    "%llu records in %zu blocks%s",
-                    r->name, why ? tail : "footer not found", (unsigned long long)nrec, r->nblocks,
-                    note);
+        tape_set_warning(r,
+                         "tape '%s': the index is damaged (%s), blocks were scanned instead: "
+                         "%llu records in %zu blocks%s",
+                         r->name, why ? tail : "footer not found", (unsigned long long)nrec,
+                         r->nblocks, note);
     else
-        set_warning(r, "tape '%s' was not closed: recovered %llu records in %zu complete blocks%s",
-                    r->name, (unsigned long long)nrec, r->nblocks, note);
+        tape_set_warning(
+            r, "tape '%s' was not closed: recovered %llu records in %zu complete blocks%s", r->name,
+            (unsigned long long)nrec, r->nblocks, note);
     r->info.nrecords = nrec;
     return 0;
 }
@@ -331,7 +248,7 @@ static const char *check_index(struct lt_tape_reader *r, const uint8_t *e, uint3
 }
 
 /* Merges the trailer object's keys over the header metadata. */
-static void merge_meta(cJSON *meta, cJSON *trailer)
+void tape_merge_meta(cJSON *meta, cJSON *trailer)
 {
     while (trailer->child) {
         cJSON *item = cJSON_DetachItemViaPointer(trailer, trailer->child);
@@ -368,7 +285,7 @@ static int read_index(struct lt_tape_reader *r, uint64_t *index_off, const char 
         return rc;
     if (memcmp(f + 24, TAPE_FOOTER_MAGIC, 8) != 0)
         return 1; /* not closed */
-    if (!crc_ok(lt_get_le32(f + 20), f, 20)) {
+    if (!tape_crc_ok(lt_get_le32(f + 20), f, 20)) {
         *why = "footer checksum mismatch";
         return 1;
     }
@@ -383,7 +300,7 @@ static int read_index(struct lt_tape_reader *r, uint64_t *index_off, const char 
     rc = tape_view(r, off, (size_t)len, &sec, err);
     if (rc)
         return rc;
-    if (!crc_ok(lt_get_le32(sec + len - 4), sec, (size_t)len - 4)) {
+    if (!tape_crc_ok(lt_get_le32(sec + len - 4), sec, (size_t)len - 4)) {
         *why = "index checksum mismatch";
         return 1;
     }
@@ -426,7 +343,7 @@ static int read_index(struct lt_tape_reader *r, uint64_t *index_off, const char 
         *why = "trailer is not a JSON object";
         return 1;
     }
-    merge_meta(r->meta, trailer);
+    tape_merge_meta(r->meta, trailer);
     cJSON_Delete(trailer);
     r->info.nrecords = nrecords;
     return 0;
@@ -459,7 +376,7 @@ static int read_header(struct lt_tape_reader *r, struct lt_err *err)
     rc = tape_view(r, 0, TAPE_HDR_FIXED + (size_t)mlen + 4, &m, err);
     if (rc)
         return rc;
-    if (!crc_ok(lt_get_le32(m + TAPE_HDR_FIXED + mlen), m, TAPE_HDR_FIXED + (size_t)mlen))
+    if (!tape_crc_ok(lt_get_le32(m + TAPE_HDR_FIXED + mlen), m, TAPE_HDR_FIXED + (size_t)mlen))
         return lt_error(err, LT_E_CORRUPT, "tape '%s': header checksum mismatch (bytes 0 to %u)",
                         r->name, TAPE_HDR_FIXED + mlen + 4);
     r->info.version_major = lt_get_le32(h + 8) & 0xffff;
@@ -655,7 +572,7 @@ static int block_corrupt(struct lt_tape_reader *r, size_t i, const char *what, s
  * Reads block i whole, checks it against its header, its checksums and the
  * index, decompresses it and points a cursor at each column.
  */
-static int load_block(struct lt_tape_reader *r, size_t i, struct lt_err *err)
+int tape_load_block(struct lt_tape_reader *r, size_t i, struct lt_err *err)
 {
     const struct lt_block_info *bi = blk(r, i);
     struct lt_block_info b = {0};
@@ -674,12 +591,12 @@ static int load_block(struct lt_tape_reader *r, size_t i, struct lt_err *err)
         return rc;
     }
     comp = (size_t)bi->size - TAPE_BLOCK_HDR;
-    bad = parse_block_hdr(p, &no, &b, &crc);
+    bad = tape_parse_block_hdr(p, &no, &b, &crc);
     if (!bad && (no != i || b.size != bi->size || b.raw_size != bi->raw_size ||
                  b.nrecords != bi->nrecords || b.first_ts_ns != bi->first_ts_ns ||
                  b.last_ts_ns != bi->last_ts_ns || b.first_record != bi->first_record))
         bad = "block header does not match the index";
-    if (!bad && !crc_ok(crc, p + TAPE_BLOCK_HDR, comp))
+    if (!bad && !tape_crc_ok(crc, p + TAPE_BLOCK_HDR, comp))
         bad = "payload checksum mismatch";
     if (bad)
         return block_corrupt(r, i, bad, err);
@@ -853,161 +770,6 @@ bad:
     return block_corrupt(r, r->cur, msg, err);
 }
 
-/* ---- reading from a pipe --------------------------------------------- */
-
-/* The end of a pipe's records without a valid index: said once, as a warning. */
-static void stream_end(struct lt_tape_reader *r, const char *how, const char *note)
-{
-    r->send = 1;
-    set_warning(r, "tape '%s' %s: read %llu records in %llu complete blocks%s", r->name, how,
-                (unsigned long long)r->srecords, (unsigned long long)r->info.nblocks, note);
-}
-
-/*
- * The index section and footer at the end of a pipe: checked against the
- * blocks read (their count and records) and its own checksums; the trailer's
- * metadata is merged as when the index is read first. Returns 0 (the end).
- */
-static int stream_index(struct lt_tape_reader *r, uint64_t off, struct lt_err *err)
-{
-    const uint8_t *p;
-    uint64_t len, n;
-    uint32_t mlen;
-    char *copy;
-    cJSON *trailer;
-    const char *why = NULL;
-    ssize_t got;
-
-    if (stream_view(r, off, TAPE_INDEX_FIXED, &p, NULL)) {
-        stream_end(r, "was not closed", "; its index is incomplete");
-        return 0;
-    }
-    n = lt_get_le32(p + 4);
-    if (n * TAPE_INDEX_ENTRY + TAPE_INDEX_FIXED + 8 > TAPE_INDEX_MAX)
-        why = "bad index header";
-    else if (stream_view(r, off, TAPE_INDEX_FIXED + (size_t)n * TAPE_INDEX_ENTRY + 4, &p, NULL))
-        why = "index incomplete";
-    if (why)
-        goto damaged;
-    mlen = lt_get_le32(p + TAPE_INDEX_FIXED + (size_t)n * TAPE_INDEX_ENTRY);
-    len = TAPE_INDEX_FIXED + n * TAPE_INDEX_ENTRY + 4 + (uint64_t)mlen + 4;
-    if (len > TAPE_INDEX_MAX) {
-        why = "bad index length";
-        goto damaged;
-    }
-    if (stream_view(r, off, (size_t)len + TAPE_FOOTER, &p, NULL)) {
-        why = "index or footer incomplete";
-        goto damaged;
-    }
-    if (!crc_ok(lt_get_le32(p + len - 4), p, (size_t)len - 4))
-        why = "index checksum mismatch";
-    else if (n != r->info.nblocks || lt_get_le64(p + 8) != r->srecords)
-        why = "its counts do not match the blocks read";
-    else if (memcmp(p + len + 24, TAPE_FOOTER_MAGIC, 8) != 0 ||
-             !crc_ok(lt_get_le32(p + len + 20), p + len, 20) || lt_get_le64(p + len) != off ||
-             lt_get_le64(p + len + 8) != len)
-        why = "bad footer";
-    if (why)
-        goto damaged;
-    copy = malloc((size_t)mlen + 1);
-    if (!copy)
-        return lt_error(err, LT_E_NOMEM, "tape '%s': out of memory for the trailer", r->name);
-    memcpy(copy, p + TAPE_INDEX_FIXED + n * TAPE_INDEX_ENTRY + 4, mlen);
-    copy[mlen] = '\0';
-    trailer = cJSON_Parse(copy);
-    free(copy);
-    if (!cJSON_IsObject(trailer)) {
-        cJSON_Delete(trailer);
-        why = "trailer is not a JSON object";
-        goto damaged;
-    }
-    merge_meta(r->meta, trailer);
-    cJSON_Delete(trailer);
-    r->send = 1;
-    r->info.closed = 1;
-    r->info.file_size = off + len + TAPE_FOOTER;
-    got = tape_stream_fill(&r->st, r->info.file_size, 1, &p);
-    if (got != 0)
-        set_warning(r, "tape '%s': %s after its footer at offset %llu", r->name,
-                    got < 0 ? "a read error" : "more bytes", (unsigned long long)r->info.file_size);
-    return 0;
-damaged:
-    r->send = 1;
-    set_warning(r,
-                "tape '%s': the index at offset %llu is damaged (%s); read %llu records in %llu "
-                "blocks before it",
-                r->name, (unsigned long long)off, why, (unsigned long long)r->srecords,
-                (unsigned long long)r->info.nblocks);
-    return 0;
-}
-
-/*
- * The next block of a pipe, checked as the recovery scan checks a block
- * header (its number, first record and first time follow the previous
- * block's), then loaded. Returns 1, 0 at the end of the records, or an error.
- */
-static int stream_next_block(struct lt_tape_reader *r, struct lt_err *err)
-{
-    uint64_t off = r->snext_off;
-    struct lt_block_info b = {0};
-    const uint8_t *p;
-    const char *bad;
-    uint32_t no, crc;
-    char note[160];
-    ssize_t got;
-    int rc;
-
-    if (r->send)
-        return 0;
-    got = tape_stream_fill(&r->st, off, TAPE_BLOCK_HDR, &p);
-    if (got < 0)
-        return stream_view(r, off, TAPE_BLOCK_HDR, &p, err);
-    if (got >= 4 && memcmp(p, TAPE_INDEX_MAGIC, 4) == 0)
-        return stream_index(r, off, err);
-    if (got < TAPE_BLOCK_HDR) {
-        note[0] = '\0';
-        if (got)
-            snprintf(note, sizeof(note), "; the last %zd bytes are an incomplete block", got);
-        stream_end(r, "was not closed", note);
-        return 0;
-    }
-    bad = parse_block_hdr(p, &no, &b, &crc);
-    if (!bad &&
-        (no != r->info.nblocks || b.first_record != r->srecords || b.first_ts_ns < r->slast_ts))
-        bad = "block out of sequence";
-    if (bad) {
-        lt_error(&r->failed, LT_E_CORRUPT, "tape '%s': block %llu at offset %llu: %s", r->name,
-                 (unsigned long long)r->info.nblocks, (unsigned long long)off, bad);
-        if (err)
-            *err = r->failed;
-        return LT_E_CORRUPT;
-    }
-    got = tape_stream_fill(&r->st, off, (size_t)b.size, &p);
-    if (got < 0)
-        return stream_view(r, off, (size_t)b.size, &p, err);
-    if ((uint64_t)got < b.size) {
-        snprintf(note, sizeof(note),
-                 "; block %llu at offset %llu is incomplete (%zd of %llu bytes)",
-                 (unsigned long long)r->info.nblocks, (unsigned long long)off, got,
-                 (unsigned long long)b.size);
-        stream_end(r, "was not closed", note);
-        return 0;
-    }
-    b.offset = off;
-    r->sblk = b;
-    rc = load_block(r, (size_t)r->info.nblocks, err);
-    if (rc)
-        return rc;
-    if (r->info.nblocks == 0)
-        r->info.first_ts_ns = b.first_ts_ns;
-    r->info.last_ts_ns = r->slast_ts = b.last_ts_ns;
-    r->info.nblocks++;
-    r->info.nrecords = r->srecords += b.nrecords;
-    r->info.raw_bytes += b.raw_size;
-    r->info.file_size = r->snext_off = off + b.size;
-    return 1;
-}
-
 int lt_tape_reader_next(struct lt_tape_reader *r, struct lt_record *rec, struct lt_err *err)
 {
     int rc;
@@ -1024,7 +786,7 @@ int lt_tape_reader_next(struct lt_tape_reader *r, struct lt_record *rec, struct 
     }
     while (r->left == 0) {
         if (r->stream) {
-            rc = stream_next_block(r, err);
+            rc = tape_stream_next_block(r, err);
             if (rc <= 0)
                 return rc;
             continue;
@@ -1038,7 +800,7 @@ int lt_tape_reader_next(struct lt_tape_reader *r, struct lt_record *rec, struct 
             }
             return 0;
         }
-        rc = load_block(r, r->next_block, err);
+        rc = tape_load_block(r, r->next_block, err);
         if (rc)
             return rc;
     }
