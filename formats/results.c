@@ -304,6 +304,11 @@ struct lt_results_reader *lt_results_reader_open(const char *path, struct lt_err
         return NULL;
     }
     /* "-" is standard input: the file is read front to back, so a pipe works */
+    if (strcmp(path, "-") == 0 && isatty(STDIN_FILENO)) {
+        lt_error(err, LT_E_USAGE, "refusing to read results from a terminal (pipe them in)");
+        free(r);
+        return NULL;
+    }
     if (strcmp(path, "-") == 0) {
         int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
         r->f = fd >= 0 ? fdopen(fd, "rb") : NULL;

@@ -455,7 +455,14 @@ struct lt_tape_reader *lt_tape_reader_open(const char *path, struct lt_err *err)
         lt_error(err, LT_E_NOMEM, "out of memory for a tape reader");
         return NULL;
     }
-    /* "-" is standard input: a file redirected there is read as a file */
+    /* "-" is standard input: a file redirected there is read as a file; a
+     * terminal holds no tape (and would only wait for one to be typed) */
+    if (strcmp(path, "-") == 0 && isatty(STDIN_FILENO)) {
+        lt_error(err, LT_E_USAGE,
+                 "refusing to read a tape from a terminal (pipe one in, or give a file)");
+        lt_tape_reader_free(r);
+        return NULL;
+    }
     r->fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
                                    : open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0) {
