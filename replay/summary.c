@@ -454,7 +454,9 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
         rc |= lt_buf_puts(out,
                           "INTERRUPTED stopped by a signal: the numbers cover part of the run\n");
     if (sum->client_bound)
-        rc |= lt_buf_printf(out, "CLIENT-BOUND %s: latency includes loadtape's own delay\n",
+        rc |= lt_buf_printf(out,
+                            "CLIENT-BOUND %s\n"
+                            "            latency includes loadtape's own delay\n",
                             sum->client_bound_reason);
     rc |= lt_buf_printf(out,
                         "requests    scheduled %llu, sent %llu, completed %llu\n"
@@ -464,8 +466,8 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
                         (unsigned long long)sum->failed, sum->error_rate * 100.0);
     if (sum->not_sent)
         rc |= lt_buf_printf(out,
-                            "NOT SENT    %llu: every connection was busy until the end "
-                            "(the target stalled); counted as failures\n",
+                            "NOT SENT    %llu (counted as failures): every connection was busy\n"
+                            "            until the end, the target stalled\n",
                             (unsigned long long)sum->not_sent);
     if (sum->skipped || sum->abandoned || sum->mismatched)
         rc |=

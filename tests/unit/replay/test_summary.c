@@ -352,6 +352,9 @@ static void test_text_width(void **state)
     for (int code = 200; code < 600; code += 7)
         s.status[code] = 123456789;
     lt_hist_record(&s.h[LT_RH_LATENCY], 3599LL * 1000000000); /* an hour */
+    s.c[LT_RC_NOT_SENT] = 999999999999ULL;
+    s.c[LT_RC_HELD] = 999999999999ULL; /* client-bound: waits for a connection */
+    s.c[LT_RC_SKIPPED] = s.c[LT_RC_ABANDONED] = s.c[LT_RC_MISMATCHED] = 999999999;
     lt_summary_compute(&sum, &s);
     lt_buf_init(&b, 0);
     assert_int_equal(lt_summary_text(&b, &sum, &s, &meta, NULL), 0);
@@ -365,6 +368,8 @@ static void test_text_width(void **state)
     assert_true(lines > 12);
     assert_non_null(strstr((const char *)b.data, "latency       0.100  "));
     assert_non_null(strstr((const char *)b.data, " 3599000"));
+    assert_non_null(strstr((const char *)b.data, "\nCLIENT-BOUND "));
+    assert_non_null(strstr((const char *)b.data, "\nNOT SENT    999999999999 "));
     lt_buf_release(&b);
     lt_stats_release(&s);
 }
