@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_signal;
@@ -34,6 +35,7 @@ struct cap_run {
     struct lt_capture_listen *listen;
     uint64_t limit; /* --count: records to write, 0 = all */
     uint64_t written;
+    int opened; /* the tape writer opened (so truncated) out_path */
 };
 
 static int open_writer(struct cap_run *run, uint64_t origin_ns, struct lt_err *err)
@@ -44,6 +46,7 @@ static int open_writer(struct cap_run *run, uint64_t origin_ns, struct lt_err *e
     wo.origin_ns = origin_ns;
     wo.meta_json = run->src_json;
     run->w = lt_tape_writer_open(run->out_path, &wo, err);
+    run->opened = 1;
     return run->w ? 0 : (err->code ? err->code : LT_E_IO);
 }
 
@@ -90,6 +93,7 @@ static char *source_json(const char *iface, const char *file, const char *listen
     return s;
 }
 
+/* The end summary on stderr, in lines that fit 80 columns. */
 static void print_summary(const struct lt_capture_stats *s, const char *iface, int listen,
                           uint64_t written)
 {
@@ -99,29 +103,28 @@ static void print_summary(const struct lt_capture_stats *s, const char *iface, i
 
     if (listen) {
         fprintf(o,
-                "capture: %llu requests recorded; not recorded: %llu incomplete in time, %llu "
-                "unparsable, %llu over a limit\n",
+                "capture: %llu requests recorded\n"
+                "  not recorded: %llu incomplete in time, %llu unparsable, %llu over a limit\n",
                 (unsigned long long)written, (unsigned long long)s->dropped_gap,
                 (unsigned long long)s->dropped_unparsable, (unsigned long long)s->dropped_limit);
         return;
     }
     fprintf(o,
-            "capture: %llu requests recorded (%llu with a response, %llu without) from %llu TCP "
-            "flows, %llu packets\n",
+            "capture: %llu requests recorded (%llu with a response, %llu without)\n"
+            "  from %llu TCP flows, %llu packets\n",
             (unsigned long long)written, (unsigned long long)s->with_response,
             (unsigned long long)s->no_response, (unsigned long long)s->flows,
             (unsigned long long)s->packets);
     fprintf(o,
-            "  not recorded whole: %llu kept flagged (%llu gap, %llu truncated by snaplen, %llu "
-            "flow memory cap), %llu dropped (%llu gap in the head, %llu unparsable, %llu over a "
-            "limit)\n",
+            "  kept but flagged %llu: %llu gap, %llu truncated by snaplen, %llu flow memory cap\n"
+            "  dropped %llu: %llu gap in the head, %llu unparsable, %llu over a limit\n",
             (unsigned long long)kept, (unsigned long long)s->req_gap,
             (unsigned long long)s->req_truncated, (unsigned long long)s->req_memcap,
             (unsigned long long)dropped, (unsigned long long)s->dropped_gap,
             (unsigned long long)s->dropped_unparsable, (unsigned long long)s->dropped_limit);
     fprintf(o,
-            "  tcp: %llu bytes lost in gaps, %llu cut by snaplen, %llu given up at the memory "
-            "cap, %llu skipped to resync; %llu out-of-order and %llu retransmitted segments\n",
+            "  tcp: %llu bytes lost in gaps, %llu cut by snaplen, %llu at the memory cap,\n"
+            "    %llu skipped to resync; %llu out-of-order, %llu retransmitted segments\n",
             (unsigned long long)s->gap_bytes, (unsigned long long)s->snaplen_bytes,
             (unsigned long long)s->memcap_bytes, (unsigned long long)s->resync_bytes,
             (unsigned long long)s->out_of_order, (unsigned long long)s->retransmitted);
@@ -130,13 +133,13 @@ static void print_summary(const struct lt_capture_stats *s, const char *iface, i
             (unsigned long long)s->flows_other, (unsigned long long)s->not_tcp);
     if (s->have_kernel) {
         fprintf(o,
-                "  kernel: %llu packets received by the filter, %llu dropped by the kernel, %llu "
-                "by the interface\n",
+                "  kernel: %llu packets received by the filter, %llu dropped by the kernel,\n"
+                "    %llu by the interface\n",
                 (unsigned long long)s->kernel_received, (unsigned long long)s->kernel_dropped,
                 (unsigned long long)s->iface_dropped);
         if (iface && strcmp(iface, "lo") == 0)
-            fprintf(o, "  (on lo the kernel counts each packet twice, as sent and as received; "
-                       "drops are real)\n");
+            fprintf(o, "  (on lo the kernel counts each packet twice, as sent and as received;\n"
+                       "  drops are real)\n");
     }
 }
 
@@ -156,7 +159,7 @@ int cmd_capture(int argc, char **argv)
         {"filter", 'f', LT_OPT_STR, "BPF", "capture filter (tcpdump syntax)", &filter, 0, 0, 0},
         {"port", 0, LT_OPT_U64, "N", "shorthand for the filter 'tcp port N'", &port, 1, 65535, 0},
         {"duration", 0, LT_OPT_DURATION, "D", "stop after D (packet time when reading a file)",
-         &duration, 0, 0, 0},
+         &duration, LT_OPT_POSITIVE, 0, 0},
         {"count", 0, LT_OPT_U64, "N", "stop after N requests (the first N by time)", &count, 1,
          UINT64_MAX, 0},
         {"snaplen", 0, LT_OPT_U64, "N", "bytes kept per packet (default: 262144, whole packets)",
@@ -199,7 +202,7 @@ int cmd_capture(int argc, char **argv)
     char **pos;
     int npos, rc, ret = LT_EXIT_FAIL, nsrc, sig_set = 0;
     int64_t t_start = 0, first_pkt = 0, t_shown = 0;
-    int shown = 0;
+    int out_existed = 0, out_probed = 0;
 
     memset(&run, 0, sizeof(run));
     lt_err_clear(&err);
@@ -235,14 +238,20 @@ int cmd_capture(int argc, char **argv)
     }
 
     /* The tape opens at the first record (its origin is the first packet's
-     * time): make sure it can be written before reading anything. */
+     * time): make sure it can be written before reading anything, without
+     * truncating a tape already there. What this creates is removed again if
+     * the capture fails before its first record. */
     if (strcmp(out, "-") != 0) {
-        int fd = open(out, O_WRONLY | O_CREAT, 0644);
+        struct stat st;
+        int fd;
+        out_existed = stat(out, &st) == 0;
+        fd = open(out, O_WRONLY | O_CREAT, 0644);
         if (fd < 0) {
             lt_cli_error("capture", "cannot create '%s': %s", out, strerror(errno));
             goto out;
         }
         close(fd);
+        out_probed = 1;
     }
     if (listen)
         goto setup;
@@ -346,14 +355,15 @@ setup:
         if (progress && lt_mono_ns() - t_shown >= 250000000) { /* at most 4 a second */
             const struct lt_capture_stats *st = lt_capture_stats(run.cap);
             t_shown = lt_mono_ns();
-            fprintf(stderr, "\rcapture: %llu packets, %llu requests, %llu recorded ",
-                    (unsigned long long)st->packets, (unsigned long long)st->requests,
-                    (unsigned long long)run.written);
-            shown = 1;
+            char pk[40], rq[40], rc_[40];
+            const char *f[] = {pk, rq, rc_};
+            snprintf(pk, sizeof(pk), "capture: %llu packets", (unsigned long long)st->packets);
+            snprintf(rq, sizeof(rq), "%llu requests", (unsigned long long)st->requests);
+            snprintf(rc_, sizeof(rc_), "%llu recorded", (unsigned long long)run.written);
+            lt_cli_status(f, 3);
         }
     }
-    if (shown)
-        fputc('\n', stderr);
+    lt_cli_status_clear();
 
     /* Whatever stopped us, the tape is finished and closed. */
     rc = lt_capture_finish(run.cap, &err);
@@ -398,6 +408,11 @@ out:
     }
     if (run.w)
         lt_tape_writer_close(run.w, NULL, &err);
+    /* An error before the first record leaves no empty tape behind: remove
+     * what this run created or truncated (a tape that was there and never
+     * opened for writing stays as it was). */
+    if (ret != LT_EXIT_OK && out_probed && run.written == 0 && (!out_existed || run.opened))
+        unlink(out);
     if (run.listen)
         lt_capture_listen_free(run.listen);
     else

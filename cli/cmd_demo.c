@@ -1,9 +1,11 @@
 /*
  * cmd_demo.c - 'loadtape demo': the whole job on loopback, with nothing to set
- * up and nothing left running. It synthesizes a realistic tape with a spike,
- * starts the sink on a free port, replays the tape at 2x against it with the
- * live status, and prints the summary. Each step is loadtape itself, run as a
- * child process, so the demo shows exactly the commands a user would type.
+ * up and nothing left running. It synthesizes a realistic tape with a spike
+ * into ./loadtape-demo/, starts the sink on a free port, replays the tape at
+ * 2x against it with the live status, prints the summary and what its three
+ * times mean. Each step is loadtape itself, run as a child process, so the
+ * demo shows exactly the commands a user would type; at the end it prints
+ * commands to do it again by hand that work as pasted.
  */
 #include "lt_cli.h"
 
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,12 +28,13 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
-static void show(const char *const *argv)
+/* "$ loadtape ARGS" (with " &" for what runs in the background). */
+static void show(const char *const *argv, int background)
 {
     fprintf(stderr, "$ loadtape");
     for (int i = 1; argv[i]; i++)
         fprintf(stderr, " %s", argv[i]);
-    fputc('\n', stderr);
+    fprintf(stderr, "%s\n", background ? " &" : "");
 }
 
 /* Runs loadtape with argv (argv[0] ignored) and waits; returns its exit code. */
@@ -39,7 +43,7 @@ static int run(const char *self, const char *const *argv)
     pid_t pid;
     int status;
 
-    show(argv);
+    show(argv, 0);
     pid = fork();
     if (pid < 0) {
         lt_cli_error("demo", "cannot fork: %s", strerror(errno));
@@ -71,7 +75,7 @@ static pid_t start_sink(const char *self, char *url, size_t urllen)
     pid_t pid;
     int64_t deadline = lt_mono_ns() + 10 * (int64_t)1000000000;
 
-    show(argv);
+    show(argv, 1);
     if (pipe(fds) < 0)
         return -1;
     pid = fork();
@@ -122,6 +126,30 @@ static void stop_sink(pid_t pid)
         ;
 }
 
+#define DEMO_DIR "loadtape-demo"
+#define DEMO_TAPE DEMO_DIR "/demo.tape"
+
+/* What the summary's three rows mean, in three lines. */
+static void explain(void)
+{
+    fprintf(stderr, "\n"
+                    "  latency  from each request's due time to its response: what users wait\n"
+                    "  service  from its actual send to its response: the target's own time\n"
+                    "  lag      how late loadtape sent it: loadtape's own error, best near 0\n");
+}
+
+/* Commands to do it again by hand, in a shell, as pasted (the sink in the background). */
+static void next_steps(void)
+{
+    fprintf(stderr, "\n"
+                    "The tape stays in ./" DEMO_DIR "/. To do it again by hand:\n"
+                    "  loadtape sink --listen 127.0.0.1:8080 &\n"
+                    "  loadtape inspect " DEMO_TAPE "\n"
+                    "  loadtape replay " DEMO_TAPE " --target http://127.0.0.1:8080 --speed 2x \\\n"
+                    "      --slo 'p99<200ms, error_rate<1%%'\n"
+                    "  kill $!\n");
+}
+
 int cmd_demo(int argc, char **argv)
 {
     static struct lt_opt opts[] = {LT_OPT_END};
@@ -130,14 +158,16 @@ int cmd_demo(int argc, char **argv)
         "",
         "Runs the whole job on loopback in about 20 seconds, with nothing to set up:\n"
         "synthesizes a realistic event tape with a 4x spike (24 s of traffic at 300\n"
-        "events/s), starts the sink on a free port, replays the tape at 2x speed\n"
-        "against it with the live status, and prints the summary. Everything it\n"
-        "starts it stops, and its temporary files are removed.",
-        "Each step is printed as the loadtape command that does it, to copy.\n",
+        "events/s) into ./" DEMO_DIR "/, starts the sink on a free port, replays the tape\n"
+        "at 2x speed against it with the live status, prints the summary and what\n"
+        "latency, service and lag mean. Everything it starts it stops; the tape stays.",
+        "Each step is printed as the loadtape command that does it; at the end, the\n"
+        "commands to do it again by hand, which work as pasted.\n",
         opts,
         0,
         0};
-    char self[PATH_MAX], dir[] = "/tmp/loadtape-demo.XXXXXX", tape[PATH_MAX], url[200];
+    char self[PATH_MAX], url[200];
+    const char *tape = DEMO_TAPE;
     char **pos;
     int npos, rc;
     ssize_t n;
@@ -153,11 +183,11 @@ int cmd_demo(int argc, char **argv)
         return LT_EXIT_FAIL;
     }
     self[n] = '\0';
-    if (!mkdtemp(dir)) {
-        lt_cli_error("demo", "cannot create a temporary folder: %s", strerror(errno));
+    if (mkdir(DEMO_DIR, 0777) != 0 && errno != EEXIST) {
+        lt_cli_error("demo", "cannot create '%s' for the demo's tape: %s", DEMO_DIR,
+                     strerror(errno));
         return LT_EXIT_FAIL;
     }
-    snprintf(tape, sizeof(tape), "%s/demo.tape", dir);
 
     /* Ctrl-C reaches the children (same process group); the demo itself
      * only waits for them and then cleans up. */
@@ -194,17 +224,20 @@ int cmd_demo(int argc, char **argv)
     fputc('\n', stderr);
     {
         const char *const replay[] = {"loadtape", "replay", tape, "--target", url,
-                                      "--speed",  "2",      "-c", "32",       NULL};
+                                      "--speed",  "2x",     "-c", "32",       NULL};
         rc = run(self, replay);
         if (rc < 0 || rc == 127) {
             lt_cli_error("demo", "replay failed to run");
             rc = LT_EXIT_FAIL;
         }
     }
+    if (!interrupted && rc == 0) {
+        fflush(stdout);
+        explain();
+        next_steps();
+    }
 out:
     stop_sink(sink);
-    unlink(tape);
-    rmdir(dir);
     if (interrupted && rc == 0)
         rc = LT_EXIT_FAIL;
     return rc;

@@ -126,6 +126,9 @@ int cmd_export(int argc, char **argv)
         goto out;
     if (write_records(r, out, har, origin, name) == 0)
         ret = LT_EXIT_OK;
+    /* from a pipe, whether the tape was closed is known only now */
+    if (lt_tape_reader_info(r)->streamed && lt_tape_reader_warning(r))
+        lt_cli_warn(CMD, "%s", lt_tape_reader_warning(r));
 out:
     if (out && out != stdout) {
         if (fclose(out) != 0 && ret == LT_EXIT_OK) {

@@ -14,7 +14,7 @@
 #define CMD "inspect"
 #define LABEL_W 13
 
-static int json_flag, records_flag;
+static int json_flag, records_flag, verify_flag;
 static uint64_t limit;
 
 static struct lt_opt opts[] = {
@@ -23,23 +23,29 @@ static struct lt_opt opts[] = {
      0, 0},
     {"limit", 0, LT_OPT_U64, "N", "with --records: list at most N records", &limit, 1, UINT64_MAX,
      0},
+    {"verify", 0, LT_OPT_FLAG, NULL, "read and check every block; exit 1 at the first damaged one",
+     &verify_flag, 0, 0, 0},
     LT_OPT_END,
 };
 
 static struct lt_cmd_spec spec = {
     CMD,
-    "TAPE [--json] [--records [--limit N]]",
+    "TAPE [--json] [--verify | --records [--limit N]]",
     "Summarize a tape: records, time span, rates, sessions, methods, top URLs and streams,\n"
     "body sizes, file size and compression, source metadata, and whether it was closed.",
-    "A closed tape is summarized from its index and trailer without reading its blocks; a\n"
-    "tape that was not closed (a writer killed) is scanned, with a warning on stderr.\n"
+    "A closed tape is summarized from its index and trailer without reading its blocks\n"
+    "(\"index read; blocks not verified\"); --verify reads and checks every block instead\n"
+    "and exits 1 naming the first damaged block and its offset. A tape that was not\n"
+    "closed (a writer killed), or one read from a pipe (TAPE '-'), is scanned; a warning\n"
+    "on stderr says what was recovered.\n"
     "\n"
-    "--json keys: tape, version, closed, stats_from (\"trailer\" or \"scan\"), origin,\n"
-    "origin_ns, tool_version, records, blocks, first_ts_ns, last_ts_ns, duration_s,\n"
-    "mean_rps, peak_rps, peak_second, sessions, sessions_exact, methods, top_urls,\n"
-    "top_streams, body_bytes {total, min, p50, p90, p99, max}, flags, with_response,\n"
-    "status, file_bytes, raw_bytes, compression_ratio, source, capture (a capture's\n"
-    "counters of what was seen and what was not recorded whole), warning (when any).\n"
+    "--json keys: tape, version, closed, stats_from (\"trailer\" or \"scan\"), verified\n"
+    "(every block was read and checked), origin, origin_ns, tool_version, records,\n"
+    "blocks, first_ts_ns, last_ts_ns, duration_s, mean_rps, peak_rps, peak_second,\n"
+    "sessions, sessions_exact, methods, top_urls, top_streams, body_bytes {total, min,\n"
+    "p50, p90, p99, max}, flags, with_response, status, file_bytes, raw_bytes,\n"
+    "compression_ratio, source, capture (a capture's counters of what was seen and what\n"
+    "was not recorded whole), warning (when any).\n"
     "Counts above 2^53 are decimal strings.\n"
     "\n"
     "--records prints: ts (seconds since the origin), session, method, body bytes,\n"
@@ -52,25 +58,12 @@ static struct lt_cmd_spec spec = {
 
 /* ---- small helpers ------------------------------------------------------ */
 
+/* A count under key, as a number or (above 2^53) a string; 0 when absent. */
 static uint64_t jget_u64(const cJSON *o, const char *key)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    uint64_t v;
 
-    if (cJSON_IsNumber(v))
-        return v->valuedouble > 0 ? (uint64_t)v->valuedouble : 0;
-    if (cJSON_IsString(v))
-        return strtoull(v->valuestring, NULL, 10);
-    return 0;
-}
-
-static cJSON *json_u64(uint64_t v)
-{
-    char b[24];
-
-    if (v < ((uint64_t)1 << 53))
-        return cJSON_CreateNumber((double)v);
-    snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
-    return cJSON_CreateString(b);
+    return lt_json_get_u64(cJSON_GetObjectItemCaseSensitive(o, key), &v) == 0 ? v : 0;
 }
 
 static void human_bytes(uint64_t n, char *out, size_t len)
@@ -112,33 +105,42 @@ static void label(const char *l)
  * read), else from a scan. *scan_err receives a read error met while
  * scanning (the statistics then cover what came before it).
  */
-static cJSON *get_stats(struct lt_tape_reader *r, int *from_scan, struct lt_err *scan_err)
+static cJSON *get_stats(struct lt_tape_reader *r, int force_scan, int *from_scan,
+                        struct lt_err *scan_err)
 {
     const cJSON *meta = lt_tape_reader_meta(r);
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(meta, "stats");
     struct lt_tape_stats *acc;
     struct lt_record rec;
+    uint64_t n = 0;
     cJSON *out;
     int rc;
 
-    if (lt_tape_reader_info(r)->closed && cJSON_IsObject(st)) {
+    if (!force_scan && lt_tape_reader_info(r)->closed && cJSON_IsObject(st)) {
         *from_scan = 0;
         return cJSON_Duplicate(st, 1);
     }
     *from_scan = 1;
     if (!(acc = lt_tape_stats_new()))
         return NULL;
-    while ((rc = lt_tape_reader_next(r, &rec, scan_err)) == 1)
+    while ((rc = lt_tape_reader_next(r, &rec, scan_err)) == 1) {
         lt_tape_stats_add(acc, &rec);
+        n++;
+    }
     if (rc == 0)
         lt_err_clear(scan_err);
+    /* every block read cleanly: the index's count must be what they hold */
+    if (rc == 0 && lt_tape_reader_info(r)->closed && n != lt_tape_reader_info(r)->nrecords)
+        lt_error(scan_err, LT_E_CORRUPT, "the index counts %llu records, the blocks hold %llu",
+                 (unsigned long long)lt_tape_reader_info(r)->nrecords, (unsigned long long)n);
     out = lt_tape_stats_json(acc);
     lt_tape_stats_free(acc);
     return out;
 }
 
 /* Builds the --json object; the human output prints from it too, so both agree. */
-static cJSON *summary_json(const char *path, struct lt_tape_reader *r, cJSON *stats, int from_scan)
+static cJSON *summary_json(const char *path, struct lt_tape_reader *r, cJSON *stats, int from_scan,
+                           int verified)
 {
     const struct lt_tape_info *info = lt_tape_reader_info(r);
     const cJSON *meta = lt_tape_reader_meta(r);
@@ -158,14 +160,15 @@ static cJSON *summary_json(const char *path, struct lt_tape_reader *r, cJSON *st
     cJSON_AddStringToObject(o, "version", ver);
     cJSON_AddBoolToObject(o, "closed", info->closed);
     cJSON_AddStringToObject(o, "stats_from", from_scan ? "scan" : "trailer");
+    cJSON_AddBoolToObject(o, "verified", verified);
     cJSON_AddStringToObject(o, "origin", iso);
-    cJSON_AddItemToObject(o, "origin_ns", json_u64(info->origin_ns));
+    cJSON_AddItemToObject(o, "origin_ns", lt_json_u64(info->origin_ns));
     if (cJSON_IsString(tv))
         cJSON_AddStringToObject(o, "tool_version", tv->valuestring);
-    cJSON_AddItemToObject(o, "records", json_u64(nrec));
-    cJSON_AddItemToObject(o, "blocks", json_u64(info->nblocks));
-    cJSON_AddItemToObject(o, "first_ts_ns", json_u64(first));
-    cJSON_AddItemToObject(o, "last_ts_ns", json_u64(last));
+    cJSON_AddItemToObject(o, "records", lt_json_u64(nrec));
+    cJSON_AddItemToObject(o, "blocks", lt_json_u64(info->nblocks));
+    cJSON_AddItemToObject(o, "first_ts_ns", lt_json_u64(first));
+    cJSON_AddItemToObject(o, "last_ts_ns", lt_json_u64(last));
     cJSON_AddNumberToObject(o, "duration_s", dur);
     cJSON_AddNumberToObject(o, "mean_rps", dur > 0 ? (double)nrec / dur : 0);
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -173,8 +176,8 @@ static cJSON *summary_json(const char *path, struct lt_tape_reader *r, cJSON *st
         if (v)
             cJSON_AddItemToObject(o, keys[i], cJSON_Duplicate(v, 1));
     }
-    cJSON_AddItemToObject(o, "file_bytes", json_u64(info->file_size));
-    cJSON_AddItemToObject(o, "raw_bytes", json_u64(info->raw_bytes));
+    cJSON_AddItemToObject(o, "file_bytes", lt_json_u64(info->file_size));
+    cJSON_AddItemToObject(o, "raw_bytes", lt_json_u64(info->raw_bytes));
     cJSON_AddNumberToObject(o, "compression_ratio",
                             info->file_size ? (double)info->raw_bytes / (double)info->file_size
                                             : 0);
@@ -231,14 +234,36 @@ static void print_top(const char *name, const cJSON *arr)
     cJSON_ArrayForEach(pair, arr)
     {
         const cJSON *k = cJSON_GetArrayItem(pair, 0), *c = cJSON_GetArrayItem(pair, 1);
-        uint64_t n = cJSON_IsNumber(c)   ? (uint64_t)c->valuedouble
-                     : cJSON_IsString(c) ? strtoull(c->valuestring, NULL, 10)
-                                         : 0;
+        uint64_t n = 0;
+
+        lt_json_get_u64(c, &n);
         if (!first)
             label("");
         printf("%8llu  %s\n", (unsigned long long)n, cJSON_IsString(k) ? k->valuestring : "?");
         first = 0;
     }
+}
+
+/*
+ * A value in the metadata column, wrapped to fit 80 columns: long compact JSON
+ * breaks after a comma, continuation lines under the value's start.
+ */
+static void print_wrapped(const char *s)
+{
+    const int col0 = LABEL_W + 13, room = 80 - col0;
+    size_t len = strlen(s);
+
+    while ((int)len > room) {
+        int cut = room;
+        while (cut > 0 && s[cut - 1] != ',')
+            cut--;
+        if (cut == 0) /* no comma to break at: let it run */
+            break;
+        printf("%.*s\n%*s", cut, s, col0, "");
+        s += cut;
+        len -= (size_t)cut;
+    }
+    printf("%s\n", s);
 }
 
 /* Metadata, one key a line; nested values as compact JSON. */
@@ -257,7 +282,8 @@ static void print_meta(const char *name, const cJSON *src)
         char *text = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
         if (!first)
             label("");
-        printf("%-12s %s\n", v->string, cJSON_IsString(v) ? v->valuestring : text ? text : "?");
+        printf("%-12s ", v->string);
+        print_wrapped(cJSON_IsString(v) ? v->valuestring : text ? text : "?");
         free(text);
         first = 0;
     }
@@ -271,6 +297,7 @@ static void print_summary(const cJSON *o)
     uint64_t fsize = jget_u64(o, "file_bytes"), raw = jget_u64(o, "raw_bytes");
     double dur = cJSON_GetObjectItemCaseSensitive(o, "duration_s")->valuedouble;
     int closed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "closed"));
+    int verified = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "verified"));
     const cJSON *tv = cJSON_GetObjectItemCaseSensitive(o, "tool_version");
     char a[48], b[48], d[32];
 
@@ -280,7 +307,9 @@ static void print_summary(const cJSON *o)
     printf("v%s%s%s, %s\n", cJSON_GetObjectItemCaseSensitive(o, "version")->valuestring,
            cJSON_IsString(tv) ? ", written by loadtape " : "",
            cJSON_IsString(tv) ? tv->valuestring : "",
-           closed ? "closed cleanly" : "NOT closed (statistics from a scan of what was recovered)");
+           !closed    ? "NOT closed (statistics from a scan of what was recovered)"
+           : verified ? "closed cleanly; every block verified"
+                      : "closed cleanly (index read; blocks not verified)");
     label("origin");
     lt_format_iso8601((int64_t)origin, 3, a, sizeof(a));
     printf("%s\n", a);
@@ -407,6 +436,13 @@ static int list_records(struct lt_tape_reader *r, struct lt_err *err)
     return rc < 0 ? rc : 0;
 }
 
+/* From a pipe, whether the tape was closed is known only once it was read. */
+static void stream_warning(const struct lt_tape_reader *r)
+{
+    if (lt_tape_reader_info(r)->streamed && lt_tape_reader_warning(r))
+        lt_cli_warn(CMD, "%s", lt_tape_reader_warning(r));
+}
+
 int cmd_inspect(int argc, char **argv)
 {
     struct lt_tape_reader *r = NULL;
@@ -415,13 +451,15 @@ int cmd_inspect(int argc, char **argv)
     char **pos;
     int npos, rc, from_scan = 0, ret = LT_EXIT_FAIL;
 
-    json_flag = records_flag = 0;
+    json_flag = records_flag = verify_flag = 0;
     limit = 0;
     rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
     if (rc >= 0)
         return rc;
     if (limit && !records_flag)
         return lt_cli_usage(CMD, "--limit needs --records");
+    if (verify_flag && records_flag)
+        return lt_cli_usage(CMD, "--verify summarizes; it does not go with --records");
     lt_err_clear(&err);
     lt_err_clear(&scan_err);
     if (!(r = lt_tape_reader_open(pos[0], &err))) {
@@ -431,17 +469,24 @@ int cmd_inspect(int argc, char **argv)
     if (lt_tape_reader_warning(r))
         lt_cli_warn(CMD, "%s", lt_tape_reader_warning(r));
     if (records_flag) {
-        if (list_records(r, &err)) {
-            fflush(stdout);
+        rc = list_records(r, &err);
+        fflush(stdout);
+        if (rc) {
             lt_cli_error(CMD, "%s", err.msg);
             goto out;
         }
+        stream_warning(r);
         ret = LT_EXIT_OK;
         goto out;
     }
-    if (!(stats = get_stats(r, &from_scan, &scan_err)) ||
-        !(sum = summary_json(pos[0], r, stats, from_scan))) {
+    if (!(stats = get_stats(r, verify_flag, &from_scan, &scan_err)) ||
+        !(sum = summary_json(pos[0], r, stats, from_scan, from_scan && !scan_err.code))) {
         lt_cli_error(CMD, "out of memory");
+        goto out;
+    }
+    if (verify_flag && scan_err.code) {
+        /* a tape that failed verification gets no summary that could pass for one */
+        lt_cli_error(CMD, "%s", scan_err.msg);
         goto out;
     }
     if (json_flag) {
@@ -455,6 +500,8 @@ int cmd_inspect(int argc, char **argv)
     } else {
         print_summary(sum);
     }
+    fflush(stdout);
+    stream_warning(r);
     if (scan_err.code) {
         /* what came before the damage was summarized; the damage is an error */
         fflush(stdout);

@@ -73,21 +73,28 @@ static int parse_tape_time(const char *s, const struct lt_tape_info *info, uint6
 
 /* ---- progress ------------------------------------------------------------------ */
 
+/*
+ * The status line: fields in order of importance, so a narrow terminal drops
+ * the last ones rather than wrapping (lt_cli_status fits it in place).
+ */
 static void show_progress(void *ctx, const struct lt_replay_progress *p)
 {
-    char el[32], tot[32], p50[32], p99[32];
+    char el[32], tot[32], t[72], sent[32], rps[32], p50[40], p99[40], errs[32], fl[40];
+    const char *f[] = {t, sent, rps, p99, errs, p50, fl};
 
     (void)ctx;
     lt_format_duration(p->elapsed_ns, el, sizeof(el));
     lt_format_duration(p->total_ns, tot, sizeof(tot));
-    lt_format_duration((int64_t)p->p50_last_ns, p50, sizeof(p50));
-    lt_format_duration((int64_t)p->p99_last_ns, p99, sizeof(p99));
-    fprintf(stderr,
-            "\r\033[K%s%s%s  sent %llu  %.0f req/s  in flight %llu  p50 %s  p99 %s  errors %llu",
-            el, p->total_ns ? "/" : "", p->total_ns ? tot : "", (unsigned long long)p->sent,
-            p->rps_last, (unsigned long long)(p->in_flight + p->queued), p50, p99,
-            (unsigned long long)p->errors);
-    fflush(stderr);
+    snprintf(t, sizeof(t), "%s%s%s", el, p->total_ns ? "/" : "", p->total_ns ? tot : "");
+    snprintf(sent, sizeof(sent), "sent %llu", (unsigned long long)p->sent);
+    snprintf(rps, sizeof(rps), "%.0f req/s", p->rps_last);
+    lt_format_duration((int64_t)p->p99_last_ns, tot, sizeof(tot));
+    snprintf(p99, sizeof(p99), "p99 %s", tot);
+    lt_format_duration((int64_t)p->p50_last_ns, tot, sizeof(tot));
+    snprintf(p50, sizeof(p50), "p50 %s", tot);
+    snprintf(errs, sizeof(errs), "errors %llu", (unsigned long long)p->errors);
+    snprintf(fl, sizeof(fl), "in flight %llu", (unsigned long long)(p->in_flight + p->queued));
+    lt_cli_status(f, sizeof(f) / sizeof(f[0]));
 }
 
 static int write_interval(void *ctx, const struct lt_results_section *sec, struct lt_err *err)
@@ -121,7 +128,8 @@ static char *meta_json(const struct replay_args *a, const char *tape, const char
     cJSON_AddStringToObject(m, "mode", mode);
     cJSON_AddStringToObject(m, "target", a->target);
     cJSON_AddStringToObject(m, "tape", tape);
-    cJSON_AddNumberToObject(m, "start_unix_ns", (double)start_unix_ns);
+    /* exact: a double would lose the nanoseconds (DESIGN.md §3's u64 rule) */
+    cJSON_AddItemToObject(m, "start_unix_ns", lt_json_u64((uint64_t)start_unix_ns));
     cJSON_AddNumberToObject(m, "connections", (double)a->conns);
     cJSON_AddStringToObject(m, "engine", engine);
     cJSON_AddStringToObject(m, "ok", a->ok ? a->ok : "2xx");
@@ -167,7 +175,7 @@ int cmd_replay(int argc, char **argv)
     struct lt_opt opts[] = {
         {"target", 0, LT_OPT_STR, "URL", "where to send: http(s)://HOST[:PORT][/PREFIX] (required)",
          &a.target, 0, 0, 0},
-        {"speed", 0, LT_OPT_DOUBLE, "X",
+        {"speed", 0, LT_OPT_FACTOR, "X",
          "trace time scaled: 1 = original timing, 2 = twice as fast (default: 1)", &a.speed, 0, 0,
          0},
         {"rate", 0, LT_OPT_RATE, "R", "ignore recorded times: R requests per second", &a.rate, 0, 0,
@@ -186,7 +194,7 @@ int cmd_replay(int argc, char **argv)
         {"timeout", 0, LT_OPT_DURATION, "D", "per request (default: 30s)", &a.timeout, 0, 0, 0},
         {"loop", 0, LT_OPT_U64, "N", "replay the tape N times, fresh sessions each pass", &a.loops,
          1, 1000000, 0},
-        {"duration", 0, LT_OPT_DURATION, "D", "stop after D", &a.duration, 0, 0, 0},
+        {"duration", 0, LT_OPT_DURATION, "D", "stop after D", &a.duration, LT_OPT_POSITIVE, 0, 0},
         {"from", 0, LT_OPT_STR, "T", "start at T into the tape (30s) or at an ISO 8601 time",
          &a.from, 0, 0, 0},
         {"to", 0, LT_OPT_STR, "T", "stop at T into the tape (or an ISO 8601 time)", &a.to, 0, 0, 0},

@@ -16,7 +16,7 @@
  * not finish writing it, the sum of its intervals (with a warning).
  */
 static int add_file(const char *path, struct lt_stats *total, struct lt_stats *part,
-                    struct lt_run_meta *meta, int first)
+                    struct lt_run_meta *meta, uint64_t *start_ns, int first)
 {
     static const char cmd[] = "report";
     struct lt_results_reader *r;
@@ -34,6 +34,11 @@ static int add_file(const char *path, struct lt_stats *total, struct lt_stats *p
     m = cJSON_Parse(lt_results_reader_meta(r));
     if (m) {
         const cJSON *mode = cJSON_GetObjectItemCaseSensitive(m, "mode");
+        uint64_t start;
+        /* the run's start, exact either way it was written; shards: the earliest */
+        if (lt_json_get_u64(cJSON_GetObjectItemCaseSensitive(m, "start_unix_ns"), &start) == 0 &&
+            (*start_ns == 0 || start < *start_ns))
+            *start_ns = start;
         if (first)
             lt_run_meta_from_json(meta, lt_results_reader_meta(r));
         else if (cJSON_IsString(mode) && strcmp(meta->mode, mode->valuestring) != 0)
@@ -104,6 +109,8 @@ int cmd_report(int argc, char **argv)
     struct lt_err err;
     char **pos;
     int npos, rc, ret = LT_EXIT_FAIL, json;
+    uint64_t start_ns = 0;
+    char started[48] = "";
     FILE *f = NULL;
 
     memset(&slo, 0, sizeof(slo));
@@ -125,15 +132,22 @@ int cmd_report(int argc, char **argv)
         return LT_EXIT_FAIL;
     }
     for (int i = 0; i < npos; i++)
-        if (add_file(pos[i], &total, &part, &meta, i == 0))
+        if (add_file(pos[i], &total, &part, &meta, &start_ns, i == 0))
             goto out;
     lt_summary_compute(&sum, &total);
+    if (start_ns)
+        lt_format_iso8601((int64_t)start_ns, 9, started, sizeof(started));
     f = lt_cli_open_out(cmd, out, 0);
     if (!f)
         goto out;
     if (json) {
         cJSON *j = lt_summary_json(&sum, &total, &meta, &slo);
-        char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+        char *s;
+        if (j && start_ns) {
+            cJSON_AddItemToObject(j, "start_unix_ns", lt_json_u64(start_ns));
+            cJSON_AddStringToObject(j, "started", started);
+        }
+        s = j ? cJSON_PrintUnformatted(j) : NULL;
         if (s)
             fprintf(f, "%s\n", s);
         free(s);
@@ -143,6 +157,8 @@ int cmd_report(int argc, char **argv)
         lt_buf_init(&b, 0);
         if (npos > 1)
             lt_buf_printf(&b, "merged      %d results files\n", npos);
+        if (start_ns)
+            lt_buf_printf(&b, "started     %s\n", started);
         if (lt_summary_text(&b, &sum, &total, &meta, &slo) == 0)
             fwrite(b.data, 1, b.len, f);
         lt_buf_release(&b);

@@ -33,7 +33,7 @@ static struct lt_opt opts[] = {
     {"workers", 0, LT_OPT_U64, "N", "threads, each with its own socket (default: 1)", &workers, 1,
      256, 0},
     {"duration", 0, LT_OPT_DURATION, "D", "stop after D (default: run until interrupted)",
-     &duration_ns, 0, 0, 0},
+     &duration_ns, LT_OPT_POSITIVE, 0, 0},
     {"idle-timeout", 0, LT_OPT_DURATION, "D", "close idle keep-alive connections (default: 60s)",
      &idle_ns, 0, 0, 0},
     {"request-timeout", 0, LT_OPT_DURATION, "D",

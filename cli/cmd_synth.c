@@ -27,7 +27,7 @@ static struct lt_opt opts[] = {
     {"rate", 0, LT_OPT_RATE, "R", "events per second (a one-phase scenario's rate)", &rate_arg, 0,
      0, 0},
     {"duration", 0, LT_OPT_DURATION, "D", "length of the tape in time (30s, 5m, 1h)", &duration_arg,
-     0, 0, 0},
+     LT_OPT_POSITIVE, 0, 0},
     {"count", 0, LT_OPT_U64, "N", "number of events (instead of --duration)", &count_arg, 1,
      1000000000000ULL, 0},
     {"seed", 0, LT_OPT_U64, "S", "random seed: the same seed gives the same tape (default: 1)",
@@ -160,8 +160,6 @@ static int apply_overrides(struct lt_synth_config *c)
     if (lt_cli_opt(&spec, "duration")->seen && lt_cli_opt(&spec, "count")->seen)
         return lt_cli_usage(CMD, "give --duration or --count, not both");
     if (lt_cli_opt(&spec, "duration")->seen) {
-        if (duration_arg <= 0)
-            return lt_cli_usage(CMD, "--duration: must be above 0");
         c->duration_ns = duration_arg;
         c->count = 0;
     }
@@ -282,10 +280,12 @@ int cmd_synth(int argc, char **argv)
             goto out;
         }
         if (show && (lt_synth_count(s) & 0xffff) == 0 && lt_mono_ns() >= next_progress) {
-            char d[32];
+            char d[32], ev[48], tr[48];
+            const char *f[] = {ev, tr};
             lt_format_duration((int64_t)rec.ts_ns, d, sizeof(d));
-            fprintf(stderr, "\rsynth: %llu events, %s of traffic ",
-                    (unsigned long long)lt_synth_count(s), d);
+            snprintf(ev, sizeof(ev), "synth: %llu events", (unsigned long long)lt_synth_count(s));
+            snprintf(tr, sizeof(tr), "%s of traffic", d);
+            lt_cli_status(f, 2);
             next_progress = lt_mono_ns() + 200000000;
         }
     }
@@ -306,8 +306,7 @@ int cmd_synth(int argc, char **argv)
         lt_cli_error(CMD, "%s", err.msg);
         goto out;
     }
-    if (show)
-        fputc('\n', stderr);
+    lt_cli_status_clear();
     if (interrupted) {
         lt_cli_warn(CMD, "interrupted: '%s' holds the first %llu events", out_path,
                     (unsigned long long)lt_synth_count(s));

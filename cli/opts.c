@@ -8,10 +8,12 @@
 #include <errno.h>
 
 int lt_cli_verbosity = 1;
+void (*lt_cli_spec_hook)(const struct lt_cmd_spec *spec);
 
 /* "loadtape CMD: KIND: MESSAGE" on stderr, one line. */
 static void report(const char *cmd, const char *kind, const char *fmt, va_list ap)
 {
+    lt_cli_status_clear(); /* a message never lands on a status line */
     fprintf(stderr, "loadtape%s%s: %s: ", cmd ? " " : "", cmd ? cmd : "", kind);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
@@ -86,6 +88,9 @@ static int set_value(struct lt_cmd_spec *spec, struct lt_opt *o, const char *val
         break;
     case LT_OPT_DURATION:
         rc = lt_parse_duration(val, o->dest, &err);
+        /* one message for every command: 0 never quietly means "no limit" */
+        if (rc == 0 && o->min && *(int64_t *)o->dest <= 0)
+            return lt_cli_usage(spec->name, "--%s: must be above 0, not '%s'", o->lname, val);
         break;
     case LT_OPT_RATE:
         rc = lt_parse_rate(val, o->dest, &err);
@@ -95,6 +100,9 @@ static int set_value(struct lt_cmd_spec *spec, struct lt_opt *o, const char *val
         break;
     case LT_OPT_FRACTION:
         rc = lt_parse_fraction(val, o->dest, &err);
+        break;
+    case LT_OPT_FACTOR:
+        rc = lt_parse_factor(val, o->dest, &err);
         break;
     }
     if (rc)
@@ -107,6 +115,10 @@ int lt_cli_parse(struct lt_cmd_spec *spec, int argc, char **argv, char ***pos, i
 {
     int n = 0, only_pos = 0;
 
+    if (lt_cli_spec_hook) {
+        lt_cli_spec_hook(spec);
+        return LT_EXIT_OK;
+    }
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
         struct lt_opt *o = NULL;

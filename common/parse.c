@@ -38,35 +38,177 @@ static int parse_with_unit(const char *s, const struct unit *units, const char *
     return lt_error(err, LT_E_USAGE, "invalid %s '%s': unknown unit '%s'", what, s, end);
 }
 
-int lt_parse_duration(const char *s, int64_t *ns, struct lt_err *err)
-{
-    static const struct unit units[] = {
-        {"", 1e9},   {"ns", 1},     {"us", 1e3},    {"ms", 1e6}, {"s", 1e9},
-        {"m", 60e9}, {"h", 3600e9}, {"d", 86400e9}, {NULL, 0},
-    };
-    double v;
-    int rc = parse_with_unit(s, units, "duration", &v, err);
+/* Duration units in nanoseconds; the longest matching suffix wins ("ms" over "m"). */
+static const struct {
+    const char *suffix;
+    int64_t ns;
+} dur_units[] = {
+    {"ns", 1},
+    {"us", 1000},
+    {"\xc2\xb5s", 1000}, /* "µs", as Go writes it */
+    {"ms", 1000000},
+    {"s", 1000000000},
+    {"m", 60000000000LL},
+    {"h", 3600000000000LL},
+    {"d", 86400000000000LL},
+};
 
-    if (rc)
-        return rc;
-    if (v >= 9.2e18)
-        return lt_error(err, LT_E_USAGE, "invalid duration '%s': too long", s);
-    *ns = (int64_t)llround(v);
+/*
+ * Reads one unsigned decimal number ("12", "1.5", ".5") at *p: the whole part
+ * exactly, the fraction as a double. Returns -1 when there is no number or the
+ * whole part exceeds 10^18.
+ */
+static int read_decimal(const char **p, uint64_t *whole, double *frac)
+{
+    const char *s = *p;
+    uint64_t w = 0;
+    int nd = 0;
+
+    while (isdigit((unsigned char)*s)) {
+        if (w > 100000000000000000ULL)
+            return -1;
+        w = w * 10 + (uint64_t)(*s++ - '0');
+        nd++;
+    }
+    *frac = 0;
+    if (*s == '.' && isdigit((unsigned char)s[1])) {
+        double scale = 0.1;
+        for (s++; isdigit((unsigned char)*s); s++, scale /= 10)
+            *frac += (*s - '0') * scale;
+        nd++;
+    }
+    if (nd == 0)
+        return -1;
+    *whole = w;
+    *p = s;
     return 0;
 }
 
+/* Multiplies a decimal by a unit, with the overflow check of a duration. */
+static int scale_decimal(uint64_t whole, double frac, int64_t unit, int64_t *out)
+{
+    double f = frac * (double)unit;
+
+    if (whole > (uint64_t)(INT64_MAX / unit))
+        return -1;
+    if ((double)(whole * (uint64_t)unit) + f >= 9.2e18)
+        return -1;
+    *out = (int64_t)(whole * (uint64_t)unit) + (int64_t)llround(f);
+    return 0;
+}
+
+/* The unit at p (longest match, so "ms" is not "m" then "s"); 0 when none. */
+static size_t dur_unit(const char *p, int64_t *unit_ns)
+{
+    size_t best = 0;
+
+    for (size_t i = 0; i < sizeof(dur_units) / sizeof(dur_units[0]); i++) {
+        size_t l = strlen(dur_units[i].suffix);
+        if (l > best && strncmp(p, dur_units[i].suffix, l) == 0) {
+            best = l;
+            *unit_ns = dur_units[i].ns;
+        }
+    }
+    return best;
+}
+
+/*
+ * A duration is a bare number of seconds ("2", "1.5") or one or more parts of
+ * a number and a unit, Go-style: "500ms", "1m30s", "1h2m3.5s". Whole parts are
+ * exact integers; a fraction is rounded to the nearest nanosecond.
+ */
+int lt_parse_duration(const char *s, int64_t *ns, struct lt_err *err)
+{
+    const char *p = s;
+    int64_t total = 0;
+
+    if (!s || !*s)
+        return lt_error(err, LT_E_USAGE, "invalid duration '%s'", s ? s : "");
+    while (*p) {
+        uint64_t whole;
+        double frac;
+        int64_t unit = 1000000000, v;
+        size_t ulen = 0;
+
+        const char *start = p;
+
+        if (read_decimal(&p, &whole, &frac))
+            return lt_error(err, LT_E_USAGE, "invalid duration '%s'", s);
+        if (start != s || *p) {
+            /* not a bare number of seconds: every part has its unit */
+            ulen = dur_unit(p, &unit);
+            if (ulen == 0 && *p)
+                return lt_error(err, LT_E_USAGE,
+                                "invalid duration '%s': unknown unit '%.*s' (ns, us, ms, s, m, h, "
+                                "d)",
+                                s, (int)strcspn(p, "0123456789."), p);
+            if (ulen == 0)
+                return lt_error(err, LT_E_USAGE,
+                                "invalid duration '%s': the last part needs a unit", s);
+        }
+        if (scale_decimal(whole, frac, unit, &v) || (double)total + (double)v >= 9.2e18)
+            return lt_error(err, LT_E_USAGE, "invalid duration '%s': too long", s);
+        total += v;
+        p += ulen;
+    }
+    *ns = total;
+    return 0;
+}
+
+/*
+ * A rate is a count per second with an optional multiplier ("500", "5k",
+ * "1.5M"), optionally per a duration: "5000/s", "50/1s", "300/m", "300/min",
+ * "100/500ms", "3600/h".
+ */
 int lt_parse_rate(const char *s, double *per_s, struct lt_err *err)
 {
     static const struct unit units[] = {
-        {"", 1},   {"k", 1e3},   {"K", 1e3},   {"M", 1e6},
-        {"/s", 1}, {"k/s", 1e3}, {"M/s", 1e6}, {NULL, 0},
+        {"", 1}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {NULL, 0},
     };
-    int rc = parse_with_unit(s, units, "rate", per_s, err);
+    char num[64], per[64];
+    const char *slash = s ? strchr(s, '/') : NULL;
+    struct lt_err e2;
+    int64_t per_ns = 1000000000;
+    int rc;
+
+    if (!s)
+        return lt_error(err, LT_E_USAGE, "invalid rate ''");
+    if (slash) {
+        const char *d = slash + 1;
+        if ((size_t)(slash - s) >= sizeof(num) || strlen(d) + 2 > sizeof(per))
+            return lt_error(err, LT_E_USAGE, "invalid rate '%s'", s);
+        memcpy(num, s, (size_t)(slash - s));
+        num[slash - s] = '\0';
+        /* "/s" is "/1s"; a bare number after the slash has no unit to go by */
+        snprintf(per, sizeof(per), "%s%s", isalpha((unsigned char)*d) ? "1" : "",
+                 strcmp(d, "min") == 0 ? "m" : d);
+        if (!*d || isdigit((unsigned char)d[strlen(d) - 1]) ||
+            lt_parse_duration(per, &per_ns, &e2) || per_ns <= 0)
+            return lt_error(err, LT_E_USAGE,
+                            "invalid rate '%s': expected N per a duration (5000/s, 50/1s, 300/m, "
+                            "300/min, 10/h)",
+                            s);
+    } else {
+        snprintf(num, sizeof(num), "%s", s);
+    }
+    rc = parse_with_unit(num, units, "rate", per_s, err);
+    if (rc)
+        return slash ? lt_error(err, LT_E_USAGE, "invalid rate '%s'", s) : rc;
+    *per_s = *per_s * 1e9 / (double)per_ns;
+    if (*per_s <= 0 || *per_s > 1e9)
+        return lt_error(err, LT_E_USAGE, "invalid rate '%s': must be above 0 and at most 1G/s", s);
+    return 0;
+}
+
+int lt_parse_factor(const char *s, double *factor, struct lt_err *err)
+{
+    static const struct unit units[] = {{"", 1}, {"x", 1}, {"X", 1}, {NULL, 0}};
+    int rc = parse_with_unit(s, units, "factor", factor, err);
 
     if (rc)
         return rc;
-    if (*per_s <= 0 || *per_s > 1e9)
-        return lt_error(err, LT_E_USAGE, "invalid rate '%s': must be above 0 and at most 1G/s", s);
+    if (*factor <= 0)
+        return lt_error(err, LT_E_USAGE, "invalid factor '%s': must be above 0", s);
     return 0;
 }
 

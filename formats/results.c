@@ -13,8 +13,11 @@
 #include "lt_formats.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAGIC "LTRESULT"
 #define KIND_END 0xffu
@@ -28,6 +31,7 @@
 struct lt_results_writer {
     FILE *f;
     char *path;
+    char *tmp; /* the name written under until the first section, then NULL */
     struct lt_buf buf;
 };
 
@@ -45,6 +49,7 @@ struct lt_results_writer *lt_results_writer_open(const char *path, const char *m
     uint8_t hdr[16];
     size_t mlen = meta_json ? strlen(meta_json) : 2;
     const char *meta = meta_json ? meta_json : "{}";
+    struct stat st;
 
     if (!w) {
         lt_error(err, LT_E_NOMEM, "out of memory");
@@ -56,7 +61,27 @@ struct lt_results_writer *lt_results_writer_open(const char *path, const char *m
         lt_error(err, LT_E_LIMIT, "results metadata too large");
         goto fail;
     }
-    w->f = fopen(path, "wb");
+    /*
+     * A regular file is written under a temporary name beside it and takes
+     * its name with the first section: a run that fails before measuring
+     * anything leaves no results file (and an older one stays), while a run
+     * killed later leaves the intervals written so far under the real name.
+     */
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) {
+        int fd;
+        w->tmp = malloc(strlen(path) + 32);
+        if (!w->tmp) {
+            lt_error(err, LT_E_NOMEM, "out of memory");
+            goto fail;
+        }
+        sprintf(w->tmp, "%s.tmp%ld", path, (long)getpid());
+        fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        w->f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+        if (fd >= 0 && !w->f)
+            close(fd);
+    } else {
+        w->f = fopen(path, "wb");
+    }
     if (!w->f) {
         lt_error(err, LT_E_IO, "cannot create '%s': %s", path, strerror(errno));
         goto fail;
@@ -76,8 +101,11 @@ struct lt_results_writer *lt_results_writer_open(const char *path, const char *m
 fail:
     if (w->f)
         fclose(w->f);
+    if (w->f && w->tmp)
+        unlink(w->tmp);
     lt_buf_release(&w->buf);
     free(w->path);
+    free(w->tmp);
     free(w);
     return NULL;
 }
@@ -150,10 +178,20 @@ static int write_section(struct lt_results_writer *w, unsigned kind, struct lt_e
 int lt_results_writer_add(struct lt_results_writer *w, const struct lt_results_section *s,
                           struct lt_err *err)
 {
+    int rc;
+
     lt_buf_reset(&w->buf);
     if (encode_section(&w->buf, s))
         return lt_error(err, LT_E_LIMIT, "results section too large for '%s'", w->path);
-    return write_section(w, (unsigned)s->kind, err);
+    rc = write_section(w, (unsigned)s->kind, err);
+    if (rc == 0 && w->tmp) {
+        if (rename(w->tmp, w->path) != 0)
+            return lt_error(err, LT_E_IO, "cannot rename '%s' to '%s': %s", w->tmp, w->path,
+                            strerror(errno));
+        free(w->tmp);
+        w->tmp = NULL;
+    }
+    return rc;
 }
 
 int lt_results_writer_close(struct lt_results_writer *w, struct lt_err *err)
@@ -166,8 +204,11 @@ int lt_results_writer_close(struct lt_results_writer *w, struct lt_err *err)
     rc = write_section(w, KIND_END, err);
     if (fclose(w->f) != 0 && !rc)
         rc = lt_error(err, LT_E_IO, "cannot close '%s': %s", w->path, strerror(errno));
+    if (w->tmp)
+        unlink(w->tmp); /* not one section: nothing was measured */
     lt_buf_release(&w->buf);
     free(w->path);
+    free(w->tmp);
     free(w);
     return rc;
 }
@@ -262,7 +303,20 @@ struct lt_results_reader *lt_results_reader_open(const char *path, struct lt_err
         lt_error(err, LT_E_NOMEM, "out of memory");
         return NULL;
     }
-    r->f = fopen(path, "rb");
+    /* "-" is standard input: the file is read front to back, so a pipe works */
+    if (strcmp(path, "-") == 0 && isatty(STDIN_FILENO)) {
+        lt_error(err, LT_E_USAGE, "refusing to read results from a terminal (pipe them in)");
+        free(r);
+        return NULL;
+    }
+    if (strcmp(path, "-") == 0) {
+        int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+        r->f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+        if (fd >= 0 && !r->f)
+            close(fd);
+    } else {
+        r->f = fopen(path, "rb");
+    }
     if (!r->f) {
         lt_error(err, LT_E_IO, "cannot open '%s': %s", path, strerror(errno));
         free(r);

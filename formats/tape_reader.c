@@ -10,8 +10,13 @@
  * decoded block must account for every byte of every column; so a damaged
  * byte is reported with its block number and offset, never decoded into
  * different records.
+ *
+ * From a pipe ("-" or a FIFO) there is no index to read first: blocks are
+ * read in order through a forward-only window (tape_stream.c), each checked
+ * as the recovery scan checks it, and the index and trailer are checked and
+ * merged when reached at the end. Seeking needs the index and is refused.
  */
-#include "tape_internal.h"
+#include "tape_reader_int.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -22,72 +27,18 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#define WARN_MAX 512
-
-struct cursor {
-    const uint8_t *p, *end;
-};
-
-struct rdict {
-    struct lt_bytes *ents;
-    uint32_t n, cap;
-};
-
-struct lt_tape_reader {
-    char *name;
-    int fd;             /* -1 when reading memory */
-    const uint8_t *mem; /* borrowed */
-    struct lt_tape_info info;
-    cJSON *meta;
-    struct lt_block_info *blocks;
-    size_t nblocks;
-    uint64_t data_start;
-    char warning[WARN_MAX];
-    int has_warning;
-    /* An invalid block found by the recovery scan: reported when reached. */
-    struct lt_err deferred;
-
-    ZSTD_DCtx *dctx;
-    uint8_t *comp;
-    size_t comp_cap;
-    uint8_t *raw;
-    size_t raw_cap;
-
-    /* The block being decoded. */
-    size_t cur, next_block;
-    uint32_t left, nrec;
-    uint64_t prev_ts, prev_session;
-    struct cursor col[COL_COUNT];
-    struct rdict dicts[4];
-    struct lt_header *hdrs;
-    size_t hdrs_cap;
-    int pending;
-    struct lt_record pend;
-    struct lt_err failed; /* code != 0: stop and repeat this error */
-};
-
-/*
- * A fuzzing build (the libFuzzer convention) accepts any checksum, so the
- * fuzzer reaches the decoder with forged content: what a tape made to lie
- * with correct checksums could do.
- */
-static int crc_ok(uint32_t stored, const uint8_t *p, size_t n)
-{
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-    (void)stored;
-    (void)p;
-    (void)n;
-    return 1;
-#else
-    return stored == lt_crc32c(0, p, n);
-#endif
-}
-
 static int tape_read(struct lt_tape_reader *r, uint64_t off, void *dst, size_t n,
                      struct lt_err *err)
 {
     uint8_t *d = dst;
 
+    if (r->stream) {
+        const uint8_t *p;
+        int rc = tape_stream_view(r, off, n, &p, err);
+        if (rc == 0)
+            memcpy(dst, p, n);
+        return rc;
+    }
     if (off > r->info.file_size || n > r->info.file_size - off)
         return lt_error(err, LT_E_TRUNCATED, "tape '%s': %zu bytes at offset %llu are past its end",
                         r->name, n, (unsigned long long)off);
@@ -110,9 +61,11 @@ static int tape_read(struct lt_tape_reader *r, uint64_t off, void *dst, size_t n
 }
 
 /* Bytes [off, off+n): a view into memory, or read into the comp buffer. */
-static int tape_view(struct lt_tape_reader *r, uint64_t off, size_t n, const uint8_t **out,
-                     struct lt_err *err)
+int tape_view(struct lt_tape_reader *r, uint64_t off, size_t n, const uint8_t **out,
+              struct lt_err *err)
 {
+    if (r->stream)
+        return tape_stream_view(r, off, n, out, err);
     if (off > r->info.file_size || n > r->info.file_size - off)
         return lt_error(err, LT_E_TRUNCATED, "tape '%s': %zu bytes at offset %llu are past its end",
                         r->name, n, (unsigned long long)off);
@@ -132,14 +85,14 @@ static int tape_view(struct lt_tape_reader *r, uint64_t off, size_t n, const uin
 }
 
 /* Decodes a 56-byte block header; returns 0 or a short reason. */
-static const char *parse_block_hdr(const uint8_t *h, uint32_t *block_no, struct lt_block_info *b,
-                                   uint32_t *payload_crc)
+const char *tape_parse_block_hdr(const uint8_t *h, uint32_t *block_no, struct lt_block_info *b,
+                                 uint32_t *payload_crc)
 {
     uint32_t comp, raw;
 
     if (memcmp(h, TAPE_BLOCK_MAGIC, 4) != 0)
         return "bad block magic";
-    if (!crc_ok(lt_get_le32(h + 52), h, 52))
+    if (!tape_crc_ok(lt_get_le32(h + 52), h, 52))
         return "block header checksum mismatch";
     *block_no = lt_get_le32(h + 4);
     comp = lt_get_le32(h + 8);
@@ -172,8 +125,7 @@ static int add_block(struct lt_tape_reader *r, const struct lt_block_info *b, si
     return 0;
 }
 
-static void set_warning(struct lt_tape_reader *r, const char *fmt, ...) LT_PRINTF(2, 3);
-static void set_warning(struct lt_tape_reader *r, const char *fmt, ...)
+void tape_set_warning(struct lt_tape_reader *r, const char *fmt, ...)
 {
     va_list ap;
 
@@ -219,7 +171,7 @@ static int scan_blocks(struct lt_tape_reader *r, uint64_t index_off, const char 
         rc = tape_read(r, off, h, TAPE_BLOCK_HDR, err);
         if (rc)
             return rc;
-        bad = parse_block_hdr(h, &no, &b, &crc);
+        bad = tape_parse_block_hdr(h, &no, &b, &crc);
         if (!bad && (no != r->nblocks || b.first_record != nrec || b.first_ts_ns < prev_ts))
             bad = "block out of sequence";
         if (bad) {
@@ -247,14 +199,15 @@ static int scan_blocks(struct lt_tape_reader *r, uint64_t index_off, const char 
     if (why)
         tail = why;
     if (why || at_index)
-        set_warning(r,
-                    "tape '%s': the index is damaged (%s), blocks were scanned instead: "
-                    "%llu records in %zu blocks%s",
-                    r->name, why ? tail : "footer not found", (unsigned long long)nrec, r->nblocks,
-                    note);
+        tape_set_warning(r,
+                         "tape '%s': the index is damaged (%s), blocks were scanned instead: "
+                         "%llu records in %zu blocks%s",
+                         r->name, why ? tail : "footer not found", (unsigned long long)nrec,
+                         r->nblocks, note);
     else
-        set_warning(r, "tape '%s' was not closed: recovered %llu records in %zu complete blocks%s",
-                    r->name, (unsigned long long)nrec, r->nblocks, note);
+        tape_set_warning(
+            r, "tape '%s' was not closed: recovered %llu records in %zu complete blocks%s", r->name,
+            (unsigned long long)nrec, r->nblocks, note);
     r->info.nrecords = nrec;
     return 0;
 }
@@ -295,7 +248,7 @@ static const char *check_index(struct lt_tape_reader *r, const uint8_t *e, uint3
 }
 
 /* Merges the trailer object's keys over the header metadata. */
-static void merge_meta(cJSON *meta, cJSON *trailer)
+void tape_merge_meta(cJSON *meta, cJSON *trailer)
 {
     while (trailer->child) {
         cJSON *item = cJSON_DetachItemViaPointer(trailer, trailer->child);
@@ -332,7 +285,7 @@ static int read_index(struct lt_tape_reader *r, uint64_t *index_off, const char 
         return rc;
     if (memcmp(f + 24, TAPE_FOOTER_MAGIC, 8) != 0)
         return 1; /* not closed */
-    if (!crc_ok(lt_get_le32(f + 20), f, 20)) {
+    if (!tape_crc_ok(lt_get_le32(f + 20), f, 20)) {
         *why = "footer checksum mismatch";
         return 1;
     }
@@ -347,7 +300,7 @@ static int read_index(struct lt_tape_reader *r, uint64_t *index_off, const char 
     rc = tape_view(r, off, (size_t)len, &sec, err);
     if (rc)
         return rc;
-    if (!crc_ok(lt_get_le32(sec + len - 4), sec, (size_t)len - 4)) {
+    if (!tape_crc_ok(lt_get_le32(sec + len - 4), sec, (size_t)len - 4)) {
         *why = "index checksum mismatch";
         return 1;
     }
@@ -390,7 +343,7 @@ static int read_index(struct lt_tape_reader *r, uint64_t *index_off, const char 
         *why = "trailer is not a JSON object";
         return 1;
     }
-    merge_meta(r->meta, trailer);
+    tape_merge_meta(r->meta, trailer);
     cJSON_Delete(trailer);
     r->info.nrecords = nrecords;
     return 0;
@@ -423,7 +376,7 @@ static int read_header(struct lt_tape_reader *r, struct lt_err *err)
     rc = tape_view(r, 0, TAPE_HDR_FIXED + (size_t)mlen + 4, &m, err);
     if (rc)
         return rc;
-    if (!crc_ok(lt_get_le32(m + TAPE_HDR_FIXED + mlen), m, TAPE_HDR_FIXED + (size_t)mlen))
+    if (!tape_crc_ok(lt_get_le32(m + TAPE_HDR_FIXED + mlen), m, TAPE_HDR_FIXED + (size_t)mlen))
         return lt_error(err, LT_E_CORRUPT, "tape '%s': header checksum mismatch (bytes 0 to %u)",
                         r->name, TAPE_HDR_FIXED + mlen + 4);
     r->info.version_major = lt_get_le32(h + 8) & 0xffff;
@@ -466,6 +419,13 @@ static struct lt_tape_reader *reader_open(struct lt_tape_reader *r, struct lt_er
     }
     if (read_header(r, err))
         goto fail;
+    if (r->stream) {
+        /* the index is at the end: blocks are counted as they come */
+        r->info.streamed = 1;
+        r->snext_off = r->data_start;
+        r->info.file_size = r->data_start;
+        return r;
+    }
     rc = read_index(r, &index_off, &why, err);
     if (rc < 0)
         goto fail;
@@ -495,18 +455,34 @@ struct lt_tape_reader *lt_tape_reader_open(const char *path, struct lt_err *err)
         lt_error(err, LT_E_NOMEM, "out of memory for a tape reader");
         return NULL;
     }
-    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* "-" is standard input: a file redirected there is read as a file; a
+     * terminal holds no tape (and would only wait for one to be typed) */
+    if (strcmp(path, "-") == 0 && isatty(STDIN_FILENO)) {
+        lt_error(err, LT_E_USAGE,
+                 "refusing to read a tape from a terminal (pipe one in, or give a file)");
+        lt_tape_reader_free(r);
+        return NULL;
+    }
+    r->fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
+                                   : open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0) {
         lt_error(err, LT_E_IO, "cannot open '%s': %s", path, strerror(errno));
         lt_tape_reader_free(r);
         return NULL;
     }
-    if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        lt_error(err, LT_E_IO, "cannot read tape '%s': not a regular file", path);
+    if (fstat(r->fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ||
+                                    S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode))) {
+        lt_error(err, LT_E_IO, "cannot read tape '%s': not a regular file or a pipe", path);
         lt_tape_reader_free(r);
         return NULL;
     }
-    r->info.file_size = (uint64_t)st.st_size;
+    if (!S_ISREG(st.st_mode)) {
+        r->stream = 1;
+        r->st.fd = r->fd;
+        r->info.file_size = UINT64_MAX; /* known at the end */
+    } else {
+        r->info.file_size = (uint64_t)st.st_size;
+    }
     return reader_open(r, err);
 }
 
@@ -531,6 +507,7 @@ void lt_tape_reader_free(struct lt_tape_reader *r)
         return;
     if (r->fd >= 0)
         close(r->fd);
+    tape_stream_release(&r->st);
     cJSON_Delete(r->meta);
     free(r->blocks);
     ZSTD_freeDCtx(r->dctx);
@@ -570,7 +547,7 @@ const struct lt_block_info *lt_tape_reader_block(const struct lt_tape_reader *r,
 
 size_t lt_tape_reader_memory(const struct lt_tape_reader *r)
 {
-    size_t n = r->comp_cap + r->raw_cap + r->hdrs_cap * sizeof(*r->hdrs);
+    size_t n = r->comp_cap + r->raw_cap + r->hdrs_cap * sizeof(*r->hdrs) + r->st.cap;
 
     for (int i = 0; i < 4; i++)
         n += (size_t)r->dicts[i].cap * sizeof(struct lt_bytes);
@@ -581,11 +558,17 @@ size_t lt_tape_reader_memory(const struct lt_tape_reader *r)
 
 static const int dict_col[4] = {COL_METHOD, COL_URL, COL_HNAME, COL_HVALUE};
 
+/* Block i as the index (or, from a pipe, its own header) describes it. */
+static const struct lt_block_info *blk(const struct lt_tape_reader *r, size_t i)
+{
+    return r->stream ? &r->sblk : &r->blocks[i];
+}
+
 /* Records a corruption of block i in err and makes the reader stop there. */
 static int block_corrupt(struct lt_tape_reader *r, size_t i, const char *what, struct lt_err *err)
 {
     lt_error(&r->failed, LT_E_CORRUPT, "tape '%s': block %zu at offset %llu: %s", r->name, i,
-             (unsigned long long)r->blocks[i].offset, what);
+             (unsigned long long)blk(r, i)->offset, what);
     if (err)
         *err = r->failed;
     r->left = 0;
@@ -596,9 +579,9 @@ static int block_corrupt(struct lt_tape_reader *r, size_t i, const char *what, s
  * Reads block i whole, checks it against its header, its checksums and the
  * index, decompresses it and points a cursor at each column.
  */
-static int load_block(struct lt_tape_reader *r, size_t i, struct lt_err *err)
+int tape_load_block(struct lt_tape_reader *r, size_t i, struct lt_err *err)
 {
-    const struct lt_block_info *bi = &r->blocks[i];
+    const struct lt_block_info *bi = blk(r, i);
     struct lt_block_info b = {0};
     struct cursor c;
     const uint8_t *p, *data;
@@ -615,12 +598,12 @@ static int load_block(struct lt_tape_reader *r, size_t i, struct lt_err *err)
         return rc;
     }
     comp = (size_t)bi->size - TAPE_BLOCK_HDR;
-    bad = parse_block_hdr(p, &no, &b, &crc);
+    bad = tape_parse_block_hdr(p, &no, &b, &crc);
     if (!bad && (no != i || b.size != bi->size || b.raw_size != bi->raw_size ||
                  b.nrecords != bi->nrecords || b.first_ts_ns != bi->first_ts_ns ||
                  b.last_ts_ns != bi->last_ts_ns || b.first_record != bi->first_record))
         bad = "block header does not match the index";
-    if (!bad && !crc_ok(crc, p + TAPE_BLOCK_HDR, comp))
+    if (!bad && !tape_crc_ok(crc, p + TAPE_BLOCK_HDR, comp))
         bad = "payload checksum mismatch";
     if (bad)
         return block_corrupt(r, i, bad, err);
@@ -782,7 +765,7 @@ static int decode_record(struct lt_tape_reader *r, struct lt_record *rec, struct
         for (int k = 0; k < COL_COUNT; k++)
             if (col[k].p != col[k].end)
                 BAD("columns not used up exactly");
-        if (rec->ts_ns != r->blocks[r->cur].last_ts_ns)
+        if (rec->ts_ns != blk(r, r->cur)->last_ts_ns)
             BAD("last ts does not match the block header");
     }
     return 1;
@@ -809,6 +792,12 @@ int lt_tape_reader_next(struct lt_tape_reader *r, struct lt_record *rec, struct 
         return 1;
     }
     while (r->left == 0) {
+        if (r->stream) {
+            rc = tape_stream_next_block(r, err);
+            if (rc <= 0)
+                return rc;
+            continue;
+        }
         if (r->next_block >= r->nblocks) {
             if (r->deferred.code) {
                 r->failed = r->deferred;
@@ -818,15 +807,30 @@ int lt_tape_reader_next(struct lt_tape_reader *r, struct lt_record *rec, struct 
             }
             return 0;
         }
-        rc = load_block(r, r->next_block, err);
+        rc = tape_load_block(r, r->next_block, err);
         if (rc)
             return rc;
     }
     return decode_record(r, rec, err);
 }
 
+/* Seeking needs the index, which a pipe reaches only at its end. */
+static int no_seek(const struct lt_tape_reader *r, const char *what, struct lt_err *err)
+{
+    return lt_error(err, LT_E_USAGE,
+                    "tape '%s' is read from a pipe, without its index: it cannot be %s (save it "
+                    "to a file first)",
+                    r->name, what);
+}
+
 int lt_tape_reader_seek_block(struct lt_tape_reader *r, size_t i, struct lt_err *err)
 {
+    if (r->stream) {
+        /* the start, before anything was read, is where a pipe already is */
+        if (i == 0 && r->info.nblocks == 0 && r->left == 0 && !r->send)
+            return 0;
+        return no_seek(r, i == 0 ? "read twice" : "read from a chosen block", err);
+    }
     if (i > r->nblocks)
         return lt_error(err, LT_E_USAGE, "tape '%s': no block %zu (it has %zu)", r->name, i,
                         r->nblocks);
@@ -843,6 +847,8 @@ int lt_tape_reader_seek_ts(struct lt_tape_reader *r, uint64_t ts_ns, struct lt_e
     struct lt_record rec;
     int rc;
 
+    if (r->stream)
+        return no_seek(r, "positioned by time", err);
     /* The first block that ends at or after ts holds the record sought. */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;

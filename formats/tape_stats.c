@@ -363,16 +363,6 @@ void lt_tape_stats_add(struct lt_tape_stats *s, const struct lt_record *r)
     }
 }
 
-static cJSON *json_u64(uint64_t v)
-{
-    char b[24];
-
-    if (v < ((uint64_t)1 << 53))
-        return cJSON_CreateNumber((double)v);
-    snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
-    return cJSON_CreateString(b);
-}
-
 /* The smallest value with at least p% of the records at or below it. */
 static uint64_t percentile(const struct lt_tape_stats *s, double p)
 {
@@ -424,7 +414,7 @@ static cJSON *top_json(const struct topk *t)
             if ((unsigned char)key[j] < 0x20 || (unsigned char)key[j] >= 0x7f)
                 key[j] = '?';
         cJSON_AddItemToArray(pair, cJSON_CreateString(key));
-        cJSON_AddItemToArray(pair, json_u64(v[i]->count));
+        cJSON_AddItemToArray(pair, lt_json_u64(v[i]->count));
         cJSON_AddItemToArray(arr, pair);
     }
     free(v);
@@ -438,13 +428,13 @@ cJSON *lt_tape_stats_json(const struct lt_tape_stats *s)
 
     if (!o)
         return NULL;
-    cJSON_AddItemToObject(o, "records", json_u64(s->records));
-    cJSON_AddItemToObject(o, "first_ts_ns", json_u64(s->first_ts));
-    cJSON_AddItemToObject(o, "last_ts_ns", json_u64(s->last_ts));
-    cJSON_AddItemToObject(o, "peak_rps", json_u64(s->peak_count));
-    cJSON_AddItemToObject(o, "peak_second", json_u64(s->peak_sec));
+    cJSON_AddItemToObject(o, "records", lt_json_u64(s->records));
+    cJSON_AddItemToObject(o, "first_ts_ns", lt_json_u64(s->first_ts));
+    cJSON_AddItemToObject(o, "last_ts_ns", lt_json_u64(s->last_ts));
+    cJSON_AddItemToObject(o, "peak_rps", lt_json_u64(s->peak_count));
+    cJSON_AddItemToObject(o, "peak_second", lt_json_u64(s->peak_sec));
     sessions = s->sess_over ? hll_estimate(s) : s->sess_n + (uint64_t)s->sess_zero;
-    cJSON_AddItemToObject(o, "sessions", json_u64(sessions));
+    cJSON_AddItemToObject(o, "sessions", lt_json_u64(sessions));
     cJSON_AddBoolToObject(o, "sessions_exact", !s->sess_over);
     m = cJSON_AddObjectToObject(o, "methods");
     for (int i = 0; m && i < s->nmethods; i++) {
@@ -453,32 +443,32 @@ cJSON *lt_tape_stats_json(const struct lt_tape_stats *s)
         for (size_t j = 0; j < s->methods[i].len; j++)
             if ((unsigned char)name[j] < 0x20 || (unsigned char)name[j] >= 0x7f)
                 name[j] = '?';
-        cJSON_AddItemToObject(m, name, json_u64(s->methods[i].n));
+        cJSON_AddItemToObject(m, name, lt_json_u64(s->methods[i].n));
     }
     if (m && s->method_other)
-        cJSON_AddItemToObject(m, "other", json_u64(s->method_other));
+        cJSON_AddItemToObject(m, "other", lt_json_u64(s->method_other));
     cJSON_AddItemToObject(o, "top_urls", top_json(&s->urls));
     cJSON_AddItemToObject(o, "top_streams", top_json(&s->streams));
     b = cJSON_AddObjectToObject(o, "body_bytes");
     if (b) {
-        cJSON_AddItemToObject(b, "total", json_u64(s->body_total));
-        cJSON_AddItemToObject(b, "min", json_u64(s->body_min));
-        cJSON_AddItemToObject(b, "p50", json_u64(s->records ? percentile(s, 50) : 0));
-        cJSON_AddItemToObject(b, "p90", json_u64(s->records ? percentile(s, 90) : 0));
-        cJSON_AddItemToObject(b, "p99", json_u64(s->records ? percentile(s, 99) : 0));
-        cJSON_AddItemToObject(b, "max", json_u64(s->body_max));
+        cJSON_AddItemToObject(b, "total", lt_json_u64(s->body_total));
+        cJSON_AddItemToObject(b, "min", lt_json_u64(s->body_min));
+        cJSON_AddItemToObject(b, "p50", lt_json_u64(s->records ? percentile(s, 50) : 0));
+        cJSON_AddItemToObject(b, "p90", lt_json_u64(s->records ? percentile(s, 90) : 0));
+        cJSON_AddItemToObject(b, "p99", lt_json_u64(s->records ? percentile(s, 99) : 0));
+        cJSON_AddItemToObject(b, "max", lt_json_u64(s->body_max));
     }
     f = cJSON_AddObjectToObject(o, "flags");
     for (int i = 0; f && i < NFLAGS; i++)
         if (s->flags[i])
-            cJSON_AddItemToObject(f, lt_record_flag_name(1u << i), json_u64(s->flags[i]));
-    cJSON_AddItemToObject(o, "with_response", json_u64(s->with_response));
+            cJSON_AddItemToObject(f, lt_record_flag_name(1u << i), lt_json_u64(s->flags[i]));
+    cJSON_AddItemToObject(o, "with_response", lt_json_u64(s->with_response));
     st = cJSON_AddObjectToObject(o, "status");
     for (int i = 0; st && i < NSTATUS; i++)
         if (s->status[i]) {
             char k[8];
             snprintf(k, sizeof(k), "%d", i);
-            cJSON_AddItemToObject(st, k, json_u64(s->status[i]));
+            cJSON_AddItemToObject(st, k, lt_json_u64(s->status[i]));
         }
     return o;
 }

@@ -41,6 +41,7 @@ struct lt_tape_writer {
     int own_fd;
     int is_reg; /* a regular file we created: abort() removes it */
     char *name;
+    char *tmp; /* a regular file's name until its first record (or close) */
     int failed;
     int level;
     size_t block_records, block_bytes;
@@ -283,17 +284,6 @@ static void set_item(cJSON *o, const char *key, cJSON *v)
         cJSON_AddItemToObject(o, key, v);
 }
 
-/* u64 as a JSON number below 2^53, else as a decimal string (DESIGN.md §3). */
-static cJSON *json_u64(uint64_t v)
-{
-    char s[24];
-
-    if (v < ((uint64_t)1 << 53))
-        return cJSON_CreateNumber((double)v);
-    snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
-    return cJSON_CreateString(s);
-}
-
 static int write_header(struct lt_tape_writer *w, const struct lt_tape_writer_opts *o,
                         struct lt_err *err)
 {
@@ -423,25 +413,42 @@ struct lt_tape_writer *lt_tape_writer_open(const char *path, const struct lt_tap
 {
     struct lt_tape_writer *w;
     struct stat st;
+    char *tmp = NULL;
     int fd, is_reg;
 
     if (strcmp(path, "-") == 0)
         return writer_new(STDOUT_FILENO, "-", o, err);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /*
+     * A regular file is written under a temporary name beside it that takes
+     * the real name with the first record (or a clean close): an error before
+     * then leaves no empty tape, and a tape already at path stays. A writer
+     * killed later leaves its complete blocks under the real name.
+     */
+    is_reg = stat(path, &st) != 0 || S_ISREG(st.st_mode);
+    if (is_reg) {
+        if (!(tmp = malloc(strlen(path) + 32))) {
+            lt_error(err, LT_E_NOMEM, "out of memory");
+            return NULL;
+        }
+        sprintf(tmp, "%s.tmp%ld", path, (long)getpid());
+    }
+    fd = open(tmp ? tmp : path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         lt_error(err, LT_E_IO, "cannot create '%s': %s", path, strerror(errno));
+        free(tmp);
         return NULL;
     }
-    is_reg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     w = writer_new(fd, path, o, err);
     if (!w) {
         close(fd);
-        if (is_reg)
-            unlink(path);
+        if (tmp)
+            unlink(tmp);
+        free(tmp);
         return NULL;
     }
     w->own_fd = 1;
     w->is_reg = is_reg;
+    w->tmp = tmp;
     return w;
 }
 
@@ -477,6 +484,21 @@ static int encode_record(struct lt_tape_writer *w, const struct lt_record *r)
     w->prev_ts = r->ts_ns;
     w->prev_session = r->session;
     w->blk_nrec++;
+    return 0;
+}
+
+/* The temporary name gives way to the real one. */
+static int settle_name(struct lt_tape_writer *w, struct lt_err *err)
+{
+    if (!w->tmp)
+        return 0;
+    if (rename(w->tmp, w->name) != 0) {
+        w->failed = 1;
+        return lt_error(err, LT_E_IO, "cannot rename '%s' to '%s': %s", w->tmp, w->name,
+                        strerror(errno));
+    }
+    free(w->tmp);
+    w->tmp = NULL;
     return 0;
 }
 
@@ -518,6 +540,8 @@ int lt_tape_writer_append(struct lt_tape_writer *w, const struct lt_record *r, s
     w->have_ts = 1;
     w->last_ts = r->ts_ns;
     lt_tape_stats_add(w->stats, r);
+    if (w->tmp && (rc = settle_name(w, err)))
+        return rc;
     if (w->blk_nrec >= w->block_records || block_raw_len(w) >= w->block_bytes)
         return write_block(w, err);
     return 0;
@@ -543,9 +567,9 @@ static char *trailer_json(struct lt_tape_writer *w, const char *final_meta_json,
 
     if (!t)
         return NULL;
-    set_item(t, "records", json_u64(w->nrecords));
-    set_item(t, "blocks", json_u64(w->nblocks));
-    set_item(t, "raw_bytes", json_u64(w->raw_bytes));
+    set_item(t, "records", lt_json_u64(w->nrecords));
+    set_item(t, "blocks", lt_json_u64(w->nblocks));
+    set_item(t, "raw_bytes", lt_json_u64(w->raw_bytes));
     st = lt_tape_stats_json(w->stats);
     if (st)
         set_item(t, "stats", st);
@@ -611,6 +635,7 @@ static void writer_free(struct lt_tape_writer *w)
     ZSTD_freeCCtx(w->cctx);
     lt_tape_stats_free(w->stats);
     free(w->name);
+    free(w->tmp);
     free(w);
 }
 
@@ -630,6 +655,10 @@ int lt_tape_writer_close(struct lt_tape_writer *w, const char *final_meta_json, 
 out:
     if (w->own_fd && close(w->fd) != 0 && !rc)
         rc = lt_error(err, LT_E_IO, "cannot close tape '%s': %s", w->name, strerror(errno));
+    if (!rc)
+        rc = settle_name(w, err);
+    else if (w->tmp)
+        unlink(w->tmp); /* failed before its first record: no tape */
     writer_free(w);
     return rc;
 }
@@ -641,6 +670,6 @@ void lt_tape_writer_abort(struct lt_tape_writer *w)
     if (w->own_fd && w->fd >= 0)
         close(w->fd);
     if (w->is_reg)
-        unlink(w->name);
+        unlink(w->tmp ? w->tmp : w->name);
     writer_free(w);
 }

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,76 +93,140 @@ static int metric_of(const char *name, size_t len)
     return -1;
 }
 
-static int parse_term(struct lt_slo_term *t, const char *s, size_t len, struct lt_err *err)
+/* Position of p in the whole expression, 1-based, as errors name it. */
+#define COL(p) ((size_t)((p)-expr) + 1)
+
+/* "term 2 'error_rate<1', character 23: WHY": which term, which character. */
+static int term_error(struct lt_err *err, int n, const char *s, size_t len, size_t col,
+                      const char *fmt, ...) LT_PRINTF(6, 7);
+static int term_error(struct lt_err *err, int n, const char *s, size_t len, size_t col,
+                      const char *fmt, ...)
 {
-    char buf[64];
-    size_t i = 0, nlen;
-    const char *val;
+    char why[160];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    return lt_error(err, LT_E_USAGE, "term %d '%.*s', character %zu: %s", n, (int)len, s, col, why);
+}
+
+/*
+ * Parses one term, expr[s..s+len) without the separators: METRIC OP VALUE
+ * with optional spaces around the operator. n is its 1-based number. Errors
+ * name the term and the character of the whole expression that is wrong.
+ * The term is stored without spaces ("p99 < 200ms" -> "p99<200ms").
+ */
+static int parse_term(struct lt_slo_term *t, const char *expr, const char *s, size_t len, int n,
+                      struct lt_err *err)
+{
+    const char *end = s + len, *m, *op, *v, *ve;
+    char val[48];
     struct lt_err e2;
     int64_t ns;
 
-    if (len == 0 || len >= sizeof(buf))
-        return lt_error(err, LT_E_USAGE, "invalid threshold '%.*s'", (int)len, s);
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    memcpy(t->expr, buf, len + 1);
-    while (buf[i] && buf[i] != '<' && buf[i] != '>')
-        i++;
-    if (!buf[i])
-        return lt_error(err, LT_E_USAGE,
-                        "invalid threshold '%s': expected METRIC<VALUE or METRIC>VALUE", buf);
-    nlen = i;
-    t->metric = metric_of(buf, nlen);
+    while (end > s && end[-1] == ' ')
+        end--;
+    len = (size_t)(end - s);
+    for (m = s; m < end && ((*m >= 'a' && *m <= 'z') || (*m >= '0' && *m <= '9') || *m == '_'); m++)
+        ;
+    if (m == s)
+        return term_error(
+            err, n, s, len, COL(s),
+            "expected a metric (p50, p90, p95, p99, p999, max, mean, error_rate, throughput)");
+    t->metric = metric_of(s, (size_t)(m - s));
     if (t->metric < 0)
-        return lt_error(err, LT_E_USAGE,
-                        "invalid threshold '%s': unknown metric '%.*s' (p50, p90, p95, p99, p999, "
-                        "max, mean, error_rate, throughput)",
-                        buf, (int)nlen, buf);
-    t->op = buf[i];
-    val = buf + i + 1;
-    if (*val == '=') {
+        return term_error(err, n, s, len, COL(s),
+                          "unknown metric '%.*s' (p50, p90, p95, p99, p999, max, mean, error_rate, "
+                          "throughput)",
+                          (int)(m - s), s);
+    for (op = m; op < end && *op == ' '; op++)
+        ;
+    if (op == end || (*op != '<' && *op != '>'))
+        return term_error(err, n, s, len, COL(op),
+                          "expected < <= > or >= after '%.*s', not %s%.1s%s", (int)(m - s), s,
+                          op == end ? "the end" : "'", op == end ? "" : op, op == end ? "" : "'");
+    t->op = *op;
+    v = op + 1;
+    if (v < end && *v == '=') {
         t->op = t->op == '<' ? 'l' : 'g';
-        val++;
+        v++;
     }
+    while (v < end && *v == ' ')
+        v++;
+    if (v == end)
+        return term_error(err, n, s, len, COL(v), "expected a value after '%.*s'", (int)(v - s), s);
+    for (ve = v; ve < end && *ve != ' '; ve++)
+        ;
+    if (ve != end)
+        return term_error(err, n, s, len, COL(ve), "unexpected space inside the value");
+    if ((size_t)(end - v) >= sizeof(val))
+        return term_error(err, n, s, len, COL(v), "value too long");
+    memcpy(val, v, (size_t)(end - v));
+    val[end - v] = '\0';
+    if ((size_t)(m - s) + (size_t)(v - op) + strlen(val) >= sizeof(t->expr))
+        return term_error(err, n, s, len, COL(s), "term too long");
+    snprintf(t->expr, sizeof(t->expr), "%.*s%.*s%s", (int)(m - s), s,
+             t->op == '<' || t->op == '>' ? 1 : 2, op, val);
     if (t->metric == LT_SLO_ERROR_RATE) {
+        double x;
+        /* "1" could be 1% or 100%: a bare number must be a fraction below 1 */
+        if (!strchr(val, '%') && lt_parse_double(val, &x, &e2) == 0 && x >= 1)
+            return term_error(err, n, s, len, COL(v), "'%s' is ambiguous: write %s%% or %g", val,
+                              val, x / 100);
         if (lt_parse_fraction(val, &t->limit, &e2))
-            return lt_error(err, LT_E_USAGE, "invalid threshold '%s': %s", buf, e2.msg);
+            return term_error(err, n, s, len, COL(v), "%s", e2.msg);
     } else if (t->metric == LT_SLO_THROUGHPUT) {
         if (lt_parse_rate(val, &t->limit, &e2))
-            return lt_error(err, LT_E_USAGE, "invalid threshold '%s': %s", buf, e2.msg);
+            return term_error(err, n, s, len, COL(v), "%s", e2.msg);
     } else {
         size_t vl = strlen(val);
         /* a latency needs its unit: "200" alone is too easy to misread */
-        if (vl == 0 || !((val[vl - 1] >= 'a' && val[vl - 1] <= 'z')))
-            return lt_error(err, LT_E_USAGE,
-                            "invalid threshold '%s': the value needs a unit (200ms)", buf);
+        if (!(val[vl - 1] >= 'a' && val[vl - 1] <= 'z'))
+            return term_error(err, n, s, len, COL(v), "the value '%s' needs a unit (200ms)", val);
         if (lt_parse_duration(val, &ns, &e2))
-            return lt_error(err, LT_E_USAGE, "invalid threshold '%s': %s", buf, e2.msg);
+            return term_error(err, n, s, len, COL(v), "%s", e2.msg);
         t->limit = (double)ns / 1e6;
     }
     return 0;
 }
 
+/*
+ * 'p50<50ms, p99 < 200ms; error_rate<1%': terms separated by ',' or ';',
+ * with spaces allowed around terms and operators; a trailing separator is
+ * fine, an empty term between two is not.
+ */
 int lt_slo_parse(struct lt_slo *slo, const char *expr, struct lt_err *err)
 {
     const char *p = expr;
+    int n = 0;
 
     while (*p) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
+        size_t len;
+
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        len = strcspn(p, ",;");
+        n++;
+        if (len == 0)
+            return lt_error(err, LT_E_USAGE, "term %d, character %zu: empty term before '%c'", n,
+                            COL(p), *p);
         if (slo->n >= LT_SLO_MAX)
             return lt_error(err, LT_E_USAGE, "too many thresholds (at most %d)", LT_SLO_MAX);
-        if (parse_term(&slo->t[slo->n], p, len, err))
+        if (parse_term(&slo->t[slo->n], expr, p, len, n, err))
             return LT_E_USAGE;
         slo->n++;
         p += len;
-        if (*p == ',')
+        if (*p)
             p++;
     }
     if (slo->n == 0)
         return lt_error(err, LT_E_USAGE, "empty threshold expression");
     return 0;
 }
+#undef COL
 
 double lt_slo_value(const struct lt_slo_term *t, const struct lt_summary *sum)
 {
@@ -389,18 +454,20 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
         rc |= lt_buf_puts(out,
                           "INTERRUPTED stopped by a signal: the numbers cover part of the run\n");
     if (sum->client_bound)
-        rc |= lt_buf_printf(out, "CLIENT-BOUND %s: latency includes loadtape's own delay\n",
+        rc |= lt_buf_printf(out,
+                            "CLIENT-BOUND %s\n"
+                            "            latency includes loadtape's own delay\n",
                             sum->client_bound_reason);
     rc |= lt_buf_printf(out,
-                        "requests    scheduled %llu, sent %llu, completed %llu, ok %llu, "
-                        "failed %llu (%.2f%%)\n",
+                        "requests    scheduled %llu, sent %llu, completed %llu\n"
+                        "            ok %llu, failed %llu (%.2f%%)\n",
                         (unsigned long long)sum->scheduled, (unsigned long long)sum->sent,
                         (unsigned long long)sum->completed, (unsigned long long)sum->ok,
                         (unsigned long long)sum->failed, sum->error_rate * 100.0);
     if (sum->not_sent)
         rc |= lt_buf_printf(out,
-                            "NOT SENT    %llu: every connection was busy until the end "
-                            "(the target stalled); counted as failures\n",
+                            "NOT SENT    %llu (counted as failures): every connection was busy\n"
+                            "            until the end, the target stalled\n",
                             (unsigned long long)sum->not_sent);
     if (sum->skipped || sum->abandoned || sum->mismatched)
         rc |=
@@ -412,21 +479,36 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
                       (unsigned long long)sum->err_class[0], (unsigned long long)sum->err_class[1],
                       (unsigned long long)sum->err_class[2], (unsigned long long)sum->err_class[3]);
     rc |= lt_buf_puts(out, "status     ");
-    for (int i = 0; i < LT_STATUS_CODES; i++)
+    for (int i = 0, col = 11; i < LT_STATUS_CODES; i++)
         if (s->status[i]) {
-            rc |= lt_buf_printf(out, "%s %d: %llu", n++ ? "," : "", i,
-                                (unsigned long long)s->status[i]);
+            char item[40];
+            int len =
+                snprintf(item, sizeof(item), " %d: %llu", i, (unsigned long long)s->status[i]);
+            /* many distinct statuses wrap under the first, within 80 columns */
+            if (n && col + 1 + len > 79) {
+                rc |= lt_buf_puts(out, ",\n           ");
+                col = 11;
+            } else if (n) {
+                rc |= lt_buf_puts(out, ",");
+                col++;
+            }
+            rc |= lt_buf_puts(out, item);
+            col += len;
+            n++;
         }
     rc |= lt_buf_puts(out, n ? "\n" : " none\n");
     rc |= lt_buf_printf(out, "throughput  %.1f req/s\n", sum->throughput_rps);
+    /* 11 + 8 x 8 = 75 columns: fewer decimals as values grow, never wider */
     rc |= lt_buf_printf(out, "\n%-11s", "ms");
     for (int q = 0; q < 8; q++)
-        rc |= lt_buf_printf(out, " %9s", qnames[q]);
+        rc |= lt_buf_printf(out, " %7s", qnames[q]);
     rc |= lt_buf_puts(out, "\n");
     for (int h = 0; h < LT_RESULTS_NHIST; h++) {
         rc |= lt_buf_printf(out, "%-11s", rows[h]);
-        for (int q = 0; q < 8; q++)
-            rc |= lt_buf_printf(out, " %9.3f", sum->ms[h][q]);
+        for (int q = 0; q < 8; q++) {
+            double v = sum->ms[h][q];
+            rc |= lt_buf_printf(out, " %7.*f", v < 1000 ? 3 : v < 100000 ? 1 : 0, v);
+        }
         rc |= lt_buf_puts(out, "\n");
     }
     if (slo && slo->n) {

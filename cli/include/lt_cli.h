@@ -25,11 +25,15 @@ enum lt_opt_type {
     LT_OPT_STRLIST,  /* struct lt_strlist *: repeatable, also comma-free list */
     LT_OPT_U64,      /* uint64_t *, within [min, max] */
     LT_OPT_DOUBLE,   /* double * */
-    LT_OPT_DURATION, /* int64_t * ns: 500ms, 30s, 5m, 1h */
-    LT_OPT_RATE,     /* double * per second: 500, 5k, 1.5M */
+    LT_OPT_DURATION, /* int64_t * ns: 500ms, 30s, 1m30s */
+    LT_OPT_RATE,     /* double * per second: 500, 5k, 1.5M, 300/m */
     LT_OPT_SIZE,     /* uint64_t * bytes: 50B, 4KiB, 50KB */
     LT_OPT_FRACTION, /* double * in [0,1]: 0.1 or 10% */
+    LT_OPT_FACTOR,   /* double * above 0: 2 or 2x */
 };
+
+/* min of a LT_OPT_DURATION that must be above 0, as every --duration is. */
+#define LT_OPT_POSITIVE 1
 
 struct lt_strlist {
     const char **v; /* pointers into argv */
@@ -43,7 +47,7 @@ struct lt_opt {
     const char *arg;  /* metavariable in help, NULL for flags */
     const char *help; /* one line; the default may be given as "(default: ...)" */
     void *dest;
-    uint64_t min, max; /* for LT_OPT_U64; both 0 means any */
+    uint64_t min, max; /* LT_OPT_U64: both 0 means any; LT_OPT_DURATION: min 1 = above 0 */
     int seen;          /* set by the parser: how many times given */
 };
 
@@ -89,10 +93,45 @@ void lt_cli_close_out(FILE *f);
 /* True when progress should be shown: stderr is a terminal or forced. */
 int lt_cli_progress_wanted(int forced);
 
+/* The terminal's width in columns: $COLUMNS when set, else stderr's (TIOCGWINSZ), else 80. */
+int lt_cli_term_width(void);
+/*
+ * Joins fields with two spaces into out, as many as fit in width - 1 columns
+ * (earlier fields matter more: later ones are dropped; a first field too wide
+ * is cut). Returns the length written. Fields are ASCII.
+ */
+size_t lt_cli_fit_fields(char *out, size_t outlen, int width, const char *const *fields, size_t n);
+/* Draws the status line on stderr in place, fitted to the terminal. */
+void lt_cli_status(const char *const *fields, size_t n);
+/* Clears the status line if one is shown, leaving the cursor at column 0. */
+void lt_cli_status_clear(void);
+
 /* Verbosity from -q/-v, shared by commands that accept them. */
 extern int lt_cli_verbosity;
 
-/* Commands: each in cmd_<name>.c, registered in main.c's table. */
+/* The command table (commands.c), terminated by a NULL name. */
+struct lt_cli_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+    int hidden; /* not in --help or the man page (packaging helpers) */
+};
+extern const struct lt_cli_command lt_cli_commands[];
+
+/*
+ * When set, lt_cli_parse hands the command's spec to this hook and returns
+ * 0 without parsing: how the man page and the completion script read every
+ * command's option table, the same one that parses its argv.
+ */
+extern void (*lt_cli_spec_hook)(const struct lt_cmd_spec *spec);
+/* Calls fn with the spec of each visible command, in table order. */
+void lt_cli_each_spec(void (*fn)(void *ctx, const struct lt_cli_command *c,
+                                 const struct lt_cmd_spec *spec),
+                      void *ctx);
+/* The top-level usage text of 'loadtape --help'. */
+void lt_cli_main_usage(FILE *out);
+
+/* Commands: each in cmd_<name>.c, registered in commands.c's table. */
 int cmd_synth(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
@@ -102,5 +141,7 @@ int cmd_import(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sink(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
+int cmd_manpage(int argc, char **argv);
 
 #endif

@@ -147,10 +147,18 @@ static inline uint64_t lt_get_le64(const uint8_t *p)
 
 /* ---- parsing of user-facing values ------------------------------------- */
 
-/* "500ms", "30s", "5m", "1h", "250us", "10ns", "1.5s"; a bare number is seconds. */
+/*
+ * "500ms", "30s", "5m", "1h", "250us", "10ns", "1.5s", and Go-style compounds
+ * "1m30s", "1h15m", "1h2m3.5s"; a bare number is seconds. Never negative.
+ */
 int lt_parse_duration(const char *s, int64_t *ns, struct lt_err *err);
-/* "500", "5k", "1.5M" per second; > 0. */
+/*
+ * Per second: "500", "5k", "1.5M"; or per a duration: "5000/s", "50/1s",
+ * "300/m", "300/min", "100/500ms", "10/h". Above 0, at most 1G/s.
+ */
 int lt_parse_rate(const char *s, double *per_s, struct lt_err *err);
+/* A speed-up factor: "2", "2x", "0.5x"; above 0. */
+int lt_parse_factor(const char *s, double *factor, struct lt_err *err);
 /* "50B", "4KiB", "50KB", "1MiB", "2GB"; a bare number is bytes. */
 int lt_parse_size(const char *s, uint64_t *bytes, struct lt_err *err);
 /* A whole decimal number in [min, max]. */

@@ -165,6 +165,11 @@ struct lt_tape_info {
     uint64_t origin_ns;
     uint64_t file_size;
     uint64_t raw_bytes; /* sum of uncompressed block payloads */
+    /* Read from a pipe: no index was read first, so closed, the counts, the
+     * times and file_size grow as blocks are read and are whole only at the
+     * end (when lt_tape_reader_next returned 0); then the warning is set if
+     * the tape was not closed. Seeking is refused. */
+    int streamed;
 };
 
 struct lt_tape_reader;
@@ -174,6 +179,8 @@ struct lt_tape_reader;
  * outlive the reader). Reads the header and, when the tape was closed, the
  * index; otherwise scans block headers to recover what is complete (info
  * .closed == 0; the caller warns). Memory stays within a couple of blocks.
+ * path "-" is standard input; a pipe (or FIFO) is read block by block in
+ * order, without the index (info.streamed).
  */
 struct lt_tape_reader *lt_tape_reader_open(const char *path, struct lt_err *err);
 struct lt_tape_reader *lt_tape_reader_open_mem(const uint8_t *p, size_t n, struct lt_err *err);
@@ -227,6 +234,15 @@ void lt_tape_stats_add(struct lt_tape_stats *s, const struct lt_record *r);
  *  "flags":{"redacted":N,..},"with_response":N,"status":{"202":N,..}}
  */
 struct cJSON *lt_tape_stats_json(const struct lt_tape_stats *s);
+
+/*
+ * DESIGN.md §3's rule for a u64 in JSON: a number below 2^53, else a decimal
+ * string (JSON numbers are doubles in most parsers). lt_json_u64 makes a new
+ * cJSON item; lt_json_get_u64 reads either form back (0, or -1 when v is
+ * neither, negative, fractional, or a number too large to be exact).
+ */
+struct cJSON *lt_json_u64(uint64_t v);
+int lt_json_get_u64(const struct cJSON *v, uint64_t *out);
 
 /* ==== JSONL and HAR (DESIGN.md §3) ========================================= */
 
@@ -549,16 +565,22 @@ struct lt_results_section {
 };
 
 struct lt_results_writer;
-/* Creates path and writes the header with meta_json (a JSON object). */
+/*
+ * Creates path and writes the header with meta_json (a JSON object). A
+ * regular file is written under a temporary name beside path until the first
+ * section is added, so a writer closed (or a run that failed) before any
+ * section leaves no file at path, and a file already there stays.
+ */
 struct lt_results_writer *lt_results_writer_open(const char *path, const char *meta_json,
                                                  struct lt_err *err);
-/* Appends a section and flushes it to the file. */
+/* Appends a section and flushes it to the file (the first renames it to path). */
 int lt_results_writer_add(struct lt_results_writer *w, const struct lt_results_section *s,
                           struct lt_err *err);
 /* Writes the end marker and closes; frees w in every case. */
 int lt_results_writer_close(struct lt_results_writer *w, struct lt_err *err);
 
 struct lt_results_reader;
+/* Opens a results file; "-" is standard input (read in order, so a pipe works). */
 struct lt_results_reader *lt_results_reader_open(const char *path, struct lt_err *err);
 /* Reads from memory (borrowed until the reader is freed). */
 struct lt_results_reader *lt_results_reader_open_mem(const uint8_t *p, size_t n,

@@ -44,11 +44,23 @@ expect 2 "give exactly one of" -r "$LT_TMP/ok.pcap" -i lo -o "$LT_TMP/x.tape"
 expect 2 "missing -o TAPE" -r "$LT_TMP/ok.pcap"
 expect 2 "unknown option '--bogus'" -r "$LT_TMP/ok.pcap" -o "$LT_TMP/x.tape" --bogus
 expect 2 "port" -r "$LT_TMP/ok.pcap" -o "$LT_TMP/x.tape" --port 70000
+# an error before the first record leaves no tape behind (not even an empty one)
+no_tape() { [ ! -e "$LT_TMP/x.tape" ] || lt_fail "a failed capture left $(stat -c %s "$LT_TMP/x.tape") bytes in x.tape ($*)"; }
 expect 1 "cannot read '$LT_TMP/missing.pcap'" -r "$LT_TMP/missing.pcap" -o "$LT_TMP/x.tape"
+no_tape missing file
 expect 1 "cannot read '$LT_TMP/notpcap.pcap'" -r "$LT_TMP/notpcap.pcap" -o "$LT_TMP/x.tape"
+no_tape not a pcap
 expect 1 "unsupported link type" -r "$LT_TMP/usb.pcap" -o "$LT_TMP/x.tape"
+no_tape unsupported link type
 expect 2 "bad filter 'tcp port ('" -r "$LT_TMP/ok.pcap" -o "$LT_TMP/x.tape" -f 'tcp port ('
 lt_eq "error lines" 1 "$(wc -l <"$LT_TMP/err")"
+no_tape bad filter
+expect 1 "cannot capture on 'nosuchif0'" -i nosuchif0 -o "$LT_TMP/x.tape"
+no_tape bad interface
+# and a tape that was already there is left as it was
+echo "an older tape" >"$LT_TMP/old.tape"
+expect 1 "cannot read '$LT_TMP/notpcap.pcap'" -r "$LT_TMP/notpcap.pcap" -o "$LT_TMP/old.tape"
+lt_eq "the older tape" "an older tape" "$(cat "$LT_TMP/old.tape")"
 expect 1 "cannot create '$LT_TMP/no/such/dir.tape'" -r "$LT_TMP/ok.pcap" -o "$LT_TMP/no/such/dir.tape"
 lt_eq "error lines" 1 "$(wc -l <"$LT_TMP/err")"
 

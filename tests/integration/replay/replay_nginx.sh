@@ -33,7 +33,8 @@ for k in ("mode", "target", "duration_s", "requests", "status", "errors", "throu
           "latency_ms", "service_ms", "lag_ms", "error_rate", "bytes"):
     assert a[k] == b[k], (k, a[k], b[k])
 PY
-"$LOADTAPE" report "$LT_TMP/all.res" | grep -q "completed $n, ok $n" || lt_fail "text report"
+"$LOADTAPE" report "$LT_TMP/all.res" >"$LT_TMP/rep.txt"
+grep -q "completed $n$" "$LT_TMP/rep.txt" && grep -q "^ *ok $n, failed 0 " "$LT_TMP/rep.txt" || lt_fail "text report: $(cat "$LT_TMP/rep.txt")"
 
 # --rate with two shards: the halves merged give the whole run's counts
 "$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate 4000 --json -o "$LT_TMP/r.res" >"$LT_TMP/r.json"

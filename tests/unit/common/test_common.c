@@ -36,6 +36,102 @@ static void test_durations(void **state)
     assert_int_equal(lt_parse_duration("s", &ns, &err), LT_E_USAGE);
 }
 
+/* Go-style compounds, as vegeta and k6 users type them. */
+static void test_compound_durations(void **state)
+{
+    struct lt_err err;
+    int64_t ns;
+
+    (void)state;
+    assert_int_equal(lt_parse_duration("1m30s", &ns, &err), 0);
+    assert_int_equal(ns, 90000000000LL);
+    assert_int_equal(lt_parse_duration("1h15m", &ns, &err), 0);
+    assert_int_equal(ns, 4500000000000LL);
+    assert_int_equal(lt_parse_duration("1h2m3.5s", &ns, &err), 0);
+    assert_int_equal(ns, 3723500000000LL);
+    assert_int_equal(lt_parse_duration("2s500ms", &ns, &err), 0);
+    assert_int_equal(ns, 2500000000LL);
+    assert_int_equal(lt_parse_duration("1m0.000000001s", &ns, &err), 0);
+    assert_int_equal(ns, 60000000001LL);
+    assert_int_equal(lt_parse_duration("1d1ns", &ns, &err), 0);
+    assert_int_equal(ns, 86400000000001LL);
+    assert_int_equal(lt_parse_duration("1.5m", &ns, &err), 0);
+    assert_int_equal(ns, 90000000000LL);
+    assert_int_equal(lt_parse_duration("0", &ns, &err), 0);
+    assert_int_equal(ns, 0);
+    /* every part of a compound has a unit */
+    assert_int_equal(lt_parse_duration("1m30", &ns, &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "invalid duration '1m30': the last part needs a unit");
+    assert_int_equal(lt_parse_duration("1m30x", &ns, &err), LT_E_USAGE);
+    assert_string_equal(err.msg,
+                        "invalid duration '1m30x': unknown unit 'x' (ns, us, ms, s, m, h, d)");
+    assert_int_equal(lt_parse_duration("1m 30s", &ns, &err), LT_E_USAGE);
+    assert_int_equal(lt_parse_duration("1m-30s", &ns, &err), LT_E_USAGE);
+    assert_int_equal(lt_parse_duration(".s", &ns, &err), LT_E_USAGE);
+    assert_int_equal(lt_parse_duration("1e3s", &ns, &err), LT_E_USAGE);
+    assert_int_equal(lt_parse_duration("100000d", &ns, &err), 0);
+    assert_int_equal(ns, 8640000000000000000LL);
+    assert_int_equal(lt_parse_duration("200000d", &ns, &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "invalid duration '200000d': too long");
+    assert_int_equal(lt_parse_duration("100000d100000d", &ns, &err), LT_E_USAGE);
+}
+
+static void test_rates_per_unit(void **state)
+{
+    struct lt_err err;
+    double r;
+
+    (void)state;
+    assert_int_equal(lt_parse_rate("5000/s", &r, &err), 0);
+    assert_true(r == 5000.0);
+    assert_int_equal(lt_parse_rate("50/1s", &r, &err), 0);
+    assert_true(r == 50.0);
+    assert_int_equal(lt_parse_rate("300/m", &r, &err), 0);
+    assert_true(r == 5.0);
+    assert_int_equal(lt_parse_rate("300/min", &r, &err), 0);
+    assert_true(r == 5.0);
+    assert_int_equal(lt_parse_rate("7200/h", &r, &err), 0);
+    assert_true(r == 2.0);
+    assert_int_equal(lt_parse_rate("100/500ms", &r, &err), 0);
+    assert_true(r == 200.0);
+    assert_int_equal(lt_parse_rate("5k/s", &r, &err), 0);
+    assert_true(r == 5000.0);
+    assert_int_equal(lt_parse_rate("1.5M/1m", &r, &err), 0);
+    assert_true(r == 25000.0);
+    assert_int_equal(lt_parse_rate("10/2s", &r, &err), 0);
+    assert_true(r == 5.0);
+    assert_int_equal(lt_parse_rate("50/", &r, &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "invalid rate '50/': expected N per a duration (5000/s, 50/1s, "
+                                 "300/m, 300/min, 10/h)");
+    assert_int_equal(lt_parse_rate("50/2", &r, &err), LT_E_USAGE);
+    assert_int_equal(lt_parse_rate("50/0s", &r, &err), LT_E_USAGE);
+    assert_int_equal(lt_parse_rate("50/fortnight", &r, &err), LT_E_USAGE);
+    assert_int_equal(lt_parse_rate("/s", &r, &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "invalid rate '/s'");
+    assert_int_equal(lt_parse_rate("0/s", &r, &err), LT_E_USAGE);
+}
+
+static void test_factors(void **state)
+{
+    struct lt_err err;
+    double f;
+
+    (void)state;
+    assert_int_equal(lt_parse_factor("2", &f, &err), 0);
+    assert_true(f == 2.0);
+    assert_int_equal(lt_parse_factor("2x", &f, &err), 0);
+    assert_true(f == 2.0);
+    assert_int_equal(lt_parse_factor("0.5x", &f, &err), 0);
+    assert_true(f == 0.5);
+    assert_int_equal(lt_parse_factor("10X", &f, &err), 0);
+    assert_true(f == 10.0);
+    assert_int_equal(lt_parse_factor("0x", &f, &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "invalid factor '0x': must be above 0");
+    assert_int_equal(lt_parse_factor("x", &f, &err), LT_E_USAGE);
+    assert_int_equal(lt_parse_factor("2xx", &f, &err), LT_E_USAGE);
+    assert_int_equal(lt_parse_factor("-2x", &f, &err), LT_E_USAGE);
+}
+
 static void test_rates_sizes(void **state)
 {
     struct lt_err err;
@@ -259,11 +355,19 @@ static void test_err(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_durations),    cmocka_unit_test(test_rates_sizes),
-        cmocka_unit_test(test_numbers),      cmocka_unit_test(test_iso8601),
-        cmocka_unit_test(test_varint),       cmocka_unit_test(test_buf_cap),
-        cmocka_unit_test(test_b64_utf8_crc), cmocka_unit_test(test_rng),
-        cmocka_unit_test(test_spike),        cmocka_unit_test(test_err),
+        cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_rates_sizes),
+        cmocka_unit_test(test_compound_durations),
+        cmocka_unit_test(test_rates_per_unit),
+        cmocka_unit_test(test_factors),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_iso8601),
+        cmocka_unit_test(test_varint),
+        cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_b64_utf8_crc),
+        cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_spike),
+        cmocka_unit_test(test_err),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 
 #include "lt_formats.h"
 
+#include <cjson/cJSON.h>
+
 static struct lt_limits lim;
 
 static void setup_limits(void)
@@ -432,6 +434,54 @@ static void test_nesting_bounded(void **state)
     lt_recbuf_release(&rb);
 }
 
+/* The u64 rule's one helper, used for metadata (start_unix_ns, counts): exact both ways. */
+static void test_json_u64_rule(void **state)
+{
+    const uint64_t below = ((uint64_t)1 << 53) - 1, at = (uint64_t)1 << 53;
+    const uint64_t start = 1796109788204127513ULL; /* a run's start in Unix ns */
+    cJSON *o = cJSON_CreateObject(), *x;
+    char *text;
+    uint64_t v;
+
+    (void)state;
+    cJSON_AddItemToObject(o, "a", lt_json_u64(below));
+    cJSON_AddItemToObject(o, "b", lt_json_u64(at));
+    cJSON_AddItemToObject(o, "c", lt_json_u64(start));
+    cJSON_AddItemToObject(o, "d", lt_json_u64(0));
+    text = cJSON_PrintUnformatted(o);
+    assert_string_equal(text, "{\"a\":9007199254740991,\"b\":\"9007199254740992\","
+                              "\"c\":\"1796109788204127513\",\"d\":0}");
+    cJSON_Delete(o);
+    o = cJSON_Parse(text);
+    free(text);
+    assert_int_equal(lt_json_get_u64(cJSON_GetObjectItem(o, "a"), &v), 0);
+    assert_int_equal(v, below);
+    assert_int_equal(lt_json_get_u64(cJSON_GetObjectItem(o, "b"), &v), 0);
+    assert_int_equal(v, at);
+    assert_int_equal(lt_json_get_u64(cJSON_GetObjectItem(o, "c"), &v), 0);
+    assert_int_equal(v, start);
+    assert_int_equal(lt_json_get_u64(cJSON_GetObjectItem(o, "d"), &v), 0);
+    assert_int_equal(v, 0);
+    cJSON_Delete(o);
+    /* what is not exact is refused, never rounded */
+    x = cJSON_CreateNumber(1.7961097882041275e+18);
+    assert_int_equal(lt_json_get_u64(x, &v), -1);
+    cJSON_Delete(x);
+    x = cJSON_CreateNumber(1.5);
+    assert_int_equal(lt_json_get_u64(x, &v), -1);
+    cJSON_Delete(x);
+    x = cJSON_CreateNumber(-1);
+    assert_int_equal(lt_json_get_u64(x, &v), -1);
+    cJSON_Delete(x);
+    x = cJSON_CreateString("12a");
+    assert_int_equal(lt_json_get_u64(x, &v), -1);
+    cJSON_Delete(x);
+    x = cJSON_CreateString("18446744073709551616");
+    assert_int_equal(lt_json_get_u64(x, &v), -1);
+    cJSON_Delete(x);
+    assert_int_equal(lt_json_get_u64(NULL, &v), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_all_byte_values),
         cmocka_unit_test(test_binary_url_and_names),
         cmocka_unit_test(test_accepts_both_number_forms),
+        cmocka_unit_test(test_json_u64_rule),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_nesting_bounded),

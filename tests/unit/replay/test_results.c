@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lt_replay.h"
@@ -109,6 +110,58 @@ static void test_round_trip(void **state)
     free(scratch);
 }
 
+/*
+ * No results file before the first section: a run that fails first leaves
+ * none (and an older file as it was); the first section gives it its name.
+ */
+static void test_no_empty_file(void **state)
+{
+    struct lt_stats st;
+    struct lt_results_writer *w;
+    struct lt_results_section sec;
+    struct lt_err err;
+    struct stat sb;
+    void *scratch = malloc(lt_stats_scratch_size());
+    char tmp[128], p2[96];
+    FILE *f;
+    (void)state;
+
+    snprintf(p2, sizeof(p2), "%s-2", path); /* test_damage reads the first test's file */
+    unlink(p2);
+    w = lt_results_writer_open(p2, "{}", &err);
+    assert_non_null(w);
+    assert_int_equal(stat(p2, &sb), -1);
+    assert_int_equal(lt_results_writer_close(w, &err), 0);
+    assert_int_equal(stat(p2, &sb), -1);
+    snprintf(tmp, sizeof(tmp), "%s.tmp%ld", p2, (long)getpid());
+    assert_int_equal(stat(tmp, &sb), -1);
+
+    f = fopen(p2, "w");
+    fputs("older results", f);
+    fclose(f);
+    w = lt_results_writer_open(p2, "{}", &err);
+    assert_non_null(w);
+    lt_results_writer_close(w, NULL);
+    f = fopen(p2, "r");
+    assert_non_null(fgets(tmp, sizeof(tmp), f));
+    fclose(f);
+    assert_string_equal(tmp, "older results");
+
+    lt_stats_init(&st);
+    fill(&st, 3, 10);
+    w = lt_results_writer_open(p2, "{}", &err);
+    assert_non_null(w);
+    lt_stats_to_section(&st, LT_RESULTS_INTERVAL, scratch, &sec);
+    assert_int_equal(lt_results_writer_add(w, &sec, &err), 0);
+    /* a run killed now leaves its intervals under the real name */
+    assert_int_equal(stat(p2, &sb), 0);
+    assert_true(sb.st_size > 16);
+    assert_int_equal(lt_results_writer_close(w, &err), 0);
+    unlink(p2);
+    lt_stats_release(&st);
+    free(scratch);
+}
+
 /* Every single flipped byte is caught (checksums), never misread. */
 static void test_damage(void **state)
 {
@@ -161,6 +214,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_no_empty_file),
         cmocka_unit_test(test_damage),
     };
     int rc;

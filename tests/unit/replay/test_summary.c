@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,12 +260,127 @@ static void test_ok_rule(void **state)
     assert_int_equal(lt_ok_parse(&ok, "600", &err), LT_E_USAGE);
 }
 
+/* Spaces, ';' or ',' between terms, and errors that point at the term and character. */
+static void test_slo_syntax(void **state)
+{
+    struct lt_slo slo;
+    struct lt_err err;
+
+    (void)state;
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, " p99 < 200ms ; error_rate<=1% ,throughput >= 10k ,", &err),
+                     0);
+    assert_int_equal(slo.n, 3);
+    assert_string_equal(slo.t[0].expr, "p99<200ms");
+    assert_int_equal(slo.t[0].metric, LT_Q_P99);
+    assert_int_equal(slo.t[0].op, '<');
+    assert_true(slo.t[0].limit == 200.0);
+    assert_string_equal(slo.t[1].expr, "error_rate<=1%");
+    assert_int_equal(slo.t[1].op, 'l');
+    assert_true(slo.t[1].limit == 0.01);
+    assert_string_equal(slo.t[2].expr, "throughput>=10k");
+    assert_int_equal(slo.t[2].op, 'g');
+    assert_true(slo.t[2].limit == 10000.0);
+
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<200ms;error_rate<1%", &err), 0);
+    assert_int_equal(slo.n, 2);
+    assert_true(slo.t[1].limit == 0.01);
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<1m30s,error_rate<0.01", &err), 0);
+    assert_true(slo.t[0].limit == 90000.0);
+    assert_true(slo.t[1].limit == 0.01);
+
+    /* 1 could be 1% or 100% */
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<200ms;error_rate<1", &err), LT_E_USAGE);
+    assert_string_equal(err.msg,
+                        "term 2 'error_rate<1', character 22: '1' is ambiguous: write 1% or 0.01");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "error_rate < 5", &err), LT_E_USAGE);
+    assert_string_equal(
+        err.msg, "term 1 'error_rate < 5', character 14: '5' is ambiguous: write 5% or 0.05");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p50<1s, p98 <2s", &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "term 2 'p98 <2s', character 9: unknown metric 'p98' (p50, p90, "
+                                 "p95, p99, p999, max, mean, error_rate, throughput)");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99 = 2s", &err), LT_E_USAGE);
+    assert_string_equal(
+        err.msg, "term 1 'p99 = 2s', character 5: expected < <= > or >= after 'p99', not '='");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<", &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "term 1 'p99<', character 5: expected a value after 'p99<'");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<200 ms", &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "term 1 'p99<200 ms', character 8: unexpected space inside the "
+                                 "value");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<200", &err), LT_E_USAGE);
+    assert_string_equal(err.msg,
+                        "term 1 'p99<200', character 5: the value '200' needs a unit (200ms)");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99<2s,,p50<1s", &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "term 2, character 8: empty term before ','");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "p99", &err), LT_E_USAGE);
+    assert_string_equal(
+        err.msg, "term 1 'p99', character 4: expected < <= > or >= after 'p99', not the end");
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, " ; ", &err), LT_E_USAGE);
+    memset(&slo, 0, sizeof(slo));
+    assert_int_equal(lt_slo_parse(&slo, "", &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "empty threshold expression");
+}
+
+/* The text summary fits 80 columns, even with huge counts, slow requests and many statuses. */
+static void test_text_width(void **state)
+{
+    struct lt_stats s;
+    struct lt_summary sum;
+    struct lt_run_meta meta;
+    struct lt_buf b;
+    const char *p, *nl;
+    int lines = 0;
+    (void)state;
+    memset(&meta, 0, sizeof(meta));
+    snprintf(meta.mode, sizeof(meta.mode), "speed");
+    snprintf(meta.target, sizeof(meta.target), "http://127.0.0.1:8080");
+    make(&s);
+    s.c[LT_RC_SCHEDULED] = s.c[LT_RC_SENT] = s.c[LT_RC_COMPLETED] = 999999999999ULL;
+    s.c[LT_RC_OK] = 999999999000ULL;
+    for (int code = 200; code < 600; code += 7)
+        s.status[code] = 123456789;
+    lt_hist_record(&s.h[LT_RH_LATENCY], 3599LL * 1000000000); /* an hour */
+    s.c[LT_RC_NOT_SENT] = 999999999999ULL;
+    s.c[LT_RC_HELD] = 999999999999ULL; /* client-bound: waits for a connection */
+    s.c[LT_RC_SKIPPED] = s.c[LT_RC_ABANDONED] = s.c[LT_RC_MISMATCHED] = 999999999;
+    lt_summary_compute(&sum, &s);
+    lt_buf_init(&b, 0);
+    assert_int_equal(lt_summary_text(&b, &sum, &s, &meta, NULL), 0);
+    lt_buf_cstr(&b);
+    for (p = (const char *)b.data; *p; p = nl + 1, lines++) {
+        nl = strchr(p, '\n');
+        assert_non_null(nl);
+        if (nl - p > 80)
+            fail_msg("line %d is %d columns: %.*s", lines, (int)(nl - p), (int)(nl - p), p);
+    }
+    assert_true(lines > 12);
+    assert_non_null(strstr((const char *)b.data, "latency       0.100  "));
+    assert_non_null(strstr((const char *)b.data, " 3599000"));
+    assert_non_null(strstr((const char *)b.data, "\nCLIENT-BOUND "));
+    assert_non_null(strstr((const char *)b.data, "\nNOT SENT    999999999999 "));
+    lt_buf_release(&b);
+    lt_stats_release(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute),     cmocka_unit_test(test_json_keys),
         cmocka_unit_test(test_slo),         cmocka_unit_test(test_verdict),
         cmocka_unit_test(test_send_window), cmocka_unit_test(test_ok_rule),
+        cmocka_unit_test(test_slo_syntax),  cmocka_unit_test(test_text_width),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

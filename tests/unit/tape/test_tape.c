@@ -252,6 +252,7 @@ static void test_writer_refuses(void **state)
     struct lt_tape_writer *w;
 
     (void)state;
+    unlink(path);
     o.meta_json = "[1]";
     assert_null(lt_tape_writer_open(path, &o, &err));
     assert_int_equal(err.code, LT_E_USAGE);
@@ -270,6 +271,54 @@ static void test_writer_refuses(void **state)
     assert_non_null(strstr(err.msg, "below the previous 10"));
     lt_tape_writer_abort(w);
     assert_int_equal(access(path, F_OK), -1);
+}
+
+/*
+ * Until its first record a tape is written under a temporary name: a writer
+ * that fails or is aborted before then leaves neither an empty tape nor a
+ * damaged older one; from the first record on, the tape has its real name.
+ */
+static void test_writer_no_empty_file(void **state)
+{
+    struct lt_tape_writer_opts o = {0};
+    struct lt_err err = {0};
+    struct lt_record a = {.ts_ns = 10};
+    char *path = tmp_path(), tmp[96], buf[32] = "";
+    struct lt_tape_writer *w;
+    struct lt_tape_reader *r;
+    FILE *f;
+
+    (void)state;
+    f = fopen(path, "w");
+    fputs("an older tape", f);
+    fclose(f);
+    snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+    w = lt_tape_writer_open(path, &o, &err);
+    assert_non_null(w);
+    assert_int_equal(access(tmp, F_OK), 0);
+    lt_tape_writer_abort(w);
+    assert_int_equal(access(tmp, F_OK), -1);
+    f = fopen(path, "r");
+    assert_non_null(fgets(buf, sizeof(buf), f));
+    fclose(f);
+    assert_string_equal(buf, "an older tape");
+
+    w = lt_tape_writer_open(path, &o, &err);
+    assert_non_null(w);
+    assert_int_equal(lt_tape_writer_append(w, &a, &err), 0);
+    assert_int_equal(access(tmp, F_OK), -1); /* a writer killed now leaves 'path' */
+    lt_tape_writer_abort(w);
+    assert_int_equal(access(path, F_OK), -1);
+
+    /* an empty tape closed cleanly is a tape */
+    w = lt_tape_writer_open(path, &o, &err);
+    assert_int_equal(lt_tape_writer_close(w, NULL, &err), 0);
+    assert_int_equal(access(tmp, F_OK), -1);
+    r = lt_tape_reader_open(path, &err);
+    assert_non_null(r);
+    assert_int_equal(lt_tape_reader_info(r)->closed, 1);
+    lt_tape_reader_free(r);
+    unlink(path);
 }
 
 /* Sets the major version of a tape in memory and fixes its header CRC. */
@@ -494,11 +543,17 @@ static void test_killed_writer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip_file), cmocka_unit_test(test_roundtrip_mem_levels),
-        cmocka_unit_test(test_empty_tape),     cmocka_unit_test(test_seek),
-        cmocka_unit_test(test_pipe),           cmocka_unit_test(test_writer_refuses),
-        cmocka_unit_test(test_version),        cmocka_unit_test(test_bounded_memory),
-        cmocka_unit_test(test_stats_exact),    cmocka_unit_test(test_stats_bounded),
+        cmocka_unit_test(test_roundtrip_file),
+        cmocka_unit_test(test_roundtrip_mem_levels),
+        cmocka_unit_test(test_empty_tape),
+        cmocka_unit_test(test_seek),
+        cmocka_unit_test(test_pipe),
+        cmocka_unit_test(test_writer_refuses),
+        cmocka_unit_test(test_writer_no_empty_file),
+        cmocka_unit_test(test_version),
+        cmocka_unit_test(test_bounded_memory),
+        cmocka_unit_test(test_stats_exact),
+        cmocka_unit_test(test_stats_bounded),
         cmocka_unit_test(test_killed_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
