@@ -176,11 +176,11 @@ int cmd_replay(int argc, char **argv)
         {"target", 0, LT_OPT_STR, "URL", "where to send: http(s)://HOST[:PORT][/PREFIX] (required)",
          &a.target, 0, 0, 0},
         {"speed", 0, LT_OPT_FACTOR, "X",
-         "trace time scaled: 1 = original timing, 2 = twice as fast (default: 1)", &a.speed, 0, 0,
-         0},
+         "trace time scaled: 1 (or 1x) = original timing, 2x = twice as fast (default: 1)",
+         &a.speed, 0, 0, 0},
         {"rate", 0, LT_OPT_RATE, "R", "ignore recorded times: R requests per second", &a.rate, 0, 0,
          0},
-        {"arrivals", 0, LT_OPT_STR, "KIND", "with --rate: constant or poisson (default: constant)",
+        {"arrivals", 0, LT_OPT_STR, "constant|poisson", "with --rate: the gaps (default: constant)",
          &a.arrivals, 0, 0, 0},
         {"burst", 0, LT_OPT_FLAG, NULL, "closed loop: as fast as the connections allow", &a.burst,
          0, 0, 0},
@@ -482,6 +482,9 @@ int cmd_replay(int argc, char **argv)
         fprintf(stderr, "\r\033[K");
     if (run_rc)
         lt_cli_error(cmd, "%s", err.msg);
+    /* a tape from a pipe says whether it was closed only at its end */
+    if (lt_tape_reader_info(rd)->streamed && lt_tape_reader_warning(rd))
+        lt_cli_warn(cmd, "%s", lt_tape_reader_warning(rd));
     {
         static const char *const cls[] = {"", "connect", "timeout", "reset", "other"};
         const struct lt_stats *t = lt_replay_totals(run);
