@@ -1,7 +1,9 @@
 /*
  * cmd_report.c - 'loadtape report RESULTS...': the summary of one results
  * file, or of several merged exactly (the shards of one run: counters and
- * histogram counts add; the run's duration is the longest shard's).
+ * histogram counts add; the run's duration is the longest shard's), as
+ * text, JSON, Locust-style CSV or a self-contained HTML page, or the run's
+ * 1 s intervals (--intervals).
  */
 #include "lt_cli.h"
 #include "lt_formats.h"
@@ -79,13 +81,83 @@ out:
     return ret;
 }
 
+/* Writes b to path ("-" or NULL: stdout); 0, or -1 after printing the error. */
+static int write_out(const char *cmd, const char *path, const struct lt_buf *b)
+{
+    FILE *f = lt_cli_open_out(cmd, path, 0);
+    int bad;
+
+    if (!f)
+        return -1;
+    bad = b->len && fwrite(b->data, 1, b->len, f) != b->len;
+    bad |= fflush(f) != 0 || ferror(f);
+    if (f != stdout)
+        bad |= fclose(f) != 0;
+    if (bad)
+        lt_cli_error(cmd, "cannot write '%s'", path && strcmp(path, "-") != 0 ? path : "stdout");
+    return bad ? -1 : 0;
+}
+
+/*
+ * The formats that need the run over time: CSV (the stats and the history
+ * file, OUT_stats.csv and OUT_stats_history.csv), HTML, and --intervals.
+ */
+static int write_report(const char *cmd, const char *format, int intervals, const char *out,
+                        const struct lt_report *rep)
+{
+    struct lt_buf b;
+    int rc = 0, ret = -1;
+
+    lt_buf_init(&b, 0);
+    if (intervals && strcmp(format, "json") == 0)
+        rc = lt_report_intervals_jsonl(&b, rep->series);
+    else if (intervals)
+        rc = lt_report_intervals_text(&b, rep->series);
+    else if (strcmp(format, "html") == 0)
+        rc = lt_report_html(&b, rep);
+    if (rc)
+        goto nomem;
+    if (strcmp(format, "csv") != 0 || intervals) {
+        ret = write_out(cmd, out, &b);
+        goto out;
+    }
+    for (int k = 0; k < 2; k++) {
+        static const char *const suffix[2] = {"_stats.csv", "_stats_history.csv"};
+        char path[4096];
+        if ((size_t)snprintf(path, sizeof(path), "%s%s", out, suffix[k]) >= sizeof(path)) {
+            lt_cli_error(cmd, "-o: name too long");
+            goto out;
+        }
+        lt_buf_reset(&b);
+        rc = k == 0 ? lt_report_csv_stats(&b, rep) : lt_report_csv_history(&b, rep);
+        if (rc)
+            goto nomem;
+        if (write_out(cmd, path, &b))
+            goto out;
+    }
+    ret = 0;
+    goto out;
+nomem:
+    lt_cli_error(cmd, "out of memory");
+out:
+    lt_buf_release(&b);
+    return ret;
+}
+
 int cmd_report(int argc, char **argv)
 {
     static const char cmd[] = "report";
     const char *format = "text", *out = NULL, *slo_s = NULL;
+    int intervals = 0;
     struct lt_opt opts[] = {
-        {"format", 0, LT_OPT_STR, "FMT", "text or json (default: text)", &format, 0, 0, 0},
-        {"output", 'o', LT_OPT_STR, "OUT", "write to OUT instead of stdout", &out, 0, 0, 0},
+        {"format", 0, LT_OPT_STR, "FMT", "text, json, csv or html (default: text)", &format, 0, 0,
+         0},
+        {"output", 'o', LT_OPT_STR, "OUT",
+         "write to OUT (default: stdout); csv: OUT_stats.csv, OUT_stats_history.csv", &out, 0, 0,
+         0},
+        {"intervals", 0, LT_OPT_FLAG, NULL,
+         "the per-second table instead of the summary (JSON lines with --format json)", &intervals,
+         0, 0, 0},
         {"slo", 0, LT_OPT_STR, "EXPR",
          "thresholds, e.g. 'p99<200ms,error_rate<1%' (exit 3 when one fails)", &slo_s, 0, 0, 0},
         LT_OPT_END,
@@ -95,6 +167,8 @@ int cmd_report(int argc, char **argv)
                                "Print the summary of results files; several are merged exactly.",
                                "Merging adds counters and histograms: the shards of one run\n"
                                "(--shard I/N) report as the whole run.\n"
+                               "--format csv writes Locust's stats.csv and stats_history.csv\n"
+                               "columns; --format html one self-contained page with charts.\n"
                                "Exit status: 0 ok, 1 failure, 2 usage, 3 a --slo threshold "
                                "failed,\n4 inconclusive (the run was interrupted or never "
                                "finished its file, or\nit was client-bound and a latency or "
@@ -105,6 +179,7 @@ int cmd_report(int argc, char **argv)
     struct lt_stats total, part;
     struct lt_run_meta meta;
     struct lt_summary sum;
+    struct lt_report_series series;
     struct lt_slo slo;
     struct lt_err err;
     char **pos;
@@ -115,14 +190,19 @@ int cmd_report(int argc, char **argv)
 
     memset(&slo, 0, sizeof(slo));
     memset(&meta, 0, sizeof(meta));
+    lt_report_series_init(&series);
     rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
     if (rc >= 0)
         return rc;
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-        if (strcmp(format, "csv") == 0 || strcmp(format, "html") == 0)
-            return lt_cli_usage(cmd, "--format %s is not available yet (text or json)", format);
-        return lt_cli_usage(cmd, "--format: expected text or json, not '%s'", format);
-    }
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 &&
+        strcmp(format, "html") != 0)
+        return lt_cli_usage(cmd, "--format: expected text, json, csv or html, not '%s'", format);
+    if (intervals && (strcmp(format, "csv") == 0 || strcmp(format, "html") == 0))
+        return lt_cli_usage(cmd, "--intervals goes with --format text or json (csv and html "
+                                 "always hold the intervals)");
+    if (strcmp(format, "csv") == 0 && (!out || strcmp(out, "-") == 0))
+        return lt_cli_usage(cmd, "--format csv needs -o PREFIX (it writes PREFIX_stats.csv and "
+                                 "PREFIX_stats_history.csv)");
     json = strcmp(format, "json") == 0;
     if (slo_s && lt_slo_parse(&slo, slo_s, &err))
         return lt_cli_usage(cmd, "--slo: %s", err.msg);
@@ -137,6 +217,16 @@ int cmd_report(int argc, char **argv)
     lt_summary_compute(&sum, &total);
     if (start_ns)
         lt_format_iso8601((int64_t)start_ns, 9, started, sizeof(started));
+    if (intervals || strcmp(format, "csv") == 0 || strcmp(format, "html") == 0) {
+        struct lt_report rep = {&meta, &sum, &total, &slo, &series, NULL, 0, npos};
+        if (lt_report_series_load(&series, (const char *const *)pos, (size_t)npos, &err)) {
+            lt_cli_error(cmd, "%s", err.msg);
+            goto out;
+        }
+        if (write_report(cmd, format, intervals, out, &rep))
+            goto out;
+        goto verdict;
+    }
     f = lt_cli_open_out(cmd, out, 0);
     if (!f)
         goto out;
@@ -164,6 +254,7 @@ int cmd_report(int argc, char **argv)
         lt_buf_release(&b);
     }
     lt_cli_close_out(f);
+verdict:
     switch (lt_summary_verdict(&sum, &slo)) {
     case LT_VERDICT_PASS:
         ret = LT_EXIT_OK;
@@ -181,6 +272,7 @@ int cmd_report(int argc, char **argv)
         lt_cli_warn(cmd, "client-bound: %s; latency includes loadtape's own delay",
                     sum.client_bound_reason);
 out:
+    lt_report_series_release(&series);
     lt_stats_release(&total);
     lt_stats_release(&part);
     return ret;

@@ -471,4 +471,80 @@ static inline int lt_shard_member(uint64_t session, uint32_t i, uint32_t n)
     return n <= 1 || lt_splitmix64(session) % n == i;
 }
 
+/* ==== reports: per-second series, CSV, HTML (report_*.c) ==================== */
+
+/*
+ * What `report` draws over time: one point per 1 s interval of a run, the
+ * intervals of several results files (the shards of one run) merged second by
+ * second. Points are small derived rows, not histograms, so a day of seconds
+ * fits in memory; LT_REPORT_MAX_POINTS bounds it.
+ */
+#define LT_REPORT_MAX_POINTS 86400 /* 24 h of seconds */
+#define LT_REPORT_CODES 8          /* status codes kept per point; the rest are "other" */
+#define LT_REPORT_NPCT 11          /* Locust's percentiles, below */
+
+/* 50 66 75 80 90 95 98 99 99.9 99.99 100 */
+extern const double lt_report_pcts[LT_REPORT_NPCT];
+
+struct lt_report_point {
+    int64_t start_ns, dur_ns; /* since the run's start */
+    uint64_t c[LT_RESULTS_NCOUNTERS];
+    uint64_t errors, failed; /* DESIGN.md §4's rules, as in struct lt_summary */
+    uint64_t lat_count;
+    double lat_ms[LT_REPORT_NPCT]; /* latency at lt_report_pcts */
+    double lat_min_ms, lat_mean_ms;
+    double svc_p99_ms, lag_p99_ms;
+    uint64_t codes[LT_REPORT_CODES + 1]; /* by struct lt_report_series.codes, then other */
+};
+
+struct lt_report_series {
+    struct lt_report_point *p; /* owned */
+    size_t n, cap;
+    int codes[LT_REPORT_CODES]; /* status codes with their own count, increasing */
+    size_t ncodes;
+    char version[32];      /* loadtape version of the first file, "" when unknown */
+    int64_t start_unix_ns; /* the first file's run start, 0 when unknown */
+};
+
+void lt_report_series_init(struct lt_report_series *s);
+void lt_report_series_release(struct lt_report_series *s);
+/* Appends one interval (the next second; gaps are filled with empty points). */
+int lt_report_series_add(struct lt_report_series *s, const struct lt_stats *iv, struct lt_err *err);
+/*
+ * Reads the interval sections of n results files into s, summing the sections
+ * of the same second across files. A file that was not closed contributes its
+ * complete intervals. LT_E_LIMIT past LT_REPORT_MAX_POINTS seconds.
+ */
+int lt_report_series_load(struct lt_report_series *s, const char *const *paths, size_t n,
+                          struct lt_err *err);
+
+/* A named window: one per-endpoint group ("POST /collect/web"), for the tables. */
+struct lt_report_group {
+    const char *method; /* "" for none */
+    const char *name;   /* path or stream */
+    const struct lt_stats *stats;
+};
+
+/* Everything a report shows; every pointer borrowed. */
+struct lt_report {
+    const struct lt_run_meta *meta;
+    const struct lt_summary *sum;
+    const struct lt_stats *total;
+    const struct lt_slo *slo; /* NULL or no terms: no SLO table */
+    const struct lt_report_series *series;
+    const struct lt_report_group *groups; /* per-endpoint rows; none yet: ngroups 0 */
+    size_t ngroups;
+    int nfiles; /* results files merged */
+};
+
+/* Locust's stats.csv: a row per group, then the Aggregated row (docs/FORMAT.md). */
+int lt_report_csv_stats(struct lt_buf *out, const struct lt_report *r);
+/* Locust's stats_history.csv: a row per second (docs/FORMAT.md). */
+int lt_report_csv_history(struct lt_buf *out, const struct lt_report *r);
+/* The per-second table for people, or one JSON object per line. */
+int lt_report_intervals_text(struct lt_buf *out, const struct lt_report_series *s);
+int lt_report_intervals_jsonl(struct lt_buf *out, const struct lt_report_series *s);
+/* One self-contained HTML page: inline SVG charts and tables, no network. */
+int lt_report_html(struct lt_buf *out, const struct lt_report *r);
+
 #endif

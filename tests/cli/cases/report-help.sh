@@ -1,0 +1,1 @@
+loadtape report --help
