@@ -1,0 +1,84 @@
+# report_browser.sh - report --format html opened in headless Chromium, for a
+# results file with known numbers (spike windows, errors, timeouts) and for a
+# real replay against the sink: the page loads with no console message at all
+# (the page logs nothing, so any message is an error), its script ran, the SVG
+# charts have their data points, and screenshots at 1280 and 390 px are not
+# blank. Name resolution is mapped to nowhere: the page must need no network.
+source "$LT_TEST_ROOT/lib.sh"
+set -euo pipefail
+lt_need_cmd chromium python3
+here="$LT_TEST_ROOT/integration/report"
+
+browser() {
+    local ud
+    ud=$(mktemp -d "$LT_TMP/profile.XXXXXX")
+    timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$ud" --host-resolver-rules="MAP * ~NOTFOUND" \
+        --enable-logging=stderr --v=0 --hide-scrollbars "$@"
+}
+
+# check_page HTML NAME: console, script, charts, screenshots.
+check_page() {
+    local html=$1 name=$2 w
+    browser --dump-dom "file://$html" >"$LT_TMP/$name.dom" 2>"$LT_TMP/$name.log" ||
+        lt_fail "$name: chromium failed: $(tail -3 "$LT_TMP/$name.log")"
+    if grep -q 'CONSOLE' "$LT_TMP/$name.log"; then
+        grep 'CONSOLE' "$LT_TMP/$name.log" >&2
+        lt_fail "$name: console messages"
+    fi
+    grep -q 'data-ready="1"' "$LT_TMP/$name.dom" || lt_fail "$name: the page's script did not run"
+    python3 - "$LT_TMP/$name.dom" "$3" <<'PY'
+import re, sys
+dom, want = open(sys.argv[1]).read(), int(sys.argv[2])
+svgs = re.findall(r"<svg\b.*?</svg>", dom, re.S)
+lines = re.findall(r'<polyline class="line"[^>]*points="([^"]*)"', dom)
+pts = [len(p.split()) for p in lines]
+assert len(svgs) == 6, f"{len(svgs)} charts, expected 6"
+assert len(lines) >= 11, f"{len(lines)} lines"
+# every time-series line has a point per second; the distribution its own count
+assert all(n == want for n in pts[:-1]), (pts, want)
+assert pts[-1] >= 21, pts
+assert "<polygon" in dom, "no stacked statuses"
+for p in lines:
+    for xy in p.split():
+        x, y = map(float, xy.split(","))
+        assert 0 <= x <= 600 and 0 <= y <= 280, xy
+print(f"{len(svgs)} charts, points per line {pts}")
+PY
+    for w in 1280 390; do
+        browser --window-size="$w,2400" --screenshot="$LT_TMP/$name-$w.png" "file://$html" \
+            >/dev/null 2>"$LT_TMP/$name-$w.log" || lt_fail "$name: screenshot at $w px failed"
+        python3 "$here/png_check.py" "$LT_TMP/$name-$w.png" "$w"
+    done
+}
+
+# The console check must be able to fail: a page with a script error is caught.
+printf '<!DOCTYPE html><html><body><p>x</p><script>nosuch();</script></body></html>\n' \
+    >"$LT_TMP/bad.html"
+browser --dump-dom "file://$LT_TMP/bad.html" >/dev/null 2>"$LT_TMP/bad.log" || true
+grep -q 'CONSOLE.*Uncaught ReferenceError' "$LT_TMP/bad.log" || lt_fail "a console error went unseen"
+
+# Known numbers: 10 s, two spike windows, statuses and error classes.
+"$LT_MKRESULTS" "$LT_TMP/known.res"
+rc=0
+"$LOADTAPE" report "$LT_TMP/known.res" --format html -o "$LT_TMP/known.html" --slo 'p99<100ms' ||
+    rc=$?
+lt_eq "exit status with a failed threshold" 3 "$rc"
+[ "$(grep -o 'class="spike"' "$LT_TMP/known.html" | wc -l)" = 10 ] || lt_fail "spike windows not shaded"
+check_page "$LT_TMP/known.html" known 10
+
+# A real run: about 4 s against the sink (with delays and 5% errors), a spike included.
+"$LOADTAPE" synth baseline -o "$LT_TMP/b.tape" --rate 100 --duration 6s --seed 5 2>/dev/null
+port=$(lt_free_port)
+"$LOADTAPE" sink --listen "127.0.0.1:$port" --delay 1ms --jitter 2ms --error-rate 5% \
+    >"$LT_TMP/sink.out" 2>&1 &
+LT_PIDS+=($!)
+lt_wait_port "$port"
+"$LOADTAPE" replay "$LT_TMP/b.tape" --target "http://127.0.0.1:$port" --spike 3x:1s/2s \
+    -o "$LT_TMP/real.res" >/dev/null 2>&1 || true
+"$LOADTAPE" report "$LT_TMP/real.res" --format html -o "$LT_TMP/real.html" 2>/dev/null || true
+n=$("$LOADTAPE" report "$LT_TMP/real.res" --intervals --format json 2>/dev/null | wc -l)
+[ "$n" -ge 2 ] || lt_fail "the real run has $n intervals"
+check_page "$LT_TMP/real.html" real "$n"
+echo "ok"
