@@ -144,11 +144,89 @@ out:
     return ret;
 }
 
+/*
+ * report A B --compare: each file is a run of its own (never merged with the
+ * other), shown side by side. The exit status is the worse of the two
+ * verdicts under --slo.
+ */
+static int run_compare(const char *cmd, char **pos, const char *format, const char *out,
+                       const struct lt_slo *slo)
+{
+    struct lt_stats total[2], part;
+    struct lt_run_meta meta[2];
+    struct lt_summary sum[2];
+    struct lt_report_series series[2];
+    struct lt_report rep[2];
+    struct lt_err err;
+    struct lt_buf b;
+    int ret = LT_EXIT_FAIL, worst = LT_VERDICT_PASS, rc = 0, n = 0;
+
+    lt_buf_init(&b, 0);
+    memset(meta, 0, sizeof(meta));
+    if (lt_stats_init(&part))
+        goto nomem;
+    for (n = 0; n < 2; n++) {
+        lt_report_series_init(&series[n]);
+        if (lt_stats_init(&total[n]))
+            goto nomem;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (add_file(pos[i], &total[i], &part, &meta[i], 1))
+            goto out;
+        lt_summary_compute(&sum[i], &total[i]);
+        if (strcmp(format, "html") == 0 &&
+            lt_report_series_load(&series[i], (const char *const *)&pos[i], 1, &err)) {
+            lt_cli_error(cmd, "%s", err.msg);
+            goto out;
+        }
+        rep[i] =
+            (struct lt_report){&meta[i], &sum[i], &total[i], slo, &series[i], NULL, 0, 1, pos[i]};
+    }
+    if (strcmp(format, "json") == 0) {
+        cJSON *j = lt_report_compare_json(&rep[0], &rep[1]);
+        char *js = j ? cJSON_PrintUnformatted(j) : NULL;
+        rc = !js || lt_buf_puts(&b, js) || lt_buf_putc(&b, '\n');
+        free(js);
+        cJSON_Delete(j);
+    } else if (strcmp(format, "html") == 0) {
+        rc = lt_report_compare_html(&b, &rep[0], &rep[1]);
+    } else {
+        rc = lt_report_compare_text(&b, &rep[0], &rep[1]);
+    }
+    if (rc)
+        goto nomem;
+    if (write_out(cmd, out, &b))
+        goto out;
+    for (int i = 0; i < 2; i++) {
+        enum lt_verdict v = lt_summary_verdict(&sum[i], slo);
+        if ((int)v > worst)
+            worst = (int)v;
+        if (sum[i].interrupted)
+            lt_cli_warn(cmd, "'%s': the run was interrupted: the numbers cover part of it", pos[i]);
+        if (sum[i].client_bound)
+            lt_cli_warn(cmd, "'%s': client-bound: %s", pos[i], sum[i].client_bound_reason);
+    }
+    ret = worst == LT_VERDICT_PASS     ? LT_EXIT_OK
+          : worst == LT_VERDICT_BREACH ? LT_EXIT_SLO
+                                       : LT_EXIT_INCONCLUSIVE;
+    goto out;
+nomem:
+    lt_cli_error(cmd, "out of memory");
+out:
+    for (int i = 0; i < n; i++) {
+        lt_stats_release(&total[i]);
+        lt_report_series_release(&series[i]);
+    }
+    lt_stats_release(&part);
+    lt_buf_release(&b);
+    return ret;
+}
+
 int cmd_report(int argc, char **argv)
 {
     static const char cmd[] = "report";
     const char *format = "text", *out = NULL, *slo_s = NULL;
-    int intervals = 0;
+    int intervals = 0, compare = 0;
     struct lt_opt opts[] = {
         {"format", 0, LT_OPT_STR, "FMT", "text, json, csv or html (default: text)", &format, 0, 0,
          0},
@@ -158,6 +236,8 @@ int cmd_report(int argc, char **argv)
         {"intervals", 0, LT_OPT_FLAG, NULL,
          "the per-second table instead of the summary (JSON lines with --format json)", &intervals,
          0, 0, 0},
+        {"compare", 0, LT_OPT_FLAG, NULL,
+         "two runs side by side (RESULTS A and B): every number with B - A", &compare, 0, 0, 0},
         {"slo", 0, LT_OPT_STR, "EXPR",
          "thresholds, e.g. 'p99<200ms,error_rate<1%' (exit 3 when one fails)", &slo_s, 0, 0, 0},
         LT_OPT_END,
@@ -206,6 +286,11 @@ int cmd_report(int argc, char **argv)
     json = strcmp(format, "json") == 0;
     if (slo_s && lt_slo_parse(&slo, slo_s, &err))
         return lt_cli_usage(cmd, "--slo: %s", err.msg);
+    if (compare && (npos != 2 || intervals || strcmp(format, "csv") == 0))
+        return lt_cli_usage(cmd, "--compare takes two results files (A and B), with --format "
+                                 "text, json or html");
+    if (compare)
+        return run_compare(cmd, pos, format, out, &slo);
     if (lt_stats_init(&total) || lt_stats_init(&part)) {
         lt_cli_error(cmd, "out of memory");
         lt_stats_release(&total);
@@ -218,7 +303,7 @@ int cmd_report(int argc, char **argv)
     if (start_ns)
         lt_format_iso8601((int64_t)start_ns, 9, started, sizeof(started));
     if (intervals || strcmp(format, "csv") == 0 || strcmp(format, "html") == 0) {
-        struct lt_report rep = {&meta, &sum, &total, &slo, &series, NULL, 0, npos};
+        struct lt_report rep = {&meta, &sum, &total, &slo, &series, NULL, 0, npos, NULL};
         if (lt_report_series_load(&series, (const char *const *)pos, (size_t)npos, &err)) {
             lt_cli_error(cmd, "%s", err.msg);
             goto out;

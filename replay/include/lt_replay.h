@@ -534,7 +534,8 @@ struct lt_report {
     const struct lt_report_series *series;
     const struct lt_report_group *groups; /* per-endpoint rows; none yet: ngroups 0 */
     size_t ngroups;
-    int nfiles; /* results files merged */
+    int nfiles;        /* results files merged */
+    const char *label; /* what to call the run when two are compared (a file name) */
 };
 
 /* Locust's stats.csv: a row per group, then the Aggregated row (docs/FORMAT.md). */
@@ -546,5 +547,14 @@ int lt_report_intervals_text(struct lt_buf *out, const struct lt_report_series *
 int lt_report_intervals_jsonl(struct lt_buf *out, const struct lt_report_series *s);
 /* One self-contained HTML page: inline SVG charts and tables, no network. */
 int lt_report_html(struct lt_buf *out, const struct lt_report *r);
+/*
+ * Two runs side by side (report A B --compare): their parameters, the
+ * numbers of each with B - A and the change in percent, as a table, a JSON
+ * object ({"a":summary,"b":summary,"delta":{...}}, a new cJSON tree) or an
+ * HTML page overlaying A's and B's charts.
+ */
+int lt_report_compare_text(struct lt_buf *out, const struct lt_report *a, const struct lt_report *b);
+struct cJSON *lt_report_compare_json(const struct lt_report *a, const struct lt_report *b);
+int lt_report_compare_html(struct lt_buf *out, const struct lt_report *a, const struct lt_report *b);
 
 #endif

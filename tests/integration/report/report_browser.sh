@@ -1,6 +1,6 @@
 # report_browser.sh - report --format html opened in headless Chromium, for a
-# results file with known numbers (spike windows, errors, timeouts) and for a
-# real replay against the sink: the page loads with no console message at all
+# results file with known numbers (spike windows, errors, timeouts), for a
+# real replay against the sink and for two runs compared: the page loads with no console message at all
 # (the page logs nothing, so any message is an error), its script ran, the SVG
 # charts have their data points, and screenshots at 1280 and 390 px are not
 # blank. Name resolution is mapped to nowhere: the page must need no network.
@@ -18,7 +18,8 @@ browser() {
         --enable-logging=stderr --v=0 --hide-scrollbars "$@"
 }
 
-# check_page HTML NAME: console, script, charts, screenshots.
+# check_page HTML NAME POINTS CHARTS: console, script, charts (POINTS a line over
+# time), screenshots.
 check_page() {
     local html=$1 name=$2 w
     browser --dump-dom "file://$html" >"$LT_TMP/$name.dom" 2>"$LT_TMP/$name.log" ||
@@ -28,22 +29,24 @@ check_page() {
         lt_fail "$name: console messages"
     fi
     grep -q 'data-ready="1"' "$LT_TMP/$name.dom" || lt_fail "$name: the page's script did not run"
-    python3 - "$LT_TMP/$name.dom" "$3" <<'PY'
+    python3 - "$LT_TMP/$name.dom" "$3" "$4" <<'PY'
 import re, sys
-dom, want = open(sys.argv[1]).read(), int(sys.argv[2])
+dom, want, ncharts = open(sys.argv[1]).read(), int(sys.argv[2]), int(sys.argv[3])
 svgs = re.findall(r"<svg\b.*?</svg>", dom, re.S)
-lines = re.findall(r'<polyline class="line"[^>]*points="([^"]*)"', dom)
-pts = [len(p.split()) for p in lines]
-assert len(svgs) == 6, f"{len(svgs)} charts, expected 6"
-assert len(lines) >= 11, f"{len(lines)} lines"
-# every time-series line has a point per second; the distribution its own count
-assert all(n == want for n in pts[:-1]), (pts, want)
-assert pts[-1] >= 21, pts
-assert "<polygon" in dom, "no stacked statuses"
-for p in lines:
-    for xy in p.split():
-        x, y = map(float, xy.split(","))
-        assert 0 <= x <= 600 and 0 <= y <= 280, xy
+assert len(svgs) == ncharts, f"{len(svgs)} charts, expected {ncharts}"
+pts = []
+for i, svg in enumerate(svgs):
+    lines = re.findall(r'<polyline class="line"[^>]*points="([^"]*)"', svg)
+    areas = re.findall(r'<polygon class="area"[^>]*points="([^"]*)"', svg)
+    assert lines or areas, f"chart {i} has nothing drawn"
+    for p in lines + areas:
+        for xy in p.split():
+            x, y = map(float, xy.split(","))
+            assert 0 <= x <= 600 and 0 <= y <= 280, xy
+    n = [len(p.split()) for p in lines]
+    # a point per second over time; the distribution (the last chart) its own count
+    assert all(k == want for k in n) if i < len(svgs) - 1 else all(k >= 21 for k in n), (i, n)
+    pts.append(n)
 print(f"{len(svgs)} charts, points per line {pts}")
 PY
     for w in 1280 390; do
@@ -66,7 +69,8 @@ rc=0
     rc=$?
 lt_eq "exit status with a failed threshold" 3 "$rc"
 [ "$(grep -o 'class="spike"' "$LT_TMP/known.html" | wc -l)" = 10 ] || lt_fail "spike windows not shaded"
-check_page "$LT_TMP/known.html" known 10
+check_page "$LT_TMP/known.html" known 10 6
+grep -q '<polygon class="area"' "$LT_TMP/known.html" || lt_fail "no stacked statuses"
 
 # A real run: about 4 s against the sink (with delays and 5% errors), a spike included.
 "$LOADTAPE" synth baseline -o "$LT_TMP/b.tape" --rate 100 --duration 6s --seed 5 2>/dev/null
@@ -80,5 +84,11 @@ lt_wait_port "$port"
 "$LOADTAPE" report "$LT_TMP/real.res" --format html -o "$LT_TMP/real.html" 2>/dev/null || true
 n=$("$LOADTAPE" report "$LT_TMP/real.res" --intervals --format json 2>/dev/null | wc -l)
 [ "$n" -ge 2 ] || lt_fail "the real run has $n intervals"
-check_page "$LT_TMP/real.html" real "$n"
+check_page "$LT_TMP/real.html" real "$n" 6
+
+# Two runs compared: A's and B's charts overlaid (B is half of A's run).
+"$LT_MKRESULTS" "$LT_TMP/half.res" 0/2
+"$LOADTAPE" report "$LT_TMP/known.res" "$LT_TMP/half.res" --compare --format html \
+    -o "$LT_TMP/compare.html"
+check_page "$LT_TMP/compare.html" compare 10 4
 echo "ok"
