@@ -47,7 +47,8 @@ static int stats_row(struct lt_buf *out, const char *type, const char *name,
     int rc = 0;
 
     lt_summary_compute(&sum, s);
-    count = sum.completed + sum.errors; /* every request with an outcome, as Locust counts */
+    /* every request with an outcome, as Locust counts (failures included) */
+    count = sum.completed + sum.errors + sum.not_sent;
     rc |= csv_str(out, type);
     rc |= lt_buf_putc(out, ',');
     rc |= csv_str(out, name);
@@ -75,7 +76,8 @@ int lt_report_csv_stats(struct lt_buf *out, const struct lt_report *r)
 
 static const char history_header[] =
     "Timestamp,Elapsed,Type,Name,Scheduled,Sent,Completed,OK,Failed,Connect Errors,Timeouts,"
-    "Resets,Other Errors,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,"
+    "Resets,Other Errors,Not "
+    "Sent,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,"
     "100%,Service 99%,Lag 99%\n";
 
 int lt_report_csv_history(struct lt_buf *out, const struct lt_report *r)
@@ -90,14 +92,14 @@ int lt_report_csv_history(struct lt_buf *out, const struct lt_report *r)
             rc |=
                 lt_buf_printf(out, "%lld", (long long)((s->start_unix_ns + p->start_ns) / SEC_NS));
         rc |= lt_buf_printf(
-            out, ",%lld,,Aggregated,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.3f,%.3f",
+            out, ",%lld,,Aggregated,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.3f,%.3f",
             (long long)(p->start_ns / SEC_NS), (unsigned long long)p->c[LT_RC_SCHEDULED],
             (unsigned long long)p->c[LT_RC_SENT], (unsigned long long)p->c[LT_RC_COMPLETED],
             (unsigned long long)p->c[LT_RC_OK], (unsigned long long)p->failed,
             (unsigned long long)p->c[LT_RC_ERR_CONNECT],
             (unsigned long long)p->c[LT_RC_ERR_TIMEOUT], (unsigned long long)p->c[LT_RC_ERR_RESET],
-            (unsigned long long)p->c[LT_RC_ERR_OTHER], rate(p->c[LT_RC_COMPLETED], p->dur_ns),
-            rate(p->failed, p->dur_ns));
+            (unsigned long long)p->c[LT_RC_ERR_OTHER], (unsigned long long)p->c[LT_RC_NOT_SENT],
+            rate(p->c[LT_RC_COMPLETED], p->dur_ns), rate(p->failed, p->dur_ns));
         for (int q = 0; q < LT_REPORT_NPCT; q++)
             rc |= lt_buf_printf(out, ",%.3f", p->lat_ms[q]);
         rc |= lt_buf_printf(out, ",%.3f,%.3f\n", p->svc_p99_ms, p->lag_p99_ms);
@@ -169,7 +171,9 @@ int lt_report_intervals_jsonl(struct lt_buf *out, const struct lt_report_series 
         rc |= lt_buf_puts(out, ",\"errors\":{");
         for (int e = 0; e < 4; e++)
             rc |= jkey(out, ecls[e], (double)p->c[LT_RC_ERR_CONNECT + e], e == 0);
-        rc |= lt_buf_puts(out, "},\"status\":{");
+        rc |= lt_buf_puts(out, "}");
+        rc |= jkey(out, "not_sent_target_stalled", (double)p->c[LT_RC_NOT_SENT], 0);
+        rc |= lt_buf_puts(out, ",\"status\":{");
         for (size_t c = 0; c <= s->ncodes; c++) {
             size_t slot = c < s->ncodes ? c : LT_REPORT_CODES;
             char key[16];

@@ -42,7 +42,7 @@ static int charts(struct lt_buf *out, const struct lt_report *r)
     };
     struct rs_line lat[4], svc = {"service p99", "#8250df", RS_SVC99, 0, s, &c, 0},
                            lag = {"lag p99", "#953800", RS_LAG99, 0, s, &c, 0};
-    struct rs_line st[LT_REPORT_CODES + 1 + 4];
+    struct rs_line st[LT_REPORT_CODES + 1 + 4 + 1];
     struct rs_curve dist = {"latency", "#1f6feb", &r->total->h[LT_RH_LATENCY], 0};
     struct lt_err err;
     size_t nst = 0;
@@ -79,6 +79,12 @@ static int charts(struct lt_buf *out, const struct lt_report *r)
         st[nst].color = ecolors[e];
         st[nst].kind = RS_COUNTER;
         st[nst++].arg = LT_RC_ERR_CONNECT + (size_t)e;
+    }
+    if (r->total->c[LT_RC_NOT_SENT]) {
+        snprintf(st[nst].name, sizeof(st[nst].name), "not sent");
+        st[nst].color = "#24292f";
+        st[nst].kind = RS_COUNTER;
+        st[nst++].arg = LT_RC_NOT_SENT;
     }
     for (int i = 0; i < 4; i++)
         lat[i].s = s, lat[i].c = &c;
@@ -155,6 +161,8 @@ static int summary_table(struct lt_buf *out, const struct lt_report *r)
     rc |= row_u(out, "failed", sum->failed);
     rc |= row_d(out, "error rate", sum->error_rate * 100, " %");
     rc |= row_d(out, "throughput", sum->throughput_rps, " req/s");
+    if (sum->not_sent)
+        rc |= row_u(out, "not sent (target stalled)", sum->not_sent);
     if (sum->skipped || sum->abandoned || sum->mismatched || sum->held) {
         snprintf(b, sizeof(b), "skipped %llu, abandoned %llu, mismatched %llu, held %llu",
                  (unsigned long long)sum->skipped, (unsigned long long)sum->abandoned,
@@ -289,7 +297,7 @@ static int groups_table(struct lt_buf *out, const struct lt_report *r)
         rc |= lt_buf_puts(out, "</td><td>");
         rc |= rs_html_esc(out, r->groups[i].name);
         rc |= lt_buf_printf(out, "</td><td>%llu</td><td>%llu</td><td>",
-                            (unsigned long long)(g.completed + g.errors),
+                            (unsigned long long)(g.completed + g.errors + g.not_sent),
                             (unsigned long long)g.failed);
         rc |= rs_put_num(out, g.throughput_rps);
         for (int q = 0; qs[q] >= 0; q++) {

@@ -87,7 +87,7 @@ int lt_report_series_add(struct lt_report_series *s, const struct lt_stats *iv, 
     memcpy(p->c, iv->c, sizeof(p->c));
     for (int i = 0; i < 4; i++)
         p->errors += iv->c[LT_RC_ERR_CONNECT + i];
-    p->failed = iv->c[LT_RC_COMPLETED] - iv->c[LT_RC_OK] + p->errors;
+    p->failed = iv->c[LT_RC_COMPLETED] - iv->c[LT_RC_OK] + p->errors + iv->c[LT_RC_NOT_SENT];
     p->lat_count = lat->count;
     for (int i = 0; i < LT_REPORT_NPCT; i++)
         p->lat_ms[i] = (double)lt_hist_percentile(lat, lt_report_pcts[i]) / 1e6;

@@ -489,7 +489,7 @@ extern const double lt_report_pcts[LT_REPORT_NPCT];
 struct lt_report_point {
     int64_t start_ns, dur_ns; /* since the run's start */
     uint64_t c[LT_RESULTS_NCOUNTERS];
-    uint64_t errors, failed; /* DESIGN.md §4's rules, as in struct lt_summary */
+    uint64_t errors, failed; /* DESIGN.md §4's rules, as in struct lt_summary (not_sent too) */
     uint64_t lat_count;
     double lat_ms[LT_REPORT_NPCT]; /* latency at lt_report_pcts */
     double lat_min_ms, lat_mean_ms;

@@ -6,7 +6,8 @@
  *
  * The run: rate mode, 100 req/s for 10 s with the spike 5x:2s/5s (500 req/s
  * in seconds 3-4 and 8-9), latency rising inside the spike windows, statuses
- * 202, 400 and 503, timeouts (timed at 2 s) and connect errors (untimed).
+ * 202, 400 and 503, timeouts (timed at 2 s), connect errors (untimed) and,
+ * in the spikes, requests never sent because every connection was busy.
  * Its tape name holds HTML and CSV specials. With I/N only the requests
  * j % N == I are written, so the N shards merge into exactly the whole run.
  * --unclosed leaves out the total and the end marker (a killed writer).
@@ -35,8 +36,12 @@ static void request(struct lt_stats *s, int k, int j, int spike)
     int64_t rel = (int64_t)k * SEC + (int64_t)j * SEC / (spike ? 500 : 100);
 
     s->c[LT_RC_SCHEDULED]++;
-    s->c[LT_RC_SENT]++;
     lt_hist_record(&s->h[LT_RH_LAG], lag);
+    if (spike && j % 83 == 41) {
+        s->c[LT_RC_NOT_SENT]++; /* every connection stayed busy: a failure, never sent */
+        return;
+    }
+    s->c[LT_RC_SENT]++;
     if (j % 97 == 13) {
         s->c[LT_RC_ERR_CONNECT]++; /* refused: not timed */
         lt_stats_note_send(s, rel, 0);
