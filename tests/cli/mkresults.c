@@ -2,7 +2,7 @@
  * mkresults.c - writes a results file with known numbers, for the report
  * tests (a real replay's latencies differ from run to run).
  *
- *   lt-mkresults OUT [I/N] [--unclosed]
+ *   lt-mkresults OUT [I/N] [--unclosed] [--seconds N]
  *
  * The run: rate mode, 100 req/s for 10 s with the spike 5x:2s/5s (500 req/s
  * in seconds 3-4 and 8-9), latency rising inside the spike windows, statuses
@@ -10,13 +10,15 @@
  * in the spikes, requests never sent because every connection was busy.
  * Its tape name holds HTML and CSV specials. With I/N only the requests
  * j % N == I are written, so the N shards merge into exactly the whole run.
- * --unclosed leaves out the total and the end marker (a killed writer).
+ * --unclosed leaves out the total and the end marker (a killed writer);
+ * --seconds makes the run N seconds long (the pattern repeats every 5 s).
  */
 #include "lt_replay.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SEC 1000000000LL
 #define MS 1000000LL
@@ -77,16 +79,18 @@ int main(int argc, char **argv)
     struct lt_results_writer *w;
     struct lt_err err;
     unsigned si = 0, sn = 1;
-    int unclosed = 0;
+    int unclosed = 0, seconds = 10;
     void *scratch;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: lt-mkresults OUT [I/N] [--unclosed]\n");
+        fprintf(stderr, "usage: lt-mkresults OUT [I/N] [--unclosed] [--seconds N]\n");
         return 2;
     }
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--unclosed") == 0)
             unclosed = 1;
+        else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
+            seconds = atoi(argv[++i]);
         else if (sscanf(argv[i], "%u/%u", &si, &sn) != 2 || sn == 0 || si >= sn)
             return 2;
     }
@@ -98,11 +102,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
-    for (int k = 0; k < 10; k++) {
+    for (int k = 0; k < seconds; k++) {
         int spike = k % 5 >= 3, n = spike ? 500 : 100;
         lt_stats_reset(&iv);
         iv.start_ns = (int64_t)k * SEC;
-        iv.dur_ns = k == 9 ? SEC / 2 : SEC; /* the last interval ends with the run */
+        iv.dur_ns = k == seconds - 1 ? SEC / 2 : SEC; /* the last interval ends with the run */
         for (int j = 0; j < n; j++)
             if ((unsigned)j % sn == si)
                 request(&iv, k, j, spike);
@@ -112,7 +116,7 @@ int main(int argc, char **argv)
             goto bad;
     }
     if (unclosed)
-        return 0; /* the writer is abandoned mid-run, as a killed replay's is */
+        _exit(0); /* gone without closing, as a killed replay is (each section is flushed) */
     total.start_ns = 0;
     lt_stats_to_section(&total, LT_RESULTS_TOTAL, scratch, &sec);
     if (lt_results_writer_add(w, &sec, &err) || lt_results_writer_close(w, &err))
