@@ -171,7 +171,8 @@ static int run_compare(const char *cmd, char **pos, const char *format, const ch
             goto nomem;
     }
     for (int i = 0; i < 2; i++) {
-        if (add_file(pos[i], &total[i], &part, &meta[i], 1))
+        uint64_t start_ns = 0;
+        if (add_file(pos[i], &total[i], &part, &meta[i], &start_ns, 1))
             goto out;
         lt_summary_compute(&sum[i], &total[i]);
         if (strcmp(format, "html") == 0 &&
@@ -231,11 +232,10 @@ int cmd_report(int argc, char **argv)
         {"format", 0, LT_OPT_STR, "FMT", "text, json, csv or html (default: text)", &format, 0, 0,
          0},
         {"output", 'o', LT_OPT_STR, "OUT",
-         "write to OUT (default: stdout); csv: OUT_stats.csv, OUT_stats_history.csv", &out, 0, 0,
-         0},
+         "write to OUT (default: stdout); csv: OUT_stats{,_history}.csv", &out, 0, 0, 0},
         {"intervals", 0, LT_OPT_FLAG, NULL,
-         "the per-second table instead of the summary (JSON lines with --format json)", &intervals,
-         0, 0, 0},
+         "the per-second table, not the summary (JSON lines with --format json)", &intervals, 0, 0,
+         0},
         {"compare", 0, LT_OPT_FLAG, NULL,
          "two runs side by side (RESULTS A and B): every number with B - A", &compare, 0, 0, 0},
         {"slo", 0, LT_OPT_STR, "EXPR",
@@ -286,6 +286,14 @@ int cmd_report(int argc, char **argv)
     json = strcmp(format, "json") == 0;
     if (slo_s && lt_slo_parse(&slo, slo_s, &err))
         return lt_cli_usage(cmd, "--slo: %s", err.msg);
+    /* the run over time is read in a second pass, which standard input cannot give */
+    for (int i = 0; i < npos; i++)
+        if (strcmp(pos[i], "-") == 0 &&
+            (intervals || strcmp(format, "csv") == 0 || strcmp(format, "html") == 0))
+            return lt_cli_usage(cmd,
+                                "--format %s%s reads its results twice: give a file, not "
+                                "'-' (standard input)",
+                                format, intervals ? " --intervals" : "");
     if (compare && (npos != 2 || intervals || strcmp(format, "csv") == 0))
         return lt_cli_usage(cmd, "--compare takes two results files (A and B), with --format "
                                  "text, json or html");

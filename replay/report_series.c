@@ -141,18 +141,21 @@ static int advance(struct src *f, struct lt_err *err)
     return rc;
 }
 
+/* The version (of the first file) and the run's start (the earliest shard's). */
 static void meta_of(struct lt_report_series *s, const char *json)
 {
     cJSON *m = json ? cJSON_Parse(json) : NULL;
     const cJSON *v;
+    uint64_t start;
 
     if (!m)
         return;
-    if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(m, "version")))
+    if (!s->version[0] && cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(m, "version")))
         snprintf(s->version, sizeof(s->version), "%s", v->valuestring);
-    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(m, "start_unix_ns")) &&
-        v->valuedouble > 0)
-        s->start_unix_ns = (int64_t)v->valuedouble;
+    if (lt_json_get_u64(cJSON_GetObjectItemCaseSensitive(m, "start_unix_ns"), &start) == 0 &&
+        start > 0 && start <= INT64_MAX &&
+        (s->start_unix_ns == 0 || (int64_t)start < s->start_unix_ns))
+        s->start_unix_ns = (int64_t)start;
     cJSON_Delete(m);
 }
 
@@ -176,8 +179,7 @@ int lt_report_series_load(struct lt_report_series *s, const char *const *paths, 
             rc = err ? err->code : LT_E_IO;
             goto out;
         }
-        if (i == 0)
-            meta_of(s, lt_results_reader_meta(f[i].r));
+        meta_of(s, lt_results_reader_meta(f[i].r));
         if ((rc = advance(&f[i], err)) != 0)
             goto out;
     }

@@ -503,7 +503,7 @@ struct lt_report_series {
     int codes[LT_REPORT_CODES]; /* status codes with their own count, increasing */
     size_t ncodes;
     char version[32];      /* loadtape version of the first file, "" when unknown */
-    int64_t start_unix_ns; /* the first file's run start, 0 when unknown */
+    int64_t start_unix_ns; /* the run's start (the earliest file's), 0 when unknown */
 };
 
 void lt_report_series_init(struct lt_report_series *s);

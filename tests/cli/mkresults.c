@@ -27,7 +27,7 @@ static const char meta[] =
     "{\"tool\":\"loadtape\",\"version\":\"0.1.0\",\"mode\":\"rate\",\"target\":"
     "\"http://127.0.0.1:9/<b>x</b>?a=1&b=2\",\"tape\":\"evil <script>alert(1)</script>, "
     "\\\"q\\\".tape\","
-    "\"start_unix_ns\":1767225600000000000,\"connections\":16,\"engine\":\"native\","
+    "\"start_unix_ns\":\"1767225600000000000\",\"connections\":16,\"engine\":\"native\","
     "\"threads\":1,\"rate\":100,\"arrivals\":\"constant\",\"spike\":\"5x:2s/5s\"}";
 
 /* One request j of second k: counters, status or error, histograms. */

@@ -10,3 +10,5 @@ loadtape report run.res --format xml
 echo "exit $?"
 loadtape report missing.res --format html -o x.html
 echo "exit $?"
+loadtape report - --format csv -o x <run.res
+echo "exit $?"
