@@ -116,9 +116,28 @@ struct replay_args {
     struct lt_strlist headers, drops;
 };
 
+/*
+ * The tape's identity for report's merge check: its origin, records and time span, the
+ * same wherever the tape was copied to; none for a tape read from a pipe (not known yet).
+ */
+static void add_tape_id(cJSON *m, const struct lt_tape_info *info)
+{
+    char id[24];
+    uint64_t h;
+
+    if (info->streamed)
+        return;
+    h = lt_splitmix64(info->origin_ns);
+    h = lt_splitmix64(h ^ info->nrecords);
+    h = lt_splitmix64(h ^ info->first_ts_ns);
+    h = lt_splitmix64(h ^ info->last_ts_ns);
+    snprintf(id, sizeof(id), "%016llx", (unsigned long long)h);
+    cJSON_AddStringToObject(m, "tape_id", id);
+}
+
 static char *meta_json(const struct replay_args *a, const char *tape, const char *mode,
                        int64_t start_unix_ns, unsigned shard_i, unsigned shard_n,
-                       const char *engine, int threads)
+                       const char *engine, int threads, const struct lt_tape_info *info)
 {
     cJSON *m = cJSON_CreateObject();
     char *s;
@@ -142,6 +161,20 @@ static char *meta_json(const struct replay_args *a, const char *tape, const char
     }
     if (a->spike)
         cJSON_AddStringToObject(m, "spike", a->spike);
+    add_tape_id(m, info);
+    /* the rest of the schedule: what makes two results files parts of one run */
+    if (a->loops > 1)
+        cJSON_AddNumberToObject(m, "loop", (double)a->loops);
+    if (a->limit)
+        cJSON_AddNumberToObject(m, "limit", (double)a->limit);
+    if (a->from)
+        cJSON_AddStringToObject(m, "from", a->from);
+    if (a->to)
+        cJSON_AddStringToObject(m, "to", a->to);
+    if (a->arrivals && strcmp(a->arrivals, "poisson") == 0)
+        cJSON_AddNumberToObject(m, "seed", (double)a->seed);
+    if (a->duration)
+        cJSON_AddNumberToObject(m, "duration_s", (double)a->duration / 1e9);
     if (shard_n > 1) {
         char sh[48];
         snprintf(sh, sizeof(sh), "%u/%u", shard_i, shard_n);
@@ -451,7 +484,7 @@ int cmd_replay(int argc, char **argv)
 
     if (a.out) {
         meta_s = meta_json(&a, pos[0], mode, start_unix, ro.shard_i, ro.shard_n, ro.engine->name,
-                           (int)a.threads);
+                           (int)a.threads, info);
         w = lt_results_writer_open(a.out, meta_s, &err);
         if (!w) {
             lt_cli_error(cmd, "%s", err.msg);

@@ -223,11 +223,113 @@ out:
     return ret;
 }
 
+/* A metadata value as text for comparing ("(none)" when absent); the shard count only. */
+static void meta_value(const cJSON *m, const char *key, char *out, size_t n)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, key);
+    char *t;
+
+    if (!v) {
+        snprintf(out, n, "(none)");
+        return;
+    }
+    if (strcmp(key, "shard") == 0 && cJSON_IsString(v)) {
+        const char *slash = strchr(v->valuestring, '/');
+        snprintf(out, n, "of %s", slash ? slash + 1 : v->valuestring);
+        return;
+    }
+    if (strcmp(key, "tape") == 0 && cJSON_IsString(v)) {
+        /* the same tape may sit in other folders on other machines */
+        const char *b = strrchr(v->valuestring, '/');
+        snprintf(out, n, "%s", b ? b + 1 : v->valuestring);
+        return;
+    }
+    t = cJSON_PrintUnformatted(v);
+    snprintf(out, n, "%s", t ? t : "?");
+    free(t);
+}
+
+/*
+ * Results merge only when they are parts of one run (DESIGN.md §4): the same tape,
+ * target and schedule, each shard once. Names the first difference.
+ */
+static int check_same_run(const char *cmd, char **pos, int npos, int merge_any)
+{
+    static const char *const keys[] = {"tape_id", "tape",     "target", "mode",       "speed",
+                                       "rate",    "arrivals", "seed",   "spike",      "loop",
+                                       "limit",   "from",     "to",     "duration_s", "shard"};
+    cJSON *first = NULL, *m = NULL;
+    char **shards = calloc((size_t)npos, sizeof(char *));
+    int ret = -1;
+
+    if (!shards)
+        return -1;
+    for (int i = 0; i < npos; i++) {
+        struct lt_err err;
+        struct lt_results_reader *r = lt_results_reader_open(pos[i], &err);
+        const cJSON *sh;
+        if (!r) {
+            lt_cli_error(cmd, "%s", err.msg);
+            goto out;
+        }
+        m = cJSON_Parse(lt_results_reader_meta(r));
+        lt_results_reader_free(r);
+        if (!m) {
+            lt_cli_error(cmd, "'%s': its metadata is not JSON", pos[i]);
+            goto out;
+        }
+        sh = cJSON_GetObjectItemCaseSensitive(m, "shard");
+        if (cJSON_IsString(sh)) {
+            for (int j = 0; j < i; j++)
+                if (shards[j] && strcmp(shards[j], sh->valuestring) == 0) {
+                    lt_cli_error(cmd,
+                                 "'%s' and '%s' are both shard %s: merged, it would count twice",
+                                 pos[j], pos[i], sh->valuestring);
+                    goto out;
+                }
+            shards[i] = strdup(sh->valuestring);
+        }
+        if (!first) {
+            first = m;
+            m = NULL;
+            continue;
+        }
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+            char a[256], b[256];
+            meta_value(first, keys[k], a, sizeof(a));
+            meta_value(m, keys[k], b, sizeof(b));
+            if (strcmp(a, b) != 0) {
+                if (merge_any) {
+                    lt_cli_warn(cmd, "merging different runs: '%s' has %s %s, '%s' %s", pos[i],
+                                keys[k], b, pos[0], a);
+                    ret = 1;
+                    goto out;
+                }
+                lt_cli_error(cmd,
+                             "'%s' is not part of the same run as '%s': %s %s vs %s "
+                             "(--merge-any merges them anyway)",
+                             pos[i], pos[0], keys[k], b, a);
+                goto out;
+            }
+        }
+        cJSON_Delete(m);
+        m = NULL;
+    }
+    ret = 0;
+out:
+    cJSON_Delete(first);
+    cJSON_Delete(m);
+    for (int i = 0; i < npos; i++)
+        free(shards[i]);
+    free(shards);
+    return ret;
+}
+
 int cmd_report(int argc, char **argv)
 {
     static const char cmd[] = "report";
     const char *format = "text", *out = NULL, *slo_s = NULL;
-    int intervals = 0, compare = 0;
+    int intervals = 0, compare = 0, merge_any = 0, mixed = 0;
     struct lt_opt opts[] = {
         {"format", 0, LT_OPT_STR, "FMT", "text, json, csv or html (default: text)", &format, 0, 0,
          0},
@@ -240,6 +342,9 @@ int cmd_report(int argc, char **argv)
          "two runs side by side (RESULTS A and B): every number with B - A", &compare, 0, 0, 0},
         {"slo", 0, LT_OPT_STR, "EXPR",
          "thresholds, e.g. 'p99<200ms,error_rate<1%' (exit 3 when one fails)", &slo_s, 0, 0, 0},
+        {"merge-any", 0, LT_OPT_FLAG, NULL,
+         "merge results of different runs too (by default only the shards of one run)", &merge_any,
+         0, 0, 0},
         LT_OPT_END,
     };
     struct lt_cmd_spec spec = {cmd,
@@ -304,9 +409,16 @@ int cmd_report(int argc, char **argv)
         lt_stats_release(&total);
         return LT_EXIT_FAIL;
     }
+    if (npos > 1) {
+        int same = check_same_run(cmd, pos, npos, merge_any);
+        if (same < 0)
+            goto out;
+        mixed = same > 0;
+    }
     for (int i = 0; i < npos; i++)
         if (add_file(pos[i], &total, &part, &meta, &start_ns, i == 0))
             goto out;
+    meta.mixed = mixed;
     lt_summary_compute(&sum, &total);
     if (start_ns)
         lt_format_iso8601((int64_t)start_ns, 9, started, sizeof(started));

@@ -391,6 +391,8 @@ struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stat
     if (sum->client_bound)
         cJSON_AddStringToObject(o, "client_bound_reason", sum->client_bound_reason);
     cJSON_AddBoolToObject(o, "interrupted", sum->interrupted);
+    if (meta->mixed)
+        cJSON_AddBoolToObject(o, "mixed_runs", 1);
     run = cJSON_AddObjectToObject(o, "run");
     if (meta->tape[0])
         cJSON_AddStringToObject(run, "tape", meta->tape);
@@ -450,6 +452,8 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
     rc |= lt_buf_printf(out, "target      %s (%s)\n", meta->target, meta->mode);
     rc |= run_line(out, meta);
     rc |= lt_buf_printf(out, "duration    %.2fs\n", sum->duration_s);
+    if (meta->mixed)
+        rc |= lt_buf_puts(out, "MIXED       results of different runs merged (--merge-any)\n");
     if (sum->interrupted)
         rc |= lt_buf_puts(out,
                           "INTERRUPTED stopped by a signal: the numbers cover part of the run\n");

@@ -112,6 +112,7 @@ struct lt_run_meta {
     double rate;       /* mode "rate" */
     uint64_t connections;
     int threads; /* 0 when unknown */
+    int mixed;   /* merged results of different runs (report --merge-any) */
 };
 
 /* Fills meta from a results file's metadata JSON (what is missing stays empty). */
@@ -553,8 +554,10 @@ int lt_report_html(struct lt_buf *out, const struct lt_report *r);
  * object ({"a":summary,"b":summary,"delta":{...}}, a new cJSON tree) or an
  * HTML page overlaying A's and B's charts.
  */
-int lt_report_compare_text(struct lt_buf *out, const struct lt_report *a, const struct lt_report *b);
+int lt_report_compare_text(struct lt_buf *out, const struct lt_report *a,
+                           const struct lt_report *b);
 struct cJSON *lt_report_compare_json(const struct lt_report *a, const struct lt_report *b);
-int lt_report_compare_html(struct lt_buf *out, const struct lt_report *a, const struct lt_report *b);
+int lt_report_compare_html(struct lt_buf *out, const struct lt_report *a,
+                           const struct lt_report *b);
 
 #endif

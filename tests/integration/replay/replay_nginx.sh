@@ -64,6 +64,23 @@ PY
 wait_lines "$NGX_LOG" "$((n * 3))"
 lt_eq "nginx saw" "$((n * 3))" "$(wc -l <"$NGX_LOG")"
 
+# only parts of one run merge: another rate, or the same shard twice, is refused with
+# the difference named; --merge-any merges and says so
+"$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate 3000 --shard 1/2 --limit 50 \
+    -o "$LT_TMP/o1.res" >/dev/null
+rc=0
+"$LOADTAPE" report "$LT_TMP/s0.res" "$LT_TMP/o1.res" >/dev/null 2>"$LT_TMP/mix.err" || rc=$?
+lt_eq "different runs refused" 1 "$rc"
+grep -q "not part of the same run as '.*s0.res': rate 3000 vs 4000" "$LT_TMP/mix.err" ||
+    lt_fail "the refusal does not name the difference: $(cat "$LT_TMP/mix.err")"
+rc=0
+"$LOADTAPE" report "$LT_TMP/s0.res" "$LT_TMP/s0.res" >/dev/null 2>"$LT_TMP/dup.err" || rc=$?
+lt_eq "a shard twice refused" 1 "$rc"
+grep -q "both shard 0/2" "$LT_TMP/dup.err" || lt_fail "no message for a shard given twice"
+"$LOADTAPE" report "$LT_TMP/s0.res" "$LT_TMP/o1.res" --merge-any --format json \
+    >"$LT_TMP/mix.json" 2>/dev/null
+lt_eq "--merge-any says mixed" True "$(jget "$LT_TMP/mix.json" 'j["mixed_runs"]')"
+
 # --limit and --loop with --fresh-ids
 "$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate 5000 --limit 100 --loop 3 \
     --fresh-ids --json >"$LT_TMP/l.json"
