@@ -485,3 +485,64 @@ int lt_fresh_ids(struct lt_buf *out, const uint8_t *s, size_t len, uint64_t seed
         return LT_E_NOMEM;
     return n;
 }
+
+/* ---- events in a body --------------------------------------------------------- */
+
+static size_t skip_ws(const uint8_t *s, size_t p, size_t n)
+{
+    while (p < n && (s[p] == ' ' || s[p] == '\t' || s[p] == '\r' || s[p] == '\n'))
+        p++;
+    return p;
+}
+
+uint32_t lt_count_events(const uint8_t *s, size_t n)
+{
+    size_t p = skip_ws(s, 0, n);
+    int depth = 0;
+
+    if (p >= n || s[p] != '{')
+        return 0;
+    /* look for "batch": [ as a key of the top-level object */
+    while (p < n) {
+        uint8_t c = s[p];
+        if (c == '"') {
+            size_t k = p, q = skip_string(s, p, n), v = skip_ws(s, q, n);
+            if (depth == 1 && q - k == 7 && memcmp(s + k, "\"batch\"", 7) == 0 && v < n &&
+                s[v] == ':') {
+                size_t a = skip_ws(s, v + 1, n);
+                uint32_t count = 0;
+                int d = 0, any = 0;
+                if (a >= n || s[a] != '[')
+                    return 1;
+                for (p = a + 1; p < n; p++) {
+                    c = s[p];
+                    if (c == '"') {
+                        p = skip_string(s, p, n) - 1;
+                        any = 1;
+                    } else if (c == '{' || c == '[') {
+                        d++;
+                        any = 1;
+                    } else if (c == '}' || c == ']') {
+                        if (d == 0)
+                            return count + (uint32_t)any;
+                        d--;
+                    } else if (c == ',' && d == 0) {
+                        count++;
+                        any = 0; /* the next element has shown nothing yet */
+                    } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+                        any = 1;
+                    }
+                }
+                return count + (uint32_t)any;
+            }
+            p = q;
+            continue;
+        }
+        if (c == '{' || c == '[')
+            depth++;
+        else if (c == '}' || c == ']')
+            depth--;
+        p++;
+    }
+    return 1;
+}

@@ -475,6 +475,7 @@ static void *reader_main(void *arg)
             x->errmsg[0] = '\0';
             x->bytes_sent = x->bytes_received = 0;
             x->next = x->snext = NULL;
+            x->events = lt_count_events(rec.body.p, rec.body.len);
             x->rec_status = rec.has_response ? rec.status : 0;
             /* what it should get: as recorded, or the refusal of an event made invalid */
             x->expect = x->rec_status ? x->rec_status : (rec.flags & LT_RF_INVALID) ? 400 : 0;
@@ -608,6 +609,7 @@ static void account_done(struct worker *w, struct lt_xfer *x)
         }
     } else {
         count(w, LT_RC_COMPLETED, 1);
+        count(w, LT_RC_EVENTS, x->events);
         if (lt_ok_match(&w->r->o.ok, x->status, x->expect))
             count(w, LT_RC_OK, 1);
         w->cur.status[x->status >= 0 && x->status < LT_STATUS_CODES ? x->status : 0]++;

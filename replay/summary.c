@@ -42,11 +42,14 @@ void lt_summary_compute(struct lt_summary *sum, const struct lt_stats *s)
     sum->error_rate = denom ? (double)sum->failed / (double)denom : 0.0;
     /* over the send window (first to last intended send, plus the last one's
      * service time), not the drain after it; the run's length when unknown */
-    if (c[LT_RC_FIRST_SEND_NS] && c[LT_RC_WINDOW_END_NS] > c[LT_RC_FIRST_SEND_NS])
-        sum->throughput_rps = (double)sum->completed * 1e9 /
-                              (double)(c[LT_RC_WINDOW_END_NS] - c[LT_RC_FIRST_SEND_NS]);
-    else
-        sum->throughput_rps = s->dur_ns > 0 ? (double)sum->completed / sum->duration_s : 0.0;
+    {
+        double window = c[LT_RC_FIRST_SEND_NS] && c[LT_RC_WINDOW_END_NS] > c[LT_RC_FIRST_SEND_NS]
+                            ? (double)(c[LT_RC_WINDOW_END_NS] - c[LT_RC_FIRST_SEND_NS]) / 1e9
+                            : sum->duration_s;
+        sum->events = c[LT_RC_EVENTS];
+        sum->throughput_rps = window > 0 ? (double)sum->completed / window : 0.0;
+        sum->events_per_s = window > 0 ? (double)sum->events / window : 0.0;
+    }
     for (int h = 0; h < LT_RESULTS_NHIST; h++) {
         const struct lt_hist *hh = &s->h[h];
         sum->hist_count[h] = hh->count;
@@ -363,6 +366,8 @@ struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stat
     cJSON_AddNumberToObject(er, "other", (double)sum->err_class[3]);
     cJSON_AddNumberToObject(o, "error_rate", r6(sum->error_rate));
     cJSON_AddNumberToObject(o, "throughput_rps", r3(sum->throughput_rps));
+    cJSON_AddNumberToObject(o, "events", (double)sum->events);
+    cJSON_AddNumberToObject(o, "events_per_s", r3(sum->events_per_s));
     for (int h = 0; h < LT_RESULTS_NHIST; h++) {
         cJSON *ho = cJSON_AddObjectToObject(o, hnames[h]);
         for (int q = 0; q < 8; q++)
@@ -501,7 +506,8 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
             n++;
         }
     rc |= lt_buf_puts(out, n ? "\n" : " none\n");
-    rc |= lt_buf_printf(out, "throughput  %.1f req/s\n", sum->throughput_rps);
+    rc |= lt_buf_printf(out, "throughput  %.1f req/s, %.1f events/s\n", sum->throughput_rps,
+                        sum->events_per_s);
     /* 11 + 8 x 8 = 75 columns: fewer decimals as values grow, never wider */
     rc |= lt_buf_printf(out, "\n%-11s", "ms");
     for (int q = 0; q < 8; q++)

@@ -528,6 +528,7 @@ enum lt_results_counter {
     LT_RC_LAST_SEND_NS,  /* latest intended send since the start, plus 1 (0: none); max */
     LT_RC_WINDOW_END_NS, /* the latest send's intended time plus its service time; with LAST */
     LT_RC_NOT_SENT,      /* released, but every connection stayed busy until the run ended */
+    LT_RC_EVENTS,        /* events in the bodies of completed requests (a batch counts each) */
     LT_RESULTS_NCOUNTERS
 };
 

@@ -126,6 +126,8 @@ struct lt_summary {
     uint64_t err_class[4]; /* connect, timeout, reset, other */
     uint64_t mismatched, bytes_sent, bytes_received;
     double error_rate, throughput_rps;
+    uint64_t events;     /* in the bodies of completed requests */
+    double events_per_s; /* over the same window as throughput_rps */
     /* latency, service, lag in ms: min mean p50 p90 p95 p99 p999 max */
     double ms[LT_RESULTS_NHIST][8];
     uint64_t hist_count[LT_RESULTS_NHIST];
@@ -291,6 +293,12 @@ int lt_request_build(struct lt_request *rq, const struct lt_record *rec,
  * Returns the number of ids rewritten.
  */
 int lt_fresh_ids(struct lt_buf *out, const uint8_t *body, size_t len, uint64_t seed, uint64_t *ctr);
+/*
+ * The events a body carries: the elements of a top-level "batch" array, 1 for
+ * any other JSON object, 0 for anything else (an empty body, a form). A scan,
+ * not a parse: bounded by len, strings and nesting followed.
+ */
+uint32_t lt_count_events(const uint8_t *body, size_t len);
 
 /* ==== engines =============================================================== */
 
@@ -307,14 +315,15 @@ enum lt_xfer_err {
 struct lt_xfer {
     struct lt_request req; /* owned by the xfer, reused when the xfer is */
     uint64_t session;
-    int64_t s_ns;   /* intended send time (mono) */
-    int64_t r_ns;   /* released by the scheduler */
-    int64_t q_ns;   /* entered the queue for a connection */
-    int64_t a_ns;   /* actual send: first byte to the socket (0 until known) */
-    int64_t d_ns;   /* completion */
-    int status;     /* replayed status, 0 on failure */
-    int rec_status; /* recorded status, 0 when none */
-    int expect;     /* the status it should get (--ok expected), 0: any of the ok set */
+    int64_t s_ns;    /* intended send time (mono) */
+    int64_t r_ns;    /* released by the scheduler */
+    int64_t q_ns;    /* entered the queue for a connection */
+    int64_t a_ns;    /* actual send: first byte to the socket (0 until known) */
+    int64_t d_ns;    /* completion */
+    int status;      /* replayed status, 0 on failure */
+    int rec_status;  /* recorded status, 0 when none */
+    int expect;      /* the status it should get (--ok expected), 0: any of the ok set */
+    uint32_t events; /* events in its body (lt_count_events) */
     enum lt_xfer_err err;
     char errmsg[128];
     uint64_t bytes_sent, bytes_received;

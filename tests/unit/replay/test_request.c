@@ -222,12 +222,33 @@ static void test_fresh_ids(void **state)
     lt_buf_release(&out2);
 }
 
+static void test_count_events(void **state)
+{
+#define EV(s) lt_count_events((const uint8_t *)(s), sizeof(s) - 1)
+    (void)state;
+    assert_int_equal(EV(""), 0);
+    assert_int_equal(EV("a=1&b=2"), 0);
+    assert_int_equal(EV("[1,2]"), 0);
+    assert_int_equal(EV("{\"type\":\"track\"}"), 1);
+    assert_int_equal(EV(" {\"batch\": [ ]}"), 0);
+    assert_int_equal(EV("{\"batch\":[{\"a\":[1,2,{\"b\":\",]\"}]},{\"c\":\"x,y\"},{}]}"), 3);
+    assert_int_equal(EV("{\"sentAt\":\"t\",\"batch\" : [{},{}]}"), 2);
+    /* a "batch" key deeper down is a property, not a batch */
+    assert_int_equal(EV("{\"properties\":{\"batch\":[1,2,3]}}"), 1);
+    assert_int_equal(EV("{\"note\":\"\\\"batch\\\":[1,2]\"}"), 1);
+    /* cut short: what was seen, never past the end */
+    assert_int_equal(EV("{\"batch\":[{},{},"), 2);
+    assert_int_equal(EV("{\"batch\":7}"), 1);
+#undef EV
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_target),
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_fresh_ids),
+        cmocka_unit_test(test_count_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
