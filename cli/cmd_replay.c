@@ -597,21 +597,13 @@ int cmd_replay(int argc, char **argv)
                      a.target);
         goto out;
     }
-    switch (lt_summary_verdict(&sum, &slo)) {
-    case LT_VERDICT_PASS:
-        ret = LT_EXIT_OK;
-        break;
-    case LT_VERDICT_BREACH:
-        ret = LT_EXIT_SLO;
+    ret = lt_cli_verdict_exit(lt_summary_verdict(&sum, &slo));
+    if (ret == LT_EXIT_SLO)
         lt_cli_warn(cmd, "a threshold of --slo failed");
-        break;
-    case LT_VERDICT_INCONCLUSIVE:
-        ret = LT_EXIT_INCONCLUSIVE;
+    else if (ret == LT_EXIT_INCONCLUSIVE)
         lt_cli_warn(cmd, "inconclusive: %s",
                     sum.interrupted ? "the run was interrupted"
                                     : "a threshold failed while the client could not keep up");
-        break;
-    }
 out:
     rc = ret;
 out_rc:

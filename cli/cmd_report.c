@@ -460,17 +460,7 @@ int cmd_report(int argc, char **argv)
     }
     lt_cli_close_out(f);
 verdict:
-    switch (lt_summary_verdict(&sum, &slo)) {
-    case LT_VERDICT_PASS:
-        ret = LT_EXIT_OK;
-        break;
-    case LT_VERDICT_BREACH:
-        ret = LT_EXIT_SLO;
-        break;
-    case LT_VERDICT_INCONCLUSIVE:
-        ret = LT_EXIT_INCONCLUSIVE;
-        break;
-    }
+    ret = lt_cli_verdict_exit(lt_summary_verdict(&sum, &slo));
     if (sum.interrupted)
         lt_cli_warn(cmd, "the run was interrupted: the numbers cover part of it (exit 4)");
     if (sum.client_bound)

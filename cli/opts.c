@@ -1,5 +1,6 @@
 /* opts.c - option tables that parse argv and print --help from one source. */
 #include "lt_cli.h"
+#include "lt_replay.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -232,4 +233,16 @@ void lt_cli_close_out(FILE *f)
 int lt_cli_progress_wanted(int forced)
 {
     return forced || isatty(STDERR_FILENO);
+}
+
+int lt_cli_verdict_exit(int verdict)
+{
+    switch (verdict) {
+    case LT_VERDICT_BREACH:
+        return LT_EXIT_SLO;
+    case LT_VERDICT_INCONCLUSIVE:
+        return LT_EXIT_INCONCLUSIVE;
+    default:
+        return LT_EXIT_OK;
+    }
 }

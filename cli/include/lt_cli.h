@@ -19,6 +19,9 @@ enum {
     LT_EXIT_INCONCLUSIVE = 4, /* interrupted, or client-bound with a threshold failed */
 };
 
+/* The exit status of a verdict (enum lt_verdict of lt_replay.h: pass, breach, inconclusive). */
+int lt_cli_verdict_exit(int verdict);
+
 enum lt_opt_type {
     LT_OPT_FLAG,     /* int *: set to 1 */
     LT_OPT_STR,      /* const char **: the argument as given */
