@@ -113,5 +113,5 @@ t = sorted(float(l.split()[0]) for l in sys.stdin)
 assert len(t) == 200, len(t)
 assert at - 0.002 <= t[0], ("a request before --start-at", t[0] - at)
 assert t[0] < at + 0.5, ("first arrival late", t[0] - at)    # loose: shared CI machines
-assert t[-1] - at < 0.6, ("200 at 2000/s take 0.1 s", t[-1] - at)' "$at"
+assert t[-1] - at < 0.9, ("200 at 2000/s take 0.1 s", t[-1] - at)' "$at"
 echo ok
