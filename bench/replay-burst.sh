@@ -21,7 +21,9 @@
 #
 # usage: bench/replay-burst.sh [BUILD_DIR]   (default: build)
 #        env: CONNS (32), SECS (5), RUNS (5), TOOLS (part 1's, in order),
-#             PART2 (1; 0 skips it), LOCUST (1; 0 skips Locust, the slowest)
+#             PART2 (1; 0 skips it), LOCUST (1; 0 skips Locust, the slowest),
+#             RT (0; 1 runs nginx and every client at real-time priority, chrt -f 10,
+#             which keeps the other jobs of a shared machine off their CPUs)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -32,6 +34,9 @@ SECS=${SECS:-5}
 RUNS=${RUNS:-5}
 PART2=${PART2:-1}
 LOCUST=${LOCUST:-1}
+RT=${RT:-0}
+rt=
+[ "$RT" != 1 ] || rt="chrt -f 10"
 TOOLS=${TOOLS:-loadtape loadtape-curl wrk h2load hey$([ "$LOCUST" = 0 ] || echo " locust")}
 . "$root/bench/bench_lib.sh"
 bench_init replay-burst nginx wrk h2load hey taskset curl python3
@@ -126,6 +131,13 @@ elif tool == "locust":
     print(n, n / rps, f[2].split("(")[0])
 PY
 
+# nginx_rt: nginx (all its processes) at real-time priority when RT=1
+nginx_rt() {
+    local p
+    [ "$RT" = 1 ] || return 0
+    for p in $nginx_pid $(pgrep -P "$nginx_pid"); do chrt -f -a -p 10 "$p" >/dev/null; done
+}
+
 # run_one PART ROUND TOOL PIN THREADS: one measured run, appended to $tmp/rows
 run_one() {
     local part=$1 round=$2 tool=$3 pin=$4 th=$5 before after cpu n secs bad
@@ -202,15 +214,17 @@ check
 : >"$tmp/rows"
 read -ra tl <<<"$TOOLS"
 bench_nginx 1 on 0
-echo "part 1: nginx 1 worker on CPU 0, each client on CPU 1, one client thread, -c $CONNS"
-for r in $(seq "$RUNS"); do round 1 "$r" "taskset -c 1" 1 "${tl[@]}"; done
+nginx_rt
+echo "part 1: nginx 1 worker on CPU 0, each client on CPU 1, one client thread, -c $CONNS${rt:+, $rt}"
+for r in $(seq "$RUNS"); do round 1 "$r" "$rt taskset -c 1" 1 "${tl[@]}"; done
 bench_nginx_stop
 summary 1 "part 1 (medians of $RUNS rounds of $SECS s; ratios taken within each round)" "${tl[@]}"
 if [ "$PART2" != 0 ]; then
     bench_nginx 2 on
+    nginx_rt
     echo
-    echo "part 2: nginx 2 workers, unpinned; loadtape at its default threads vs wrk -t2, -c $CONNS"
-    for r in $(seq "$RUNS"); do round 2 "$r" "" "" loadtape wrk; done
+    echo "part 2: nginx 2 workers, unpinned; loadtape at its default threads vs wrk -t2, -c $CONNS${rt:+, $rt}"
+    for r in $(seq "$RUNS"); do round 2 "$r" "$rt" "" loadtape wrk; done
     bench_nginx_stop
     summary 2 "part 2 (medians of $RUNS rounds of $SECS s; ratios taken within each round)" loadtape wrk
 fi

@@ -12,7 +12,8 @@
 # is reached in the first seconds. The 100k-record tape replayed to its end is the
 # control.
 #
-# usage: bench/replay-rss.sh [BUILD_DIR]   env: SECS (20), CONNS (64), COUNT (10000000)
+# usage: bench/replay-rss.sh [BUILD_DIR]
+#        env: SECS (20), CONNS (64), COUNT (10000000), THREADS ("1 2")
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -21,6 +22,7 @@ lt=$build/cli/loadtape
 SECS=${SECS:-20}
 CONNS=${CONNS:-64}
 COUNT=${COUNT:-10000000}
+THREADS=${THREADS:-1 2}
 . "$root/bench/bench_lib.sh"
 bench_init replay-rss nginx python3
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (bash scripts/deps.sh bench)" >&2; exit 1; }
@@ -53,7 +55,7 @@ print("%-46s %9.1f %7.1f %11d %10.1f %10.1f %s" % (sys.argv[2], os.path.getsize(
 "$lt" synth baseline -o "$tmp/big.tape" --count "$COUNT" --rate 100k 2>/dev/null
 "$lt" synth baseline -o "$tmp/small.tape" --count 100000 --rate 100k 2>/dev/null
 printf '%-46s %9s %7s %11s %10s %10s\n' run "tape MiB" "run s" "sent" "VmHWM MiB" "maxRSS MiB"
-for th in 1 2; do
+for th in $THREADS; do
     run "$COUNT records, --burst, --threads $th" "$tmp/big.tape" --burst --threads "$th" --duration "${SECS}s"
     run "$COUNT records, --speed 1, --threads $th" "$tmp/big.tape" --threads "$th" --duration "${SECS}s"
 done
