@@ -27,6 +27,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +41,7 @@
 #define HELD_NS 1000000               /* a queue wait past this counts as held (client-bound) */
 #define POOL_BATCH 64                 /* transfers handed back to the pool at once */
 #define POP_BATCH 32                  /* transfers taken from a ring at once */
+#define REFILL 64                     /* free ring slots that wake a waiting reader */
 #define KEEP_BUFFER ((size_t)1 << 16) /* a pooled request keeps buffers up to this */
 #define MAX_THREADS 256
 
@@ -410,6 +413,11 @@ static void *reader_main(void *arg)
     /* signals go to the calling thread */
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
+    /* a ring ahead, the reader can wait: where it shares a CPU with a worker, the
+     * worker's sends come first (a thread's own nice value on Linux; may fail, harmless) */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5) != 0) {
+        /* not allowed: the reader keeps the run's priority */
+    }
     ro.want_wire = r->eng->wants_wire;
     if (lt_schedule_init(&sc, &r->o.sched, &r->rerr))
         goto out;
@@ -508,9 +516,10 @@ static struct lt_xfer *ring_pop(struct worker *w)
         w->rhead = (w->rhead + 1) % w->ring_cap;
         w->rlen--;
     }
-    /* the reader waits for a full ring to drain to half: one wake-up per half
-     * ring of requests, not a context switch per request */
-    if (w->reader_waiting && w->rlen <= w->ring_cap / 2) {
+    /* the reader waits for a full ring to have REFILL free slots: a context switch per
+     * REFILL requests, not per request, and a refill short enough (about 0.1 ms) not to
+     * hold up a worker that shares its CPU */
+    if (w->reader_waiting && w->ring_cap - w->rlen >= REFILL) {
         w->reader_waiting = 0;
         signal = 1;
     }
