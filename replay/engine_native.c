@@ -65,6 +65,7 @@ struct nengine {
     struct conn *conns;
     int nconns;
     struct conn *idle, *closed; /* open and unused; without a socket */
+    struct conn *warming;       /* opened before the run, still connecting, no request yet */
     struct conn *thead, *ttail;
     int tfd;
     int64_t armed; /* timer deadline, 0: not armed */
@@ -262,7 +263,10 @@ static int conn_open(struct conn *c)
             conn_close(c);
             return -1;
         }
-        conn_send(c);
+        if (c->x)
+            conn_send(c);
+        else
+            conn_park(c); /* opened ahead of the run: idle */
         return 0;
     }
     if (errno != EINPROGRESS) {
@@ -276,7 +280,32 @@ static int conn_open(struct conn *c)
         conn_close(c);
         return -1;
     }
+    if (!c->x) {
+        c->fnext = e->warming;
+        e->warming = c;
+    }
     return 0;
+}
+
+/*
+ * Opens every connection before the run starts, as a client population already
+ * connected would be: the first requests then do not pay for connects (which
+ * would show as the client's own lag). One that fails is simply opened again
+ * when a request needs it, and fails then as it should.
+ */
+static void preconnect(struct nengine *e)
+{
+    while (e->closed) {
+        struct conn *c = e->closed;
+        e->closed = c->fnext;
+        c->fnext = NULL;
+        c->x = NULL;
+        if (conn_open(c) != 0) {
+            c->fnext = e->closed; /* the target is not there yet: leave the rest closed */
+            e->closed = c;
+            return;
+        }
+    }
 }
 
 /* Sends what is left of the request; waits for the socket when it is full. */
@@ -368,16 +397,24 @@ static void conn_read(struct conn *c)
     }
 }
 
-/* An idle connection became readable: the server closed it (or talks out of turn). */
-static void idle_event(struct conn *c)
+/* Takes c off a free list (short lists: a scan). */
+static void unlist(struct conn **head, struct conn *c)
 {
-    struct nengine *e = c->e;
-    struct conn **pp = &e->idle;
+    struct conn **pp = head;
 
     while (*pp && *pp != c)
         pp = &(*pp)->fnext;
     if (*pp)
         *pp = c->fnext;
+    c->fnext = NULL;
+}
+
+/* An idle connection became readable: the server closed it (or talks out of turn). */
+static void idle_event(struct conn *c)
+{
+    struct nengine *e = c->e;
+
+    unlist(&e->idle, c);
     conn_close(c);
     c->fnext = e->closed;
     e->closed = c;
@@ -394,12 +431,20 @@ static void on_conn(void *ctx, int fd, uint32_t events)
         socklen_t len = sizeof(soerr);
         if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
             soerr = errno;
+        if (!soerr && !(events & EPOLLOUT) && !(events & (EPOLLERR | EPOLLHUP)))
+            return;
+        if (!c->x) {
+            /* opened ahead of the run: ready for its first request, or not to be had */
+            unlist(&c->e->warming, c);
+            if (soerr || watch(c, EPOLLIN))
+                conn_close(c);
+            conn_park(c);
+            return;
+        }
         if (soerr) {
             fail_errno(c, LT_XERR_CONNECT, "connect to", soerr);
             return;
         }
-        if (!(events & EPOLLOUT) && !(events & (EPOLLERR | EPOLLHUP)))
-            return;
         if (watch(c, EPOLLIN)) {
             fail_errno(c, LT_XERR_OTHER, "cannot watch the connection to", errno);
             return;
@@ -511,6 +556,7 @@ static void *create(struct lt_loop *loop, const struct lt_engine_conf *c,
         lt_error(err, LT_E_INTERNAL, "cannot watch the engine's timer");
         goto fail;
     }
+    preconnect(e);
     return e;
 fail:
     destroy(e);
@@ -569,7 +615,24 @@ static int start(void *ep, struct lt_xfer *x, struct lt_err *err)
     if (e->idle) {
         c = e->idle;
         e->idle = c->fnext;
-        c->reused = 1;
+        c->reused = 1; /* kept alive, or opened ahead: the server may have closed it meanwhile */
+    } else if (e->warming) {
+        /* still connecting: the request goes out when the connection is up */
+        c = e->warming;
+        e->warming = c->fnext;
+        c->fnext = NULL;
+        c->x = x;
+        c->woff = 0;
+        c->rcvd = 0;
+        c->retried = 0;
+        c->reused = 0;
+        x->engine_data = c;
+        x->a_ns = 0;
+        c->deadline = lt_mono_ns() + (e->conf.timeout_ns > 0 ? e->conf.timeout_ns : INT64_MAX / 4);
+        fifo_push(e, c);
+        e->inflight++;
+        arm(e);
+        return 0;
     } else if (e->closed) {
         c = e->closed;
         e->closed = c->fnext;
