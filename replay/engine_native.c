@@ -69,8 +69,7 @@ struct nengine {
     struct conn *thead, *ttail;
     int tfd;
     int64_t armed; /* timer deadline, 0: not armed */
-    size_t inflight;
-    int in_start; /* inside start(): completions wait for the next turn */
+    int in_start;  /* inside start(): completions wait for the next turn */
     struct lt_xfer *late, **late_tail;
     uint8_t rbuf[RBUF_SIZE];
 };
@@ -183,7 +182,6 @@ static void conn_finish(struct conn *c, int status, enum lt_xfer_err err, const 
     x->bytes_sent = x->req.wire.len;
     x->bytes_received = c->rcvd;
     fifo_remove(e, c);
-    e->inflight--;
     if (!keep)
         conn_close(c);
     conn_park(c);
@@ -573,7 +571,6 @@ static size_t abort_all(void *ep)
         struct conn *c = e->thead;
         struct lt_xfer *x = c->x;
         fifo_remove(e, c);
-        e->inflight--;
         conn_close(c);
         conn_park(c);
         n++;
@@ -620,19 +617,7 @@ static int start(void *ep, struct lt_xfer *x, struct lt_err *err)
         /* still connecting: the request goes out when the connection is up */
         c = e->warming;
         e->warming = c->fnext;
-        c->fnext = NULL;
-        c->x = x;
-        c->woff = 0;
-        c->rcvd = 0;
-        c->retried = 0;
         c->reused = 0;
-        x->engine_data = c;
-        x->a_ns = 0;
-        c->deadline = lt_mono_ns() + (e->conf.timeout_ns > 0 ? e->conf.timeout_ns : INT64_MAX / 4);
-        fifo_push(e, c);
-        e->inflight++;
-        arm(e);
-        return 0;
     } else if (e->closed) {
         c = e->closed;
         e->closed = c->fnext;
@@ -649,12 +634,12 @@ static int start(void *ep, struct lt_xfer *x, struct lt_err *err)
     x->a_ns = 0;
     c->deadline = lt_mono_ns() + (e->conf.timeout_ns > 0 ? e->conf.timeout_ns : INT64_MAX / 4);
     fifo_push(e, c);
-    e->inflight++;
     arm(e);
     e->in_start++;
-    if (c->fd >= 0)
+    /* a connection still opening sends it from on_conn once it is up */
+    if (c->st != C_CONNECTING && c->fd >= 0)
         conn_send(c);
-    else if (conn_open(c) != 0)
+    else if (c->st != C_CONNECTING && conn_open(c) != 0)
         fail_errno(c, LT_XERR_CONNECT, "connect to", errno);
     e->in_start--;
     return 0;

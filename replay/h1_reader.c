@@ -28,7 +28,6 @@ void lt_h1_reader_release(struct lt_h1_reader *r)
 
 int lt_h1_reader_expect(struct lt_h1_reader *r, unsigned req_bits)
 {
-    r->received = 0;
     return lt_http_parser_push_request(&r->p, req_bits);
 }
 
@@ -37,7 +36,6 @@ int lt_h1_reader_feed(struct lt_h1_reader *r, const uint8_t *p, size_t n, struct
 {
     size_t off = 0;
 
-    r->received += n;
     while (off < n) {
         struct lt_http_msg m;
         size_t used = 0;

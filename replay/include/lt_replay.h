@@ -389,7 +389,6 @@ struct lt_h1_answer {
 
 struct lt_h1_reader {
     struct lt_http_parser p;
-    uint64_t received; /* bytes of the current answer so far */
 };
 
 int lt_h1_reader_init(struct lt_h1_reader *r);
