@@ -16,6 +16,19 @@
 #include <string.h>
 #include <unistd.h>
 
+/* One read(2), retried on EINTR; 0 marks the end of the stream. */
+static ssize_t read_some(struct tape_stream *s, void *b, size_t n)
+{
+    ssize_t k;
+
+    do
+        k = read(s->fd, b, n);
+    while (k < 0 && errno == EINTR);
+    if (k == 0)
+        s->eof = 1;
+    return k;
+}
+
 ssize_t tape_stream_fill(struct tape_stream *s, uint64_t off, size_t n, const uint8_t **p)
 {
     if (off < s->off) {
@@ -29,13 +42,9 @@ ssize_t tape_stream_fill(struct tape_stream *s, uint64_t off, size_t n, const ui
         s->len = 0;
         while (skip > 0 && !s->eof) {
             uint8_t tmp[4096];
-            ssize_t k = read(s->fd, tmp, skip < sizeof(tmp) ? (size_t)skip : sizeof(tmp));
-            if (k < 0 && errno == EINTR)
-                continue;
+            ssize_t k = read_some(s, tmp, skip < sizeof(tmp) ? (size_t)skip : sizeof(tmp));
             if (k < 0)
                 return -1;
-            if (k == 0)
-                s->eof = 1;
             skip -= (uint64_t)k;
             s->off += (uint64_t)k;
         }
@@ -57,13 +66,9 @@ ssize_t tape_stream_fill(struct tape_stream *s, uint64_t off, size_t n, const ui
         s->cap = n;
     }
     while (s->len < n && !s->eof) {
-        ssize_t k = read(s->fd, s->buf + s->len, n - s->len);
-        if (k < 0 && errno == EINTR)
-            continue;
+        ssize_t k = read_some(s, s->buf + s->len, n - s->len);
         if (k < 0)
             return -1;
-        if (k == 0)
-            s->eof = 1;
         s->len += (size_t)k;
     }
     *p = s->buf;
