@@ -109,7 +109,9 @@ static int write_interval(void *ctx, const struct lt_results_section *sec, struc
 struct replay_args {
     const char *target, *arrivals, *spike, *slo, *out, *from, *to, *shard, *start_at, *engine, *ok;
     uint64_t threads;
-    double speed, rate;
+    double speed, rate, max_speed, precision, require;
+    int find_max;
+    int64_t step, cooldown;
     int burst, keep_order, keep_host, fresh_ids, json, progress, insecure;
     uint64_t conns, loops, limit, seed;
     int64_t timeout, duration;
@@ -175,6 +177,14 @@ static char *meta_json(const struct replay_args *a, const char *tape, const char
         cJSON_AddNumberToObject(m, "seed", (double)a->seed);
     if (a->duration)
         cJSON_AddNumberToObject(m, "duration_s", (double)a->duration / 1e9);
+    if (a->find_max) {
+        cJSON *f = cJSON_AddObjectToObject(m, "find_max");
+        cJSON_AddNumberToObject(f, "step_s", (double)a->step / 1e9);
+        cJSON_AddNumberToObject(f, "cooldown_s", (double)a->cooldown / 1e9);
+        cJSON_AddNumberToObject(f, "max_speed", a->max_speed);
+        cJSON_AddNumberToObject(f, "precision", a->precision);
+        cJSON_AddNumberToObject(f, "require", a->require);
+    }
     if (shard_n > 1) {
         char sh[48];
         snprintf(sh, sizeof(sh), "%u/%u", shard_i, shard_n);
@@ -183,6 +193,48 @@ static char *meta_json(const struct replay_args *a, const char *tape, const char
     s = cJSON_PrintUnformatted(m);
     cJSON_Delete(m);
     return s;
+}
+
+static void fill_meta(struct lt_run_meta *meta, const struct replay_args *a, const char *mode,
+                      const char *tape, const char *engine, int threads)
+{
+    snprintf(meta->mode, sizeof(meta->mode), "%s", mode);
+    snprintf(meta->target, sizeof(meta->target), "%s", a->target);
+    snprintf(meta->tape, sizeof(meta->tape), "%s", tape);
+    snprintf(meta->engine, sizeof(meta->engine), "%s", engine);
+    snprintf(meta->spike, sizeof(meta->spike), "%s", a->spike ? a->spike : "");
+    meta->speed = a->speed;
+    meta->rate = a->rate;
+    meta->connections = a->conns;
+    meta->threads = threads;
+}
+
+/* --find-max: its options, and the ones it cannot go with (0, or a usage error printed). */
+static int check_find_max(struct lt_cmd_spec *spec, const struct replay_args *a)
+{
+    static const char *const own[] = {"step", "cooldown", "max-speed", "precision", "require"};
+    static const char *const excl[] = {"burst", "spike",  "loop",     "duration",
+                                       "limit", "shard", "start-at"};
+
+    if (!a->find_max) {
+        for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+            if (lt_cli_opt(spec, own[i])->seen)
+                return lt_cli_usage(spec->name, "--%s needs --find-max", own[i]);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(excl) / sizeof(excl[0]); i++)
+        if (lt_cli_opt(spec, excl[i])->seen)
+            return lt_cli_usage(spec->name, "--find-max sets the load of each step itself: no --%s",
+                                excl[i]);
+    if (!a->slo)
+        return lt_cli_usage(spec->name, "--find-max needs --slo: the terms a step must meet");
+    if (a->step < 2000000000LL)
+        return lt_cli_usage(spec->name, "--step: at least 2s (a warm-up and a judged second)");
+    if (!(a->precision > 0 && a->precision < 1))
+        return lt_cli_usage(spec->name, "--precision: above 0 and below 100%%");
+    if (a->max_speed < (lt_cli_opt(spec, "rate")->seen ? 1 : a->speed))
+        return lt_cli_usage(spec->name, "--max-speed: below the speed the search starts at");
+    return 0;
 }
 
 static int parse_shard(const char *s, uint32_t *i, uint32_t *n)
@@ -264,6 +316,23 @@ int cmd_replay(int argc, char **argv)
         {"threads", 0, LT_OPT_U64, "N",
          "worker threads, each with its share of -c (default: the online CPUs)", &a.threads, 1, 256,
          0},
+        {"find-max", 0, LT_OPT_FLAG, NULL,
+         "find the highest speed (or --rate) at which every --slo term holds", &a.find_max, 0, 0,
+         0},
+        {"step", 0, LT_OPT_DURATION, "D",
+         "--find-max: length of each step; its first 10% is warm-up (default: 30s)", &a.step,
+         LT_OPT_POSITIVE, 0, 0},
+        {"cooldown", 0, LT_OPT_DURATION, "D", "--find-max: pause between steps (default: 5s)",
+         &a.cooldown, 0, 0, 0},
+        {"max-speed", 0, LT_OPT_FACTOR, "X",
+         "--find-max: highest speed tried, or factor of --rate (default: 64)", &a.max_speed, 0, 0,
+         0},
+        {"precision", 0, LT_OPT_FRACTION, "P",
+         "--find-max: stop when pass and breach are this close (default: 5%)", &a.precision, 0, 0,
+         0},
+        {"require", 0, LT_OPT_FACTOR, "X",
+         "--find-max: exit 0 only if it holds this speed, or factor of --rate (default: 1)",
+         &a.require, 0, 0, 0},
         LT_OPT_END,
     };
     struct lt_cmd_spec spec = {
@@ -276,7 +345,16 @@ int cmd_replay(int argc, char **argv)
         "of requests waiting over 1 ms for a free connection) is flagged client-bound.\n"
         "Exit status: 0 ok, 1 failure (or not one request reached the target), 2 usage,\n"
         "3 a --slo threshold failed, 4 inconclusive (interrupted, or client-bound with a\n"
-        "latency or throughput threshold failed).\n",
+        "latency or throughput threshold failed).\n"
+        "\n"
+        "--find-max answers \"how far above production does the target hold?\": steps of\n"
+        "--step through the tape at speeds 1x, 2x, 4x ... until a --slo term fails, then\n"
+        "halves the gap down to --precision, and prints each step and one answer line:\n"
+        "  holds 3.4x (17,000 req/s: p99 142 ms); breaks at 3.6x (p99 231 ms fails p99<200ms)\n"
+        "It stops at a step loadtape cannot keep up with (the answer is then \"at least\"),\n"
+        "at one where over half the requests fail, and at --max-speed. Exit status: 0 it\n"
+        "holds --require, 3 it does not, 4 inconclusive (interrupted, client-bound, or the\n"
+        "limit found is that of -c connections).\n",
         opts,
         1,
         1};
@@ -301,6 +379,11 @@ int cmd_replay(int argc, char **argv)
 
     memset(&a, 0, sizeof(a));
     a.speed = 1;
+    a.step = 30000000000LL;
+    a.cooldown = 5000000000LL;
+    a.max_speed = 64;
+    a.precision = 0.05;
+    a.require = 1;
     a.conns = 64;
     a.timeout = 30000000000LL;
     a.loops = 1;
@@ -358,6 +441,8 @@ int cmd_replay(int argc, char **argv)
         rc = lt_cli_usage(cmd, "--timeout: must be above 0");
         goto out_rc;
     }
+    if ((rc = check_find_max(&spec, &a)) != 0)
+        goto out_rc;
     if (a.shard && parse_shard(a.shard, &ro.shard_i, &ro.shard_n)) {
         rc = lt_cli_usage(cmd, "--shard: expected I/N with 0 <= I < N, not '%s'", a.shard);
         goto out_rc;
@@ -491,6 +576,33 @@ int cmd_replay(int argc, char **argv)
             goto out;
         }
     }
+    if (a.find_max) {
+        struct lt_cli_findmax fm;
+        int rate = ro.sched.mode == LT_MODE_RATE;
+        memset(&fm, 0, sizeof(fm));
+        memset(&meta, 0, sizeof(meta));
+        fill_meta(&meta, &a, mode, pos[0], ro.engine->name, (int)a.threads);
+        fm.cmd = cmd;
+        fm.ro = &ro;
+        fm.src = &src;
+        fm.slo = &slo;
+        fm.w = w;
+        w = NULL; /* the search closes it */
+        fm.meta = &meta;
+        fm.json = a.json;
+        fm.progress = show;
+        fm.rate_mode = rate;
+        fm.start = rate ? a.rate : a.speed;
+        fm.max = rate ? a.rate * a.max_speed : a.max_speed;
+        fm.require = rate ? a.rate * a.require : a.require;
+        fm.precision = a.precision;
+        fm.step_ns = a.step;
+        /* the first 10%, in whole seconds: the intervals it is judged on */
+        fm.warmup_ns = (a.step / 10 + 999999999LL) / 1000000000LL * 1000000000LL;
+        fm.cooldown_ns = a.cooldown;
+        rc = lt_cli_find_max(&fm);
+        goto out_rc;
+    }
     run = lt_replay_new(&ro, &src, &err);
     if (!run) {
         lt_cli_error(cmd, "%s", err.msg);
@@ -532,15 +644,7 @@ int cmd_replay(int argc, char **argv)
     /* -- results -- */
     lt_summary_compute(&sum, lt_replay_totals(run));
     memset(&meta, 0, sizeof(meta));
-    snprintf(meta.mode, sizeof(meta.mode), "%s", mode);
-    snprintf(meta.target, sizeof(meta.target), "%s", a.target);
-    snprintf(meta.tape, sizeof(meta.tape), "%s", pos[0]);
-    snprintf(meta.engine, sizeof(meta.engine), "%s", ro.engine->name);
-    snprintf(meta.spike, sizeof(meta.spike), "%s", a.spike ? a.spike : "");
-    meta.speed = a.speed;
-    meta.rate = a.rate;
-    meta.connections = a.conns;
-    meta.threads = lt_replay_threads(run);
+    fill_meta(&meta, &a, mode, pos[0], ro.engine->name, lt_replay_threads(run));
     if (sum.interrupted)
         lt_cli_warn(cmd, "interrupted: the numbers cover part of the run, and no threshold passes");
     if (sum.not_sent)

@@ -81,6 +81,21 @@ out:
     return ret;
 }
 
+/* Whether a results file holds a --find-max search (its metadata says so). */
+static int is_find_max(const char *path)
+{
+    struct lt_err err;
+    struct lt_results_reader *r;
+    int yes;
+
+    if (strcmp(path, "-") == 0)
+        return 0; /* read once, as a plain run */
+    r = lt_results_reader_open(path, &err);
+    yes = r && lt_cli_find_max_meta(lt_results_reader_meta(r));
+    lt_results_reader_free(r);
+    return yes;
+}
+
 /* Writes b to path ("-" or NULL: stdout); 0, or -1 after printing the error. */
 static int write_out(const char *cmd, const char *path, const struct lt_buf *b)
 {
@@ -408,6 +423,20 @@ int cmd_report(int argc, char **argv)
         lt_cli_error(cmd, "out of memory");
         lt_stats_release(&total);
         return LT_EXIT_FAIL;
+    }
+    for (int i = 0; npos > 1 && i < npos; i++)
+        if (is_find_max(pos[i])) {
+            lt_cli_error(cmd, "'%s' is a --find-max search: it is reported alone", pos[i]);
+            goto out;
+        }
+    if (!intervals && (json || strcmp(format, "text") == 0) && is_find_max(pos[0])) {
+        /* a search's steps are runs of their own: the table, not one sum */
+        f = lt_cli_open_out(cmd, out, 0);
+        if (!f)
+            goto out;
+        ret = lt_cli_report_find_max(cmd, pos[0], json, f);
+        lt_cli_close_out(f);
+        goto out;
     }
     if (npos > 1) {
         int same = check_same_run(cmd, pos, npos, merge_any);

@@ -27,6 +27,8 @@
 #define NSTATUS_MAX 1000u
 #define NCOUNTERS_MAX 256u
 #define NHIST_MAX 16u
+#define NOTES_MAX 4096u
+#define NOTES_BYTES (16u << 20)
 
 struct lt_results_writer {
     FILE *f;
@@ -175,6 +177,19 @@ static int write_section(struct lt_results_writer *w, unsigned kind, struct lt_e
     return 0;
 }
 
+/* After the first section: the file takes its name. */
+static int publish(struct lt_results_writer *w, struct lt_err *err)
+{
+    if (w->tmp) {
+        if (rename(w->tmp, w->path) != 0)
+            return lt_error(err, LT_E_IO, "cannot rename '%s' to '%s': %s", w->tmp, w->path,
+                            strerror(errno));
+        free(w->tmp);
+        w->tmp = NULL;
+    }
+    return 0;
+}
+
 int lt_results_writer_add(struct lt_results_writer *w, const struct lt_results_section *s,
                           struct lt_err *err)
 {
@@ -184,14 +199,21 @@ int lt_results_writer_add(struct lt_results_writer *w, const struct lt_results_s
     if (encode_section(&w->buf, s))
         return lt_error(err, LT_E_LIMIT, "results section too large for '%s'", w->path);
     rc = write_section(w, (unsigned)s->kind, err);
-    if (rc == 0 && w->tmp) {
-        if (rename(w->tmp, w->path) != 0)
-            return lt_error(err, LT_E_IO, "cannot rename '%s' to '%s': %s", w->tmp, w->path,
-                            strerror(errno));
-        free(w->tmp);
-        w->tmp = NULL;
-    }
-    return rc;
+    return rc ? rc : publish(w, err);
+}
+
+int lt_results_writer_note(struct lt_results_writer *w, const char *json, struct lt_err *err)
+{
+    size_t n = strlen(json);
+    int rc;
+
+    if (n > META_MAX)
+        return lt_error(err, LT_E_LIMIT, "results note too large for '%s'", w->path);
+    lt_buf_reset(&w->buf);
+    if (lt_buf_append(&w->buf, json, n))
+        return lt_error(err, LT_E_NOMEM, "out of memory");
+    rc = write_section(w, LT_RESULTS_NOTE, err);
+    return rc ? rc : publish(w, err);
 }
 
 int lt_results_writer_close(struct lt_results_writer *w, struct lt_err *err)
@@ -227,6 +249,8 @@ struct lt_results_reader {
     struct lt_results_status *status;
     struct lt_results_bin *bins;
     size_t bins_cap;
+    char **notes; /* JSON texts, NOTES_MAX at most, NOTES_BYTES in all */
+    size_t nnotes, notes_bytes;
 };
 
 /* Reads exactly n bytes; returns n, or fewer at the end of the input. */
@@ -349,6 +373,9 @@ void lt_results_reader_free(struct lt_results_reader *r)
     free(r->meta);
     free(r->status);
     free(r->bins);
+    for (size_t i = 0; i < r->nnotes; i++)
+        free(r->notes[i]);
+    free(r->notes);
     free(r);
 }
 
@@ -467,6 +494,38 @@ static int decode_section(struct lt_results_reader *r, struct lt_results_section
 
 static int next_raw(struct lt_results_reader *r, uint8_t hdr[8], struct lt_err *err);
 
+static int keep_note(struct lt_results_reader *r, struct lt_err *err)
+{
+    char **nv, *t;
+
+    if (r->nnotes >= NOTES_MAX || r->notes_bytes + r->payload.len > NOTES_BYTES ||
+        r->payload.len > META_MAX)
+        return lt_error(err, LT_E_LIMIT, "'%s': too many notes at offset %llu", r->name,
+                        (unsigned long long)r->offset);
+    nv = realloc(r->notes, (r->nnotes + 1) * sizeof(*nv));
+    if (!nv)
+        return lt_error(err, LT_E_NOMEM, "out of memory");
+    r->notes = nv;
+    t = malloc(r->payload.len + 1);
+    if (!t)
+        return lt_error(err, LT_E_NOMEM, "out of memory");
+    memcpy(t, r->payload.data, r->payload.len);
+    t[r->payload.len] = '\0';
+    r->notes[r->nnotes++] = t;
+    r->notes_bytes += r->payload.len;
+    return 0;
+}
+
+size_t lt_results_reader_nnotes(const struct lt_results_reader *r)
+{
+    return r->nnotes;
+}
+
+const char *lt_results_reader_note(const struct lt_results_reader *r, size_t i)
+{
+    return i < r->nnotes ? r->notes[i] : NULL;
+}
+
 int lt_results_reader_next(struct lt_results_reader *r, struct lt_results_section *s,
                            struct lt_err *err)
 {
@@ -482,7 +541,9 @@ int lt_results_reader_next(struct lt_results_reader *r, struct lt_results_sectio
             return rc;
         if (hdr[0] == LT_RESULTS_INTERVAL || hdr[0] == LT_RESULTS_TOTAL)
             break;
-        /* a kind from a newer minor version: skip it */
+        if (hdr[0] == LT_RESULTS_NOTE && (rc = keep_note(r, err)) != 0)
+            return rc;
+        /* a note, or a kind from a newer minor version: not a section of numbers */
         r->offset += sizeof(hdr) + r->payload.len + 4;
     }
     s->kind = hdr[0];

@@ -246,6 +246,17 @@ static double tail_of(int metric)
     return metric >= LT_Q_P50 && metric <= LT_Q_P999 ? 1.0 - quantiles[metric] / 100.0 : -1;
 }
 
+int lt_slo_service_fails(const struct lt_slo_term *t, const struct lt_summary *sum)
+{
+    double v;
+
+    if (t->metric == LT_SLO_ERROR_RATE || t->metric == LT_SLO_THROUGHPUT ||
+        sum->hist_count[LT_RH_SERVICE] == 0 || (t->op != '<' && t->op != 'l'))
+        return 0;
+    v = sum->ms[LT_RH_SERVICE][t->metric];
+    return t->op == '<' ? !(v < t->limit) : !(v <= t->limit);
+}
+
 int lt_slo_pass(const struct lt_slo_term *t, const struct lt_summary *sum)
 {
     double v = lt_slo_value(t, sum);
@@ -278,7 +289,9 @@ enum lt_verdict lt_summary_verdict(const struct lt_summary *sum, const struct lt
     for (size_t i = 0; slo && i < slo->n; i++)
         if (!lt_slo_pass(&slo->t[i], sum)) {
             breach = 1;
-            timing_breach |= slo->t[i].metric != LT_SLO_ERROR_RATE;
+            /* the target's own time failing it is the target's breach, whatever the client */
+            timing_breach |=
+                slo->t[i].metric != LT_SLO_ERROR_RATE && !lt_slo_service_fails(&slo->t[i], sum);
         }
     if (sum->interrupted)
         return LT_VERDICT_INCONCLUSIVE;
@@ -534,8 +547,9 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
                 slo->t[i].metric != LT_SLO_ERROR_RATE && slo->t[i].metric != LT_SLO_THROUGHPUT;
             const char *how = lt_slo_pass(&slo->t[i], sum)                    ? "pass"
                               : timing && sum->hist_count[LT_RH_LATENCY] == 0 ? "FAIL (no data)"
-                              : timing && sum->client_bound ? "FAIL (inconclusive: client-bound)"
-                                                            : "FAIL";
+                              : timing && sum->client_bound && !lt_slo_service_fails(&slo->t[i], sum)
+                                  ? "FAIL (inconclusive: client-bound)"
+                                  : "FAIL";
             rc |=
                 lt_buf_printf(out, "slo         %-20s %.3f%s  %s\n", slo->t[i].expr, v, unit, how);
         }

@@ -138,6 +138,34 @@ void lt_cli_main_usage(FILE *out);
 int cmd_synth(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+/*
+ * replay --find-max (cmd_findmax.c): cmd_replay checks the options, opens the
+ * tape and the results file, and hands over; the exit status comes back.
+ */
+struct lt_replay_opts;
+struct lt_source;
+struct lt_slo;
+struct lt_results_writer;
+struct lt_run_meta;
+struct lt_cli_findmax {
+    const char *cmd;
+    const struct lt_replay_opts *ro; /* the run's options at the base speed or rate */
+    struct lt_source *src;           /* the tape (its --from/--to window); rewind restarts it */
+    const struct lt_slo *slo;
+    struct lt_results_writer *w; /* -o, or NULL; closed by the search */
+    const struct lt_run_meta *meta;
+    int json, progress, rate_mode;
+    /* speeds, or rates in req/s with rate_mode: where to start, stop, and what must hold */
+    double start, max, require;
+    double precision; /* a fraction */
+    int64_t step_ns, warmup_ns, cooldown_ns;
+};
+int lt_cli_find_max(const struct lt_cli_findmax *fm);
+/* Whether a results file's metadata is a find-max search's. */
+int lt_cli_find_max_meta(const char *meta_json);
+/* report of such a file: the step table and the answer (text), or the find_max object. */
+int lt_cli_report_find_max(const char *cmd, const char *path, int json, FILE *out);
+
 int cmd_inspect(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);

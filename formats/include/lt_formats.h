@@ -535,7 +535,7 @@ enum lt_results_counter {
 /* Histograms of a section. */
 enum { LT_RH_LATENCY, LT_RH_SERVICE, LT_RH_LAG, LT_RESULTS_NHIST };
 
-enum lt_results_kind { LT_RESULTS_INTERVAL = 1, LT_RESULTS_TOTAL = 2 };
+enum lt_results_kind { LT_RESULTS_INTERVAL = 1, LT_RESULTS_TOTAL = 2, LT_RESULTS_NOTE = 16 };
 
 struct lt_results_bin {
     uint32_t index;
@@ -577,6 +577,12 @@ struct lt_results_writer *lt_results_writer_open(const char *path, const char *m
 /* Appends a section and flushes it to the file (the first renames it to path). */
 int lt_results_writer_add(struct lt_results_writer *w, const struct lt_results_section *s,
                           struct lt_err *err);
+/*
+ * Appends a note: a JSON object (at most 1 MiB) that says something of the run
+ * beside its numbers, such as a step of replay --find-max. Readers of an older
+ * minor version skip it.
+ */
+int lt_results_writer_note(struct lt_results_writer *w, const char *json, struct lt_err *err);
 /* Writes the end marker and closes; frees w in every case. */
 int lt_results_writer_close(struct lt_results_writer *w, struct lt_err *err);
 
@@ -596,5 +602,8 @@ const char *lt_results_reader_meta(const struct lt_results_reader *r);
  */
 int lt_results_reader_next(struct lt_results_reader *r, struct lt_results_section *s,
                            struct lt_err *err);
+/* The notes met so far by _next, in file order (borrowed until the reader is freed). */
+size_t lt_results_reader_nnotes(const struct lt_results_reader *r);
+const char *lt_results_reader_note(const struct lt_results_reader *r, size_t i);
 
 #endif

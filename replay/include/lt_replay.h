@@ -172,6 +172,12 @@ int lt_slo_parse(struct lt_slo *slo, const char *expr, struct lt_err *err);
 /* The value a term is judged on, and whether it passes. */
 double lt_slo_value(const struct lt_slo_term *t, const struct lt_summary *sum);
 int lt_slo_pass(const struct lt_slo_term *t, const struct lt_summary *sum);
+/*
+ * An upper latency term that the service time alone fails (the target's own
+ * time, without loadtape's lag or queue wait): a breach that is the target's
+ * even when the run was client-bound.
+ */
+int lt_slo_service_fails(const struct lt_slo_term *t, const struct lt_summary *sum);
 
 /* What thresholds and verdicts say together (an exit status, DESIGN.md §4). */
 enum lt_verdict {
@@ -479,6 +485,61 @@ static inline int lt_shard_member(uint64_t session, uint32_t i, uint32_t n)
 {
     return n <= 1 || lt_splitmix64(session) % n == i;
 }
+
+/* ==== find-max: the highest speed-up a target holds (findmax.c) ============= */
+
+/*
+ * The search of replay --find-max over factors of the base speed (or rate):
+ * up by x2 from the start until the first breach, then bisection between the
+ * last pass and the first breach until they are within the precision. It
+ * ends early on a step the client could not keep up with, one that fails
+ * over half of its requests, an interrupted one, a first step that fails, at
+ * the maximum, or after LT_FM_MAX_STEPS steps.
+ */
+enum lt_fm_outcome {
+    LT_FM_PASS,    /* every term passed */
+    LT_FM_BREACH,  /* a term failed, the target's doing */
+    LT_FM_CONNS,   /* a latency term failed while requests waited for one of -c connections */
+    LT_FM_BROKEN,  /* over half of the requests failed */
+    LT_FM_CLIENT,  /* loadtape could not keep the schedule (lag) */
+    LT_FM_STOPPED, /* interrupted */
+};
+
+enum lt_fm_end {
+    LT_FM_SEARCHING,
+    LT_FM_KNEE,      /* holds and breaks within the precision */
+    LT_FM_AT_MAX,    /* held at the maximum: "holds at least" */
+    LT_FM_FIRST,     /* the first step failed */
+    LT_FM_END_BROKEN,
+    LT_FM_END_CLIENT,
+    LT_FM_END_STOPPED,
+    LT_FM_END_STEPS, /* LT_FM_MAX_STEPS reached */
+};
+
+#define LT_FM_MAX_STEPS 64
+
+struct lt_findmax {
+    double start, max, precision;
+    double holds;  /* highest factor passed, 0: none */
+    double breaks; /* lowest factor failed, 0: none */
+    enum lt_fm_outcome breaks_how;
+    enum lt_fm_end end;
+    unsigned steps;
+};
+
+void lt_findmax_init(struct lt_findmax *f, double start, double max, double precision);
+/* The factor of the next step, or 0 when the search is over (f->end says why). */
+double lt_findmax_next(struct lt_findmax *f);
+void lt_findmax_note(struct lt_findmax *f, double factor, enum lt_fm_outcome o);
+/*
+ * A step's outcome from its judged summary; *term is the index of the first
+ * failing term (-1 when none).
+ */
+enum lt_fm_outcome lt_findmax_judge(const struct lt_summary *sum, const struct lt_slo *slo,
+                                    int *term);
+/* "knee", "max", "first-step", "errors", "client-bound", "interrupted", "steps" */
+const char *lt_findmax_end_name(enum lt_fm_end e);
+const char *lt_findmax_outcome_name(enum lt_fm_outcome o);
 
 /* ==== reports: per-second series, CSV, HTML (report_*.c) ==================== */
 

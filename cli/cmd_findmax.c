@@ -1,0 +1,815 @@
+/*
+ * cmd_findmax.c - 'loadtape replay TAPE --find-max --slo EXPR': steps of
+ * successive windows of the tape at rising speeds (or rates), each judged on
+ * its numbers after a warm-up, until the highest one that meets every term is
+ * known within the precision. cmd_replay parses and checks the options and
+ * opens the tape; this file runs the steps, prints the table and the answer,
+ * and writes one results file for the whole search.
+ */
+#include "lt_cli.h"
+#include "lt_formats.h"
+#include "lt_replay.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static volatile sig_atomic_t fm_stopped;
+static struct lt_replay *volatile fm_run;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    fm_stopped = 1;
+    if (fm_run)
+        lt_replay_stop(fm_run);
+}
+
+/* ---- the tape as one endless stream of successive windows ---------------------- */
+
+/*
+ * Records in trace order, pass after pass (the next pass one mean gap after
+ * the last record, with fresh sessions, as --loop does), so each step takes
+ * up where the one before left off. A step is a window of it: a span of trace
+ * time (speed) or a number of records (rate). The record that opens the next
+ * window is held over; the tape reader keeps it valid, since nothing else
+ * reads the tape between steps.
+ */
+struct fm_stream {
+    struct lt_source *base;
+    int by_count;
+    uint64_t left;      /* by_count: records the window still has */
+    uint64_t win_end;   /* otherwise: the window ends before this stream time */
+    struct lt_record held;
+    int has_held;
+    uint64_t pass, first_ts, last_ts, npass0;
+    int64_t pass_len;
+    int have_first;
+};
+
+static int stream_fetch(struct fm_stream *s, struct lt_record *rec, struct lt_err *err)
+{
+    for (int tries = 0; tries < 2; tries++) {
+        int rc = s->base->next(s->base->ctx, rec, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 1) {
+            if (!s->have_first) {
+                s->first_ts = rec->ts_ns;
+                s->have_first = 1;
+            }
+            if (s->pass == 0) {
+                s->last_ts = rec->ts_ns;
+                s->npass0++;
+            }
+            rec->ts_ns = (rec->ts_ns > s->first_ts ? rec->ts_ns - s->first_ts : 0) +
+                         s->pass * (uint64_t)s->pass_len;
+            if (s->pass)
+                rec->session = lt_splitmix64(rec->session ^ (s->pass * 0x9e3779b97f4a7c15ULL));
+            return 1;
+        }
+        if (!s->have_first)
+            return 0; /* an empty window stays empty */
+        if (s->pass == 0) {
+            int64_t span = (int64_t)(s->last_ts - s->first_ts);
+            s->pass_len = span + (s->npass0 > 1 ? span / (int64_t)(s->npass0 - 1) : 1000000000LL);
+            if (s->pass_len <= 0)
+                s->pass_len = 1;
+        }
+        s->pass++;
+        if (s->base->rewind(s->base->ctx, err))
+            return err->code ? -err->code : -1;
+    }
+    return 0;
+}
+
+static int stream_next(void *ctx, struct lt_record *rec, struct lt_err *err)
+{
+    struct fm_stream *s = ctx;
+    int rc;
+
+    if (s->by_count && s->left == 0)
+        return 0;
+    if (s->has_held) {
+        *rec = s->held;
+        s->has_held = 0;
+    } else if ((rc = stream_fetch(s, rec, err)) != 1) {
+        return rc;
+    }
+    if (!s->by_count && rec->ts_ns >= s->win_end) {
+        s->held = *rec;
+        s->has_held = 1;
+        return 0;
+    }
+    if (s->by_count)
+        s->left--;
+    return 1;
+}
+
+static int stream_rewind(void *ctx, struct lt_err *err)
+{
+    (void)ctx;
+    return lt_error(err, LT_E_INTERNAL, "a find-max step is one pass");
+}
+
+/* ---- one step -------------------------------------------------------------------- */
+
+struct fm_step {
+    struct lt_results_writer *w;
+    int64_t offset_ns;  /* the step's start on the search's clock */
+    int64_t warmup_ns;  /* intervals starting before this are not judged */
+    struct lt_stats judged;
+    struct lt_err werr;
+    int wfailed;
+    char label[48]; /* of the status line */
+};
+
+/* A step's times are since its own start; the results file has the search's clock. */
+static void shift_counters(uint64_t *c, int64_t off)
+{
+    if (c[LT_RC_FIRST_SEND_NS])
+        c[LT_RC_FIRST_SEND_NS] += (uint64_t)off;
+    if (c[LT_RC_LAST_SEND_NS])
+        c[LT_RC_LAST_SEND_NS] += (uint64_t)off;
+    if (c[LT_RC_WINDOW_END_NS])
+        c[LT_RC_WINDOW_END_NS] += (uint64_t)off;
+}
+
+static int step_interval(void *ctx, const struct lt_results_section *sec, struct lt_err *err)
+{
+    struct fm_step *st = ctx;
+    struct lt_results_section out = *sec;
+
+    if ((int64_t)sec->start_ns >= st->warmup_ns && lt_stats_add_section(&st->judged, sec, err))
+        return err->code;
+    if (!st->w || st->wfailed)
+        return 0;
+    out.start_ns += (uint64_t)st->offset_ns;
+    shift_counters(out.c, st->offset_ns);
+    if (lt_results_writer_add(st->w, &out, &st->werr))
+        st->wfailed = 1; /* said once at the end; the search goes on */
+    return 0;
+}
+
+static void step_progress(void *ctx, const struct lt_replay_progress *p)
+{
+    const char *label = ((const struct fm_step *)ctx)->label;
+    char el[32], tot[32], t[72], sent[32], rps[32], p99[40];
+    const char *f[] = {label, t, sent, rps, p99};
+
+    lt_format_duration(p->elapsed_ns, el, sizeof(el));
+    lt_format_duration(p->total_ns, tot, sizeof(tot));
+    snprintf(t, sizeof(t), "%s/%s", el, tot);
+    snprintf(sent, sizeof(sent), "sent %llu", (unsigned long long)p->sent);
+    snprintf(rps, sizeof(rps), "%.0f req/s", p->rps_last);
+    lt_format_duration((int64_t)p->p99_last_ns, tot, sizeof(tot));
+    snprintf(p99, sizeof(p99), "p99 %s", tot);
+    lt_cli_status(f, sizeof(f) / sizeof(f[0]));
+}
+
+/* ---- words ------------------------------------------------------------------------- */
+
+/* 17000 -> "17,000" */
+static void thousands(double v, char *out, size_t n)
+{
+    char d[32];
+    size_t len, o = 0;
+
+    snprintf(d, sizeof(d), "%.0f", v < 0 ? 0 : v);
+    len = strlen(d);
+    for (size_t i = 0; i < len && o + 2 < n; i++) {
+        if (i && (len - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = d[i];
+    }
+    out[o] = '\0';
+}
+
+/* A point of the search: a speed ("3.4x") or a rate ("--rate 170"). */
+static void fmt_point(const struct lt_cli_findmax *fm, double x, char *out, size_t n)
+{
+    if (fm->rate_mode)
+        snprintf(out, n, "--rate %.4g", x);
+    else
+        snprintf(out, n, "%.3gx", x);
+}
+
+/* "p99 142 ms", "error_rate 9.1%", "throughput 950 req/s" */
+static void term_value(const struct lt_slo_term *t, const struct lt_summary *sum, char *out,
+                       size_t n)
+{
+    size_t name = strcspn(t->expr, "<>=");
+    double v = lt_slo_value(t, sum);
+
+    if (t->metric == LT_SLO_ERROR_RATE)
+        snprintf(out, n, "%.*s %.3g%%", (int)name, t->expr, v * 100);
+    else if (t->metric == LT_SLO_THROUGHPUT)
+        snprintf(out, n, "%.*s %.4g req/s", (int)name, t->expr, v);
+    else if (sum->hist_count[LT_RH_LATENCY] == 0)
+        snprintf(out, n, "%.*s: no data", (int)name, t->expr);
+    else
+        snprintf(out, n, "%.*s %.3g ms", (int)name, t->expr, v);
+}
+
+/* "p99 231 ms, over p99<200ms" */
+static void term_failure(const struct lt_slo_term *t, const struct lt_summary *sum, char *out,
+                         size_t n)
+{
+    char v[96];
+
+    term_value(t, sum, v, sizeof(v));
+    if (t->metric != LT_SLO_ERROR_RATE && t->metric != LT_SLO_THROUGHPUT &&
+        sum->hist_count[LT_RH_LATENCY] && lt_slo_pass(t, sum) == 0 &&
+        (t->op == '<' || t->op == 'l') && !(lt_slo_value(t, sum) >= t->limit))
+        snprintf(out, n, "%s, but %.3g%% failed, past its tail: fails %s", v,
+                 sum->error_rate * 100, t->expr);
+    else
+        snprintf(out, n, "%s fails %s", v, t->expr);
+}
+
+/* ---- the search ------------------------------------------------------------------------ */
+
+struct fm_row {
+    double factor;
+    enum lt_fm_outcome how;
+    int term;
+    struct lt_summary sum;
+    int64_t start_ns, dur_ns;
+};
+
+/* A line of the step table, from a live step or from a results file's note. */
+struct fm_line {
+    double point, rps, p50, p99, error_rate, lag_p99;
+    const char *verdict; /* lt_findmax_outcome_name */
+    const char *failed;  /* the first failing term, or NULL */
+};
+
+static void print_head(FILE *out, int rate_mode, double step_s, double warmup_s,
+                       double cooldown_s, const char *max, double precision)
+{
+    char st[32], wu[32], cd[32];
+
+    lt_format_duration((int64_t)(step_s * 1e9), st, sizeof(st));
+    lt_format_duration((int64_t)(warmup_s * 1e9), wu, sizeof(wu));
+    lt_format_duration((int64_t)(cooldown_s * 1e9), cd, sizeof(cd));
+    fprintf(out,
+            "find-max: steps of %s (the first %s of each is warm-up, not judged), %s cooldown "
+            "between steps, up to %s, precision %.3g%%\n",
+            st, wu, cd, max, precision * 100);
+    fprintf(out, "%4s %8s %10s %10s %10s %8s %9s  %s\n", "step", rate_mode ? "rate" : "speed",
+            "req/s", "p50 ms", "p99 ms", "errors", "lag p99", "verdict");
+}
+
+static void print_line(FILE *out, int rate_mode, unsigned k, const struct fm_line *l)
+{
+    static const struct {
+        const char *name, *text;
+    } words[] = {{"pass", "pass"},
+                 {"breach", "FAIL"},
+                 {"connections", "FAIL (-c limits)"},
+                 {"errors", "FAIL (over 50% failed: stop)"},
+                 {"client-bound", "client-bound: stop"},
+                 {"interrupted", "interrupted"}};
+    const char *v = l->verdict;
+    char pt[32];
+
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcmp(words[i].name, l->verdict) == 0)
+            v = words[i].text;
+    snprintf(pt, sizeof(pt), rate_mode ? "%.4g" : "%.3gx", l->point);
+    fprintf(out, "%4u %8s %10.1f %10.3f %10.3f %7.2f%% %6.3f ms  %s%s%s\n", k, pt, l->rps, l->p50,
+            l->p99, l->error_rate * 100, l->lag_p99, v, l->failed ? " " : "",
+            l->failed ? l->failed : "");
+}
+
+static void print_row(const struct lt_cli_findmax *fm, unsigned k, const struct fm_row *r,
+                      const struct lt_slo *slo)
+{
+    struct fm_line l = {r->factor,
+                        r->sum.throughput_rps,
+                        r->sum.ms[LT_RH_LATENCY][LT_Q_P50],
+                        r->sum.ms[LT_RH_LATENCY][LT_Q_P99],
+                        r->sum.error_rate,
+                        r->sum.ms[LT_RH_LAG][LT_Q_P99],
+                        lt_findmax_outcome_name(r->how),
+                        r->term >= 0 && r->how != LT_FM_PASS ? slo->t[r->term].expr : NULL};
+
+    print_line(stderr, fm->rate_mode, k, &l);
+}
+
+static const struct fm_row *row_at(const struct fm_row *rows, size_t n, double factor, int pass)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].factor == factor && (rows[i].how == LT_FM_PASS) == pass)
+            return &rows[i];
+    return NULL;
+}
+
+/* The term the answer speaks of: the one that failed at the break, else the first latency one. */
+static int limit_term(const struct fm_row *brk, const struct lt_slo *slo)
+{
+    if (brk && brk->term >= 0)
+        return brk->term;
+    for (size_t i = 0; i < slo->n; i++)
+        if (slo->t[i].metric != LT_SLO_ERROR_RATE && slo->t[i].metric != LT_SLO_THROUGHPUT)
+            return (int)i;
+    return slo->n ? 0 : -1;
+}
+
+static void answer_line(const struct lt_cli_findmax *fm, const struct lt_findmax *f,
+                        const struct fm_row *hold, const struct fm_row *brk,
+                        const struct fm_row *last, const struct lt_slo *slo, char *out, size_t n)
+{
+    char hx[32], bx[32], rps[32], v[160], b[200];
+    int lt = limit_term(brk, slo);
+    size_t o = 0;
+
+    fmt_point(fm, f->holds, hx, sizeof(hx));
+    fmt_point(fm, f->breaks, bx, sizeof(bx));
+    if (hold) {
+        thousands(hold->sum.throughput_rps, rps, sizeof(rps));
+        if (lt >= 0)
+            term_value(&slo->t[lt], &hold->sum, v, sizeof(v));
+        else
+            v[0] = '\0';
+        o += (size_t)snprintf(out + o, n - o, "holds %s%s (%s req/s: %s)",
+                              f->end == LT_FM_AT_MAX || f->end == LT_FM_END_CLIENT ||
+                                      f->end == LT_FM_END_STOPPED
+                                  ? "at least "
+                                  : "",
+                              hx, rps, v);
+    } else if (brk) {
+        o += (size_t)snprintf(out + o, n - o, "does not hold %s", bx);
+    } else if (f->end == LT_FM_END_CLIENT || f->end == LT_FM_END_STOPPED) {
+        o += (size_t)snprintf(out + o, n - o, "no speed was proven");
+    } else {
+        o += (size_t)snprintf(out + o, n - o, "no step was judged");
+    }
+    if (o >= n)
+        return;
+    if (brk && brk->term >= 0)
+        term_failure(&slo->t[brk->term], &brk->sum, b, sizeof(b));
+    else if (brk)
+        snprintf(b, sizeof(b), "%.3g%% of requests failed", brk->sum.error_rate * 100);
+    if (brk && hold)
+        o += (size_t)snprintf(out + o, n - o, "; breaks at %s (%s)", bx, b);
+    else if (brk)
+        o += (size_t)snprintf(out + o, n - o, " (%s)", b);
+    if (o >= n)
+        return;
+    if (brk && brk->how == LT_FM_CONNS)
+        o += (size_t)snprintf(out + o, n - o,
+                              ", where -c %llu connections cannot carry it: the target's own time "
+                              "was within, so raise -c to look further",
+                              (unsigned long long)fm->ro->engine_conf.conns);
+    else if (brk && brk->how == LT_FM_BROKEN)
+        o += (size_t)snprintf(out + o, n - o, ": over half failed, the search stopped there");
+    if (o >= n)
+        return;
+    switch (f->end) {
+    case LT_FM_AT_MAX:
+        snprintf(out + o, n - o, ": the search stops there (--max-speed)");
+        break;
+    case LT_FM_END_CLIENT:
+        if (!last)
+            break;
+        fmt_point(fm, last->factor, bx, sizeof(bx));
+        snprintf(out + o, n - o,
+                 "; the client could not go further: at %s loadtape could not keep the schedule "
+                 "(lag p99 %.3g ms; try --threads, or --shard across machines)",
+                 bx, last->sum.ms[LT_RH_LAG][LT_Q_P99]);
+        break;
+    case LT_FM_END_STOPPED:
+        snprintf(out + o, n - o, "; interrupted before the search ended");
+        break;
+    case LT_FM_END_STEPS:
+        snprintf(out + o, n - o, "; stopped after %d steps", LT_FM_MAX_STEPS);
+        break;
+    default:
+        break;
+    }
+}
+
+static cJSON *step_json(const struct lt_cli_findmax *fm, unsigned k, const struct fm_row *r,
+                        const struct lt_stats *judged, const struct lt_slo *slo)
+{
+    cJSON *o = lt_summary_json(&r->sum, judged, fm->meta, slo);
+
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "step", k);
+    cJSON_AddNumberToObject(o, fm->rate_mode ? "step_rate" : "step_speed", r->factor);
+    cJSON_AddStringToObject(o, "verdict", lt_findmax_outcome_name(r->how));
+    if (r->term >= 0)
+        cJSON_AddStringToObject(o, "failed", slo->t[r->term].expr);
+    else
+        cJSON_AddNullToObject(o, "failed");
+    cJSON_AddNumberToObject(o, "start_s", (double)r->start_ns / 1e9);
+    cJSON_AddNumberToObject(o, "duration_step_s", (double)r->dur_ns / 1e9);
+    cJSON_AddNumberToObject(o, "warmup_s", (double)fm->warmup_ns / 1e9);
+    return o;
+}
+
+static void add_factor(cJSON *o, const char *key, double v)
+{
+    if (v > 0)
+        cJSON_AddNumberToObject(o, key, v);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+static void sleep_ns(int64_t ns)
+{
+    int64_t end = lt_mono_ns() + ns;
+
+    while (!fm_stopped) {
+        int64_t left = end - lt_mono_ns();
+        struct timespec ts;
+        if (left <= 0)
+            break;
+        if (left > 100000000)
+            left = 100000000; /* a signal is seen within 0.1 s */
+        ts.tv_sec = (time_t)(left / 1000000000);
+        ts.tv_nsec = (long)(left % 1000000000);
+        nanosleep(&ts, NULL);
+    }
+}
+
+int lt_cli_find_max(const struct lt_cli_findmax *fm)
+{
+    const struct lt_slo *slo = fm->slo;
+    struct fm_stream stream;
+    struct lt_source src;
+    struct lt_findmax f;
+    struct fm_row rows[LT_FM_MAX_STEPS];
+    struct lt_stats total;
+    size_t nrows = 0;
+    struct lt_err err;
+    cJSON *steps = cJSON_CreateArray(), *res = NULL;
+    int64_t t0 = lt_mono_ns();
+    double x;
+    int ret = LT_EXIT_FAIL, failed = 0, werr_said = 0;
+    struct sigaction sa, old_int, old_term;
+    char line[1024];
+    const struct fm_row *hold, *brk;
+
+    lt_err_clear(&err);
+    memset(&stream, 0, sizeof(stream));
+    stream.base = fm->src;
+    stream.by_count = fm->rate_mode;
+    src.ctx = &stream;
+    src.next = stream_next;
+    src.rewind = stream_rewind;
+    if (!steps || lt_stats_init(&total)) {
+        cJSON_Delete(steps);
+        lt_cli_error(fm->cmd, "out of memory");
+        return LT_EXIT_FAIL;
+    }
+    lt_findmax_init(&f, fm->start, fm->max, fm->precision);
+    fm_stopped = 0;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND; /* a second ^C ends the process */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    {
+        char mx[32];
+        fmt_point(fm, fm->max, mx, sizeof(mx));
+        print_head(stderr, fm->rate_mode, (double)fm->step_ns / 1e9, (double)fm->warmup_ns / 1e9,
+                   (double)fm->cooldown_ns / 1e9, mx, fm->precision);
+    }
+
+    while (!fm_stopped && (x = lt_findmax_next(&f)) > 0) {
+        struct lt_replay_opts ro = *fm->ro;
+        struct lt_replay_cbs cbs;
+        struct fm_step st;
+        struct lt_replay *run;
+        struct fm_row *r = &rows[nrows];
+        char fx[32];
+        int rc;
+
+        if (nrows && fm->cooldown_ns) {
+            sleep_ns(fm->cooldown_ns);
+            if (fm_stopped)
+                break;
+        }
+        memset(&st, 0, sizeof(st));
+        if (lt_stats_init(&st.judged)) {
+            lt_cli_error(fm->cmd, "out of memory");
+            failed = 1;
+            break;
+        }
+        st.w = fm->w;
+        st.warmup_ns = fm->warmup_ns;
+        lt_err_clear(&st.werr);
+        if (fm->rate_mode) {
+            ro.sched.rate = x;
+            stream.left = (uint64_t)llround(ro.sched.rate * (double)fm->step_ns / 1e9);
+            if (stream.left == 0)
+                stream.left = 1;
+        } else {
+            ro.sched.speed = x;
+            stream.win_end += (uint64_t)((double)fm->step_ns * ro.sched.speed);
+        }
+        ro.loops = 1;
+        ro.limit = 0;
+        ro.duration_ns = fm->step_ns;
+        ro.total_hint_ns = fm->step_ns;
+        fmt_point(fm, x, fx, sizeof(fx));
+        if (fm->rate_mode)
+            snprintf(st.label, sizeof(st.label), "step %zu: %.4g req/s", nrows + 1,
+                     ro.sched.rate);
+        else
+            snprintf(st.label, sizeof(st.label), "step %zu: %s", nrows + 1, fx);
+        run = lt_replay_new(&ro, &src, &err);
+        if (!run) {
+            lt_stats_release(&st.judged);
+            lt_cli_error(fm->cmd, "%s", err.msg);
+            failed = 1;
+            break;
+        }
+        memset(&cbs, 0, sizeof(cbs));
+        cbs.ctx = &st;
+        cbs.interval = step_interval;
+        cbs.progress = fm->progress ? step_progress : NULL;
+        st.offset_ns = lt_mono_ns() - t0;
+        fm_run = run;
+        if (fm_stopped)
+            lt_replay_stop(run);
+        rc = lt_replay_run(run, &cbs, &err);
+        fm_run = NULL;
+        if (fm->progress)
+            lt_cli_status_clear();
+        if (rc) {
+            lt_cli_error(fm->cmd, "%s", err.msg);
+            lt_replay_free(run);
+            lt_stats_release(&st.judged);
+            failed = 1;
+            break;
+        }
+        {
+            struct lt_stats tot;
+            if (lt_stats_init(&tot) == 0) {
+                lt_stats_merge(&tot, lt_replay_totals(run));
+                tot.start_ns += st.offset_ns;
+                shift_counters(tot.c, st.offset_ns);
+                lt_stats_merge(&total, &tot);
+                lt_stats_release(&tot);
+            }
+        }
+        /* an interrupted step's counters say so in the judged numbers too */
+        st.judged.c[LT_RC_INTERRUPTED] |= lt_replay_totals(run)->c[LT_RC_INTERRUPTED];
+        lt_replay_free(run);
+        lt_summary_compute(&r->sum, &st.judged);
+        r->factor = x;
+        r->how = lt_findmax_judge(&r->sum, slo, &r->term);
+        r->start_ns = st.offset_ns;
+        r->dur_ns = lt_mono_ns() - t0 - st.offset_ns;
+        lt_findmax_note(&f, x, r->how);
+        print_row(fm, (unsigned)nrows + 1, r, slo);
+        {
+            cJSON *sj = step_json(fm, (unsigned)nrows + 1, r, &st.judged, slo);
+            if (fm->w && sj && !st.wfailed) {
+                cJSON *note = cJSON_CreateObject();
+                char *s;
+                cJSON_AddItemToObject(note, "find_max_step", cJSON_Duplicate(sj, 1));
+                s = cJSON_PrintUnformatted(note);
+                if (s && lt_results_writer_note(fm->w, s, &st.werr))
+                    st.wfailed = 1;
+                free(s);
+                cJSON_Delete(note);
+            }
+            if (sj)
+                cJSON_AddItemToArray(steps, sj);
+        }
+        if (st.wfailed && !werr_said) {
+            lt_cli_error(fm->cmd, "%s", st.werr.msg);
+            werr_said = 1;
+            failed = 1;
+        }
+        lt_stats_release(&st.judged);
+        nrows++;
+        if (failed)
+            break;
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (fm_stopped && f.end == LT_FM_SEARCHING)
+        f.end = LT_FM_END_STOPPED;
+    if (fm_stopped)
+        total.c[LT_RC_INTERRUPTED] = 1;
+
+    hold = f.holds > 0 ? row_at(rows, nrows, f.holds, 1) : NULL;
+    brk = f.breaks > 0 ? row_at(rows, nrows, f.breaks, 0) : NULL;
+    answer_line(fm, &f, hold, brk, nrows ? &rows[nrows - 1] : NULL, slo, line, sizeof(line));
+
+    /* the answer and what it rests on */
+    res = cJSON_CreateObject();
+    if (res) {
+        int lt = limit_term(brk, slo);
+        add_factor(res, "holds", f.holds);
+        add_factor(res, "breaks", f.breaks);
+        cJSON_AddStringToObject(res, "searched", fm->rate_mode ? "rate" : "speed");
+        if (lt >= 0 && brk)
+            cJSON_AddStringToObject(res, "limit", slo->t[lt].expr);
+        else
+            cJSON_AddNullToObject(res, "limit");
+        cJSON_AddBoolToObject(res, "client_bound",
+                              f.end == LT_FM_END_CLIENT || (brk && brk->how == LT_FM_CONNS));
+        cJSON_AddBoolToObject(res, "interrupted", f.end == LT_FM_END_STOPPED);
+        cJSON_AddStringToObject(res, "end", lt_findmax_end_name(f.end));
+        cJSON_AddNumberToObject(res, "require", fm->require);
+        cJSON_AddStringToObject(res, "answer", line);
+    }
+    if (failed || !res)
+        ret = LT_EXIT_FAIL;
+    else if (f.end == LT_FM_END_STOPPED || f.end == LT_FM_END_CLIENT ||
+             (brk && brk->how == LT_FM_CONNS && f.end != LT_FM_FIRST))
+        ret = LT_EXIT_INCONCLUSIVE;
+    else
+        ret = f.holds >= fm->require ? LT_EXIT_OK : LT_EXIT_SLO;
+    if (res)
+        cJSON_AddNumberToObject(res, "exit", ret);
+
+    if (fm->w) {
+        struct lt_results_section sec;
+        void *scratch = malloc(lt_stats_scratch_size());
+        cJSON *note = cJSON_CreateObject();
+        char *s = NULL;
+        int rc = LT_E_NOMEM;
+        if (scratch && note && res) {
+            cJSON_AddItemToObject(note, "find_max", cJSON_Duplicate(res, 1));
+            s = cJSON_PrintUnformatted(note);
+            lt_stats_to_section(&total, LT_RESULTS_TOTAL, scratch, &sec);
+            rc = s ? lt_results_writer_note(fm->w, s, &err) : LT_E_NOMEM;
+            if (!rc)
+                rc = lt_results_writer_add(fm->w, &sec, &err);
+        }
+        if (!rc)
+            rc = lt_results_writer_close(fm->w, &err);
+        else
+            lt_results_writer_close(fm->w, NULL);
+        if (rc) {
+            lt_cli_error(fm->cmd, "%s", rc == LT_E_NOMEM ? "out of memory" : err.msg);
+            ret = LT_EXIT_FAIL;
+        }
+        free(s);
+        free(scratch);
+        cJSON_Delete(note);
+    }
+    if (fm->json && res) {
+        cJSON *o = cJSON_CreateObject();
+        char *s;
+        cJSON_AddItemToObject(res, "steps", steps);
+        steps = NULL;
+        cJSON_AddItemToObject(o, "find_max", res);
+        res = NULL;
+        s = cJSON_PrintUnformatted(o);
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        cJSON_Delete(o);
+    } else {
+        printf("%s\n", line);
+    }
+    fflush(stdout);
+    if (ret == LT_EXIT_INCONCLUSIVE)
+        lt_cli_warn(fm->cmd, "inconclusive: %s",
+                    f.end == LT_FM_END_STOPPED ? "the search was interrupted"
+                    : f.end == LT_FM_END_CLIENT
+                        ? "the client could not keep up before the knee was found"
+                        : "the knee found is that of -c connections, not of the target");
+    else if (ret == LT_EXIT_SLO)
+        lt_cli_warn(fm->cmd, "the target does not hold %s (--require)", (fmt_point(fm, fm->require, line, sizeof(line)), line));
+    cJSON_Delete(steps);
+    cJSON_Delete(res);
+    lt_stats_release(&total);
+    return ret;
+}
+
+/* ---- report of a find-max results file ----------------------------------------------- */
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static double num2(const cJSON *o, const char *obj, const char *key)
+{
+    return num(cJSON_GetObjectItemCaseSensitive(o, obj), key);
+}
+
+int lt_cli_find_max_meta(const char *meta_json)
+{
+    cJSON *m = meta_json ? cJSON_Parse(meta_json) : NULL;
+    int yes = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(m, "find_max"));
+
+    cJSON_Delete(m);
+    return yes;
+}
+
+int lt_cli_report_find_max(const char *cmd, const char *path, int json, FILE *out)
+{
+    struct lt_results_reader *r;
+    struct lt_results_section sec;
+    struct lt_err err;
+    cJSON *meta = NULL, *steps = cJSON_CreateArray(), *answer = NULL;
+    int rc, ret = LT_EXIT_FAIL, rate_mode;
+    size_t n;
+
+    lt_err_clear(&err);
+    r = lt_results_reader_open(path, &err);
+    if (!r || !steps) {
+        lt_cli_error(cmd, "%s", r ? "out of memory" : err.msg);
+        goto out;
+    }
+    while ((rc = lt_results_reader_next(r, &sec, &err)) == 1)
+        ;
+    if (rc < 0 && rc != LT_E_TRUNCATED) {
+        lt_cli_error(cmd, "%s", err.msg);
+        goto out;
+    }
+    if (rc < 0)
+        lt_cli_warn(cmd, "%s: the steps it holds are shown, and the search counts as interrupted",
+                    err.msg);
+    meta = cJSON_Parse(lt_results_reader_meta(r));
+    n = lt_results_reader_nnotes(r);
+    for (size_t i = 0; i < n; i++) {
+        cJSON *note = cJSON_Parse(lt_results_reader_note(r, i));
+        cJSON *v;
+        if ((v = cJSON_DetachItemFromObjectCaseSensitive(note, "find_max_step")) != NULL)
+            cJSON_AddItemToArray(steps, v);
+        else if ((v = cJSON_DetachItemFromObjectCaseSensitive(note, "find_max")) != NULL) {
+            cJSON_Delete(answer);
+            answer = v;
+        }
+        cJSON_Delete(note);
+    }
+    rate_mode = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(meta, "mode")) &&
+                strcmp(cJSON_GetObjectItemCaseSensitive(meta, "mode")->valuestring, "rate") == 0;
+    if (!answer) {
+        /* the search never wrote its answer: killed, or a disk filled up */
+        answer = cJSON_CreateObject();
+        cJSON_AddNullToObject(answer, "holds");
+        cJSON_AddNullToObject(answer, "breaks");
+        cJSON_AddNullToObject(answer, "limit");
+        cJSON_AddBoolToObject(answer, "client_bound", 0);
+        cJSON_AddBoolToObject(answer, "interrupted", 1);
+        cJSON_AddStringToObject(answer, "end", "unfinished");
+        cJSON_AddStringToObject(answer, "answer",
+                                "the search did not finish: no answer was written (the steps it "
+                                "holds are above)");
+        cJSON_AddNumberToObject(answer, "exit", LT_EXIT_INCONCLUSIVE);
+    }
+    ret = (int)num(answer, "exit");
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        char *s;
+        cJSON_AddItemToObject(answer, "steps", steps);
+        steps = NULL;
+        cJSON_AddItemToObject(o, "find_max", answer);
+        answer = NULL;
+        s = cJSON_PrintUnformatted(o);
+        if (s)
+            fprintf(out, "%s\n", s);
+        free(s);
+        cJSON_Delete(o);
+    } else {
+        const cJSON *fp = cJSON_GetObjectItemCaseSensitive(meta, "find_max");
+        const cJSON *st, *a = cJSON_GetObjectItemCaseSensitive(answer, "answer");
+        char mx[32];
+        unsigned k = 0;
+        double maxv = num(fp, "max_speed") * (rate_mode ? num(meta, "rate") : 1);
+        snprintf(mx, sizeof(mx), rate_mode ? "--rate %.4g" : "%.3gx", maxv);
+        print_head(out, rate_mode, num(fp, "step_s"),
+                   cJSON_GetArraySize(steps) ? num(cJSON_GetArrayItem(steps, 0), "warmup_s") : 0,
+                   num(fp, "cooldown_s"), mx, num(fp, "precision"));
+        cJSON_ArrayForEach(st, steps)
+        {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(st, "verdict");
+            const cJSON *fl = cJSON_GetObjectItemCaseSensitive(st, "failed");
+            struct fm_line l = {num(st, rate_mode ? "step_rate" : "step_speed"),
+                                num(st, "throughput_rps"),
+                                num2(st, "latency_ms", "p50"),
+                                num2(st, "latency_ms", "p99"),
+                                num(st, "error_rate"),
+                                num2(st, "lag_ms", "p99"),
+                                cJSON_IsString(v) ? v->valuestring : "?",
+                                cJSON_IsString(fl) ? fl->valuestring : NULL};
+            print_line(out, rate_mode, ++k, &l);
+        }
+        fprintf(out, "%s\n", cJSON_IsString(a) ? a->valuestring : "?");
+    }
+out:
+    cJSON_Delete(meta);
+    cJSON_Delete(steps);
+    cJSON_Delete(answer);
+    lt_results_reader_free(r);
+    return ret;
+}
