@@ -41,8 +41,8 @@ static void on_signal(int sig)
 struct fm_stream {
     struct lt_source *base;
     int by_count;
-    uint64_t left;      /* by_count: records the window still has */
-    uint64_t win_end;   /* otherwise: the window ends before this stream time */
+    uint64_t left;    /* by_count: records the window still has */
+    uint64_t win_end; /* otherwise: the window ends before this stream time */
     struct lt_record held;
     int has_held;
     uint64_t pass, first_ts, last_ts, npass0;
@@ -119,8 +119,8 @@ static int stream_rewind(void *ctx, struct lt_err *err)
 
 struct fm_step {
     struct lt_results_writer *w;
-    int64_t offset_ns;  /* the step's start on the search's clock */
-    int64_t warmup_ns;  /* intervals starting before this are not judged */
+    int64_t offset_ns; /* the step's start on the search's clock */
+    int64_t warmup_ns; /* intervals starting before this are not judged */
     struct lt_stats judged;
     struct lt_err werr;
     int wfailed;
@@ -224,8 +224,8 @@ static void term_failure(const struct lt_slo_term *t, const struct lt_summary *s
     if (t->metric != LT_SLO_ERROR_RATE && t->metric != LT_SLO_THROUGHPUT &&
         sum->hist_count[LT_RH_LATENCY] && lt_slo_pass(t, sum) == 0 &&
         (t->op == '<' || t->op == 'l') && !(lt_slo_value(t, sum) >= t->limit))
-        snprintf(out, n, "%s, but %.3g%% failed, past its tail: fails %s", v,
-                 sum->error_rate * 100, t->expr);
+        snprintf(out, n, "%s, but %.3g%% failed, past its tail: fails %s", v, sum->error_rate * 100,
+                 t->expr);
     else
         snprintf(out, n, "%s fails %s", v, t->expr);
 }
@@ -247,8 +247,8 @@ struct fm_line {
     const char *failed;  /* the first failing term, or NULL */
 };
 
-static void print_head(FILE *out, int rate_mode, double step_s, double warmup_s,
-                       double cooldown_s, const char *max, double precision)
+static void print_head(FILE *out, int rate_mode, double step_s, double warmup_s, double cooldown_s,
+                       const char *max, double precision)
 {
     char st[32], wu[32], cd[32];
 
@@ -521,8 +521,7 @@ int lt_cli_find_max(const struct lt_cli_findmax *fm)
         ro.total_hint_ns = fm->step_ns;
         fmt_point(fm, x, fx, sizeof(fx));
         if (fm->rate_mode)
-            snprintf(st.label, sizeof(st.label), "step %zu: %.4g req/s", nrows + 1,
-                     ro.sched.rate);
+            snprintf(st.label, sizeof(st.label), "step %zu: %.4g req/s", nrows + 1, ro.sched.rate);
         else
             snprintf(st.label, sizeof(st.label), "step %zu: %s", nrows + 1, fx);
         run = lt_replay_new(&ro, &src, &err);
@@ -684,7 +683,8 @@ int lt_cli_find_max(const struct lt_cli_findmax *fm)
                         ? "the client could not keep up before the knee was found"
                         : "the knee found is that of -c connections, not of the target");
     else if (ret == LT_EXIT_SLO)
-        lt_cli_warn(fm->cmd, "the target does not hold %s (--require)", (fmt_point(fm, fm->require, line, sizeof(line)), line));
+        lt_cli_warn(fm->cmd, "the target does not hold %s (--require)",
+                    (fmt_point(fm, fm->require, line, sizeof(line)), line));
     cJSON_Delete(steps);
     cJSON_Delete(res);
     lt_stats_release(&total);

@@ -213,7 +213,7 @@ static void fill_meta(struct lt_run_meta *meta, const struct replay_args *a, con
 static int check_find_max(struct lt_cmd_spec *spec, const struct replay_args *a)
 {
     static const char *const own[] = {"step", "cooldown", "max-speed", "precision", "require"};
-    static const char *const excl[] = {"burst", "spike",  "loop",     "duration",
+    static const char *const excl[] = {"burst", "spike", "loop",    "duration",
                                        "limit", "shard", "start-at"};
 
     if (!a->find_max) {

@@ -123,7 +123,7 @@ const char *lt_findmax_end_name(enum lt_fm_end e)
 
 const char *lt_findmax_outcome_name(enum lt_fm_outcome o)
 {
-    static const char *const n[] = {"pass", "breach", "connections", "errors", "client-bound",
-                                    "interrupted"};
+    static const char *const n[] = {"pass",   "breach",       "connections",
+                                    "errors", "client-bound", "interrupted"};
     return (unsigned)o < sizeof(n) / sizeof(n[0]) ? n[o] : "?";
 }

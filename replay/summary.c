@@ -545,11 +545,12 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
                 v *= 100.0;
             int timing =
                 slo->t[i].metric != LT_SLO_ERROR_RATE && slo->t[i].metric != LT_SLO_THROUGHPUT;
-            const char *how = lt_slo_pass(&slo->t[i], sum)                    ? "pass"
-                              : timing && sum->hist_count[LT_RH_LATENCY] == 0 ? "FAIL (no data)"
-                              : timing && sum->client_bound && !lt_slo_service_fails(&slo->t[i], sum)
-                                  ? "FAIL (inconclusive: client-bound)"
-                                  : "FAIL";
+            const char *how =
+                lt_slo_pass(&slo->t[i], sum)                    ? "pass"
+                : timing && sum->hist_count[LT_RH_LATENCY] == 0 ? "FAIL (no data)"
+                : timing && sum->client_bound && !lt_slo_service_fails(&slo->t[i], sum)
+                    ? "FAIL (inconclusive: client-bound)"
+                    : "FAIL";
             rc |=
                 lt_buf_printf(out, "slo         %-20s %.3f%s  %s\n", slo->t[i].expr, v, unit, how);
         }

@@ -57,13 +57,13 @@ lt_wait_port() {
     lt_fail "nothing listening on $host:$1"
 }
 
-# lt_start_nginx PORT [EXTRA_SERVER_CONF]: nginx on 127.0.0.1:PORT answering
+# lt_start_nginx PORT [EXTRA_SERVER_CONF [EXTRA_HTTP_CONF]]: nginx on 127.0.0.1:PORT answering
 # POSTs with 202, run as a child of the test. Sets LT_NGINX_DIR, LT_NGINX_LOG (one
 # line a request: "$msec $request_method $request_uri $status") and
 # LT_NGINX_MASTER (the master's pid, also added to the pids cleaned up).
 lt_start_nginx() {
     lt_need_cmd nginx
-    local port=$1 extra=${2:-}
+    local port=$1 extra=${2:-} extra_http=${3:-}
     LT_NGINX_DIR=$LT_TMP/nginx-$port
     mkdir -p "$LT_NGINX_DIR/logs"
     cat >"$LT_NGINX_DIR/nginx.conf" <<CONF
@@ -83,6 +83,7 @@ http {
     scgi_temp_path $LT_NGINX_DIR/scgi;
     keepalive_requests 1000000;
     client_max_body_size 100m;
+    $extra_http
     server {
         listen 127.0.0.1:$port;
         $extra

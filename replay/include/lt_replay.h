@@ -507,9 +507,9 @@ enum lt_fm_outcome {
 
 enum lt_fm_end {
     LT_FM_SEARCHING,
-    LT_FM_KNEE,      /* holds and breaks within the precision */
-    LT_FM_AT_MAX,    /* held at the maximum: "holds at least" */
-    LT_FM_FIRST,     /* the first step failed */
+    LT_FM_KNEE,   /* holds and breaks within the precision */
+    LT_FM_AT_MAX, /* held at the maximum: "holds at least" */
+    LT_FM_FIRST,  /* the first step failed */
     LT_FM_END_BROKEN,
     LT_FM_END_CLIENT,
     LT_FM_END_STOPPED,
