@@ -92,7 +92,7 @@ void lt_findmax_note(struct lt_findmax *f, double factor, enum lt_fm_outcome o)
 enum lt_fm_outcome lt_findmax_judge(const struct lt_summary *sum, const struct lt_slo *slo,
                                     int *term)
 {
-    int lagging = sum->late * 100 > sum->hist_count[LT_RH_LAG] && sum->late >= LT_CLIENT_BOUND_MIN;
+    int lagging = sum->lag_bound;
     enum lt_verdict v = lt_summary_verdict(sum, slo);
 
     *term = -1;

@@ -142,6 +142,7 @@ struct lt_summary {
      * stopped it.
      */
     int client_bound;
+    int lag_bound; /* client-bound by its own lag (not only by -c) */
     char client_bound_reason[160];
     int interrupted;
 };
@@ -175,7 +176,8 @@ int lt_slo_pass(const struct lt_slo_term *t, const struct lt_summary *sum);
 /*
  * An upper latency term that the service time alone fails (the target's own
  * time, without loadtape's lag or queue wait): a breach that is the target's
- * even when the run was client-bound.
+ * even when the run was client-bound by -c. Never when loadtape lagged: it
+ * may then have read the answers late, and that time is its own.
  */
 int lt_slo_service_fails(const struct lt_slo_term *t, const struct lt_summary *sum);
 

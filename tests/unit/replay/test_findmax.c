@@ -121,6 +121,7 @@ static void test_judge(void **state)
     assert_int_equal(lt_findmax_judge(&s, &slo, &term), LT_FM_BREACH);
     /* loadtape late on its schedule: the client, pass or not */
     s.late = 50;
+    s.lag_bound = 1;
     assert_int_equal(lt_findmax_judge(&s, &slo, &term), LT_FM_CLIENT);
     s.ms[LT_RH_LATENCY][LT_Q_P99] = s.ms[LT_RH_SERVICE][LT_Q_P99] = 10;
     assert_int_equal(lt_findmax_judge(&s, &slo, &term), LT_FM_CLIENT);
