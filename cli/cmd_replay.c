@@ -270,6 +270,7 @@ int cmd_replay(int argc, char **argv)
         cmd,
         "TAPE --target URL [options]",
         "Send a tape's requests to a target and measure latency.",
+        "TAPE is a file, - (standard input) or an http(s):// URL read with range requests.\n"
         "Latency counts from each request's intended send time, so a stalled target cannot\n"
         "hide its stall; service time counts from the actual send.\n"
         "A run that could not keep its schedule (scheduler lag p99 over 1 ms, or over 1%\n"
@@ -610,6 +611,7 @@ out_rc:
     lt_replay_free(run);
     if (w)
         lt_results_writer_close(w, NULL);
+    lt_cli_note_fetched(cmd, rd);
     lt_tape_reader_free(rd);
     free(meta_s);
     free(a.headers.v);
