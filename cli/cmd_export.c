@@ -140,6 +140,7 @@ out:
     } else if (out) {
         fflush(out);
     }
+    lt_cli_note_fetched(CMD, r);
     lt_tape_reader_free(r);
     return ret;
 }

@@ -37,7 +37,8 @@ static struct lt_cmd_spec spec = {
     "(\"index read; blocks not verified\"); --verify reads and checks every block instead\n"
     "and exits 1 naming the first damaged block and its offset. A tape that was not\n"
     "closed (a writer killed), or one read from a pipe (TAPE '-'), is scanned; a warning\n"
-    "on stderr says what was recovered.\n"
+    "on stderr says what was recovered. TAPE may be an http(s):// URL, read with range\n"
+    "requests (for a closed tape, only its head and index).\n"
     "\n"
     "--json keys: tape, version, closed, stats_from (\"trailer\" or \"scan\"), verified\n"
     "(every block was read and checked), origin, origin_ns, tool_version, records,\n"
@@ -512,6 +513,7 @@ int cmd_inspect(int argc, char **argv)
 out:
     cJSON_Delete(sum);
     cJSON_Delete(stats);
+    lt_cli_note_fetched(CMD, r);
     lt_tape_reader_free(r);
     return ret;
 }

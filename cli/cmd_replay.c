@@ -104,10 +104,18 @@ static int write_interval(void *ctx, const struct lt_results_section *sec, struc
     return w ? lt_results_writer_add(w, sec, err) : 0;
 }
 
+/* --schedule-out: a line per request, written by the reader thread (off the send path). */
+static void write_scheduled(void *ctx, uint64_t index, uint64_t session, int64_t s_ns)
+{
+    fprintf(ctx, "%llu %llu %lld\n", (unsigned long long)index, (unsigned long long)session,
+            (long long)s_ns);
+}
+
 /* ---- options ---------------------------------------------------------------------- */
 
 struct replay_args {
     const char *target, *arrivals, *spike, *slo, *out, *from, *to, *shard, *start_at, *engine, *ok;
+    const char *schedule_out;
     uint64_t threads;
     double speed, rate, max_speed, precision, require;
     int find_max;
@@ -333,12 +341,17 @@ int cmd_replay(int argc, char **argv)
         {"require", 0, LT_OPT_FACTOR, "X",
          "--find-max: exit 0 only if it holds this speed, or factor of --rate (default: 1)",
          &a.require, 0, 0, 0},
+        {"schedule-out", 0, LT_OPT_STR, "FILE",
+         "write 'INDEX SESSION INTENDED_NS' for every request sent (a check that shards share "
+         "one schedule)",
+         &a.schedule_out, 0, 0, 0},
         LT_OPT_END,
     };
     struct lt_cmd_spec spec = {
         cmd,
         "TAPE --target URL [options]",
         "Send a tape's requests to a target and measure latency.",
+        "TAPE is a file, - (standard input) or an http(s):// URL read with range requests.\n"
         "Latency counts from each request's intended send time, so a stalled target cannot\n"
         "hide its stall; service time counts from the actual send.\n"
         "A run that could not keep its schedule (scheduler lag p99 over 1 ms, or over 1%\n"
@@ -372,6 +385,7 @@ int cmd_replay(int argc, char **argv)
     struct lt_summary sum;
     const struct lt_tape_info *info;
     char **pos, *meta_s = NULL;
+    FILE *sched_f = NULL;
     int npos, rc, ret = LT_EXIT_FAIL, show, run_rc;
     const char *mode;
     int64_t start_unix = 0;
@@ -576,6 +590,13 @@ int cmd_replay(int argc, char **argv)
             goto out;
         }
     }
+    if (a.schedule_out) {
+        sched_f = lt_cli_open_out(cmd, a.schedule_out, 0);
+        if (!sched_f)
+            goto out;
+        ro.scheduled = write_scheduled;
+        ro.scheduled_ctx = sched_f;
+    }
     if (a.find_max) {
         struct lt_cli_findmax fm;
         int rate = ro.sched.mode == LT_MODE_RATE;
@@ -714,6 +735,13 @@ out_rc:
     lt_replay_free(run);
     if (w)
         lt_results_writer_close(w, NULL);
+    if (sched_f && (fflush(sched_f) != 0 || ferror(sched_f))) {
+        lt_cli_error(cmd, "cannot write '%s'", a.schedule_out);
+        rc = LT_EXIT_FAIL;
+    }
+    if (sched_f)
+        lt_cli_close_out(sched_f);
+    lt_cli_note_fetched(cmd, rd);
     lt_tape_reader_free(rd);
     free(meta_s);
     free(a.headers.v);

@@ -18,7 +18,8 @@
  * not finish writing it, the sum of its intervals (with a warning).
  */
 static int add_file(const char *path, struct lt_stats *total, struct lt_stats *part,
-                    struct lt_run_meta *meta, uint64_t *start_ns, int first)
+                    struct lt_run_meta *meta, uint64_t *start_ns, uint64_t *last_start_ns,
+                    int first)
 {
     static const char cmd[] = "report";
     struct lt_results_reader *r;
@@ -38,9 +39,12 @@ static int add_file(const char *path, struct lt_stats *total, struct lt_stats *p
         const cJSON *mode = cJSON_GetObjectItemCaseSensitive(m, "mode");
         uint64_t start;
         /* the run's start, exact either way it was written; shards: the earliest */
-        if (lt_json_get_u64(cJSON_GetObjectItemCaseSensitive(m, "start_unix_ns"), &start) == 0 &&
-            (*start_ns == 0 || start < *start_ns))
-            *start_ns = start;
+        if (lt_json_get_u64(cJSON_GetObjectItemCaseSensitive(m, "start_unix_ns"), &start) == 0) {
+            if (*start_ns == 0 || start < *start_ns)
+                *start_ns = start;
+            if (last_start_ns && start > *last_start_ns)
+                *last_start_ns = start; /* shards: how far apart their clocks started them */
+        }
         if (first)
             lt_run_meta_from_json(meta, lt_results_reader_meta(r));
         else if (cJSON_IsString(mode) && strcmp(meta->mode, mode->valuestring) != 0)
@@ -187,7 +191,7 @@ static int run_compare(const char *cmd, char **pos, const char *format, const ch
     }
     for (int i = 0; i < 2; i++) {
         uint64_t start_ns = 0;
-        if (add_file(pos[i], &total[i], &part, &meta[i], &start_ns, 1))
+        if (add_file(pos[i], &total[i], &part, &meta[i], &start_ns, NULL, 1))
             goto out;
         lt_summary_compute(&sum[i], &total[i]);
         if (strcmp(format, "html") == 0 &&
@@ -384,7 +388,7 @@ int cmd_report(int argc, char **argv)
     struct lt_err err;
     char **pos;
     int npos, rc, ret = LT_EXIT_FAIL, json;
-    uint64_t start_ns = 0;
+    uint64_t start_ns = 0, last_start_ns = 0;
     char started[48] = "";
     FILE *f = NULL;
 
@@ -445,7 +449,7 @@ int cmd_report(int argc, char **argv)
         mixed = same > 0;
     }
     for (int i = 0; i < npos; i++)
-        if (add_file(pos[i], &total, &part, &meta, &start_ns, i == 0))
+        if (add_file(pos[i], &total, &part, &meta, &start_ns, &last_start_ns, i == 0))
             goto out;
     meta.mixed = mixed;
     lt_summary_compute(&sum, &total);
@@ -471,6 +475,10 @@ int cmd_report(int argc, char **argv)
             cJSON_AddItemToObject(j, "start_unix_ns", lt_json_u64(start_ns));
             cJSON_AddStringToObject(j, "started", started);
         }
+        if (j && npos > 1) {
+            cJSON_AddNumberToObject(j, "merged", npos);
+            cJSON_AddNumberToObject(j, "start_skew_ms", (double)(last_start_ns - start_ns) / 1e6);
+        }
         s = j ? cJSON_PrintUnformatted(j) : NULL;
         if (s)
             fprintf(f, "%s\n", s);
@@ -480,7 +488,8 @@ int cmd_report(int argc, char **argv)
         struct lt_buf b;
         lt_buf_init(&b, 0);
         if (npos > 1)
-            lt_buf_printf(&b, "merged      %d results files\n", npos);
+            lt_buf_printf(&b, "merged      %d results files (their starts %.3f ms apart)\n", npos,
+                          (double)(last_start_ns - start_ns) / 1e6);
         if (start_ns)
             lt_buf_printf(&b, "started     %s\n", started);
         if (lt_summary_text(&b, &sum, &total, &meta, &slo) == 0)

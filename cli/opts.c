@@ -246,3 +246,14 @@ int lt_cli_verdict_exit(int verdict)
         return LT_EXIT_OK;
     }
 }
+
+void lt_cli_note_fetched(const char *cmd, const struct lt_tape_reader *rd)
+{
+    uint64_t bytes, requests;
+
+    if (!rd || !lt_tape_reader_fetched(rd, &bytes, &requests))
+        return;
+    fprintf(stderr, "loadtape %s: fetched %llu of the tape's %llu bytes in %llu range requests\n",
+            cmd, (unsigned long long)bytes, (unsigned long long)lt_tape_reader_info(rd)->file_size,
+            (unsigned long long)requests);
+}

@@ -39,6 +39,8 @@ static int tape_read(struct lt_tape_reader *r, uint64_t off, void *dst, size_t n
             memcpy(dst, p, n);
         return rc;
     }
+    if (r->is_url)
+        return tape_url_read(&r->url, off, n, dst, err);
     if (off > r->info.file_size || n > r->info.file_size - off)
         return lt_error(err, LT_E_TRUNCATED, "tape '%s': %zu bytes at offset %llu are past its end",
                         r->name, n, (unsigned long long)off);
@@ -69,7 +71,7 @@ int tape_view(struct lt_tape_reader *r, uint64_t off, size_t n, const uint8_t **
     if (off > r->info.file_size || n > r->info.file_size - off)
         return lt_error(err, LT_E_TRUNCATED, "tape '%s': %zu bytes at offset %llu are past its end",
                         r->name, n, (unsigned long long)off);
-    if (r->fd < 0) {
+    if (r->fd < 0 && !r->is_url) {
         *out = r->mem + off;
         return 0;
     }
@@ -455,6 +457,15 @@ struct lt_tape_reader *lt_tape_reader_open(const char *path, struct lt_err *err)
         lt_error(err, LT_E_NOMEM, "out of memory for a tape reader");
         return NULL;
     }
+    if (tape_url_is(path)) {
+        r->fd = -1;
+        r->is_url = 1;
+        if (tape_url_open(&r->url, path, &r->info.file_size, err)) {
+            lt_tape_reader_free(r);
+            return NULL;
+        }
+        return reader_open(r, err);
+    }
     /* "-" is standard input: a file redirected there is read as a file; a
      * terminal holds no tape (and would only wait for one to be typed) */
     if (strcmp(path, "-") == 0 && isatty(STDIN_FILENO)) {
@@ -508,6 +519,8 @@ void lt_tape_reader_free(struct lt_tape_reader *r)
     if (r->fd >= 0)
         close(r->fd);
     tape_stream_release(&r->st);
+    if (r->is_url)
+        tape_url_release(&r->url);
     cJSON_Delete(r->meta);
     free(r->blocks);
     ZSTD_freeDCtx(r->dctx);
@@ -518,6 +531,15 @@ void lt_tape_reader_free(struct lt_tape_reader *r)
     free(r->hdrs);
     free(r->name);
     free(r);
+}
+
+int lt_tape_reader_fetched(const struct lt_tape_reader *r, uint64_t *bytes, uint64_t *requests)
+{
+    if (!r->is_url)
+        return 0;
+    *bytes = r->url.fetched;
+    *requests = r->url.requests;
+    return 1;
 }
 
 const struct lt_tape_info *lt_tape_reader_info(const struct lt_tape_reader *r)

@@ -34,6 +34,26 @@ struct tape_stream {
 ssize_t tape_stream_fill(struct tape_stream *s, uint64_t off, size_t n, const uint8_t **p);
 void tape_stream_release(struct tape_stream *s);
 
+/*
+ * A tape over HTTP(S) (tape_url.c): byte ranges by range requests, with one
+ * cached range of read-ahead. tape_url_read copies [off, off+n) into dst.
+ */
+struct tape_url {
+    void *h; /* CURL * */
+    char *url;
+    uint64_t size;
+    uint8_t *cache;
+    size_t cache_cap, cache_len;
+    uint64_t cache_off;
+    uint64_t fetched, requests; /* bytes received and range requests made */
+    char errbuf[256];           /* CURL_ERROR_SIZE */
+};
+
+int tape_url_is(const char *path);
+int tape_url_open(struct tape_url *u, const char *url, uint64_t *size, struct lt_err *err);
+int tape_url_read(struct tape_url *u, uint64_t off, size_t n, void *dst, struct lt_err *err);
+void tape_url_release(struct tape_url *u);
+
 #define WARN_MAX 512
 
 struct cursor {
@@ -49,6 +69,8 @@ struct lt_tape_reader {
     char *name;
     int fd;             /* -1 when reading memory */
     const uint8_t *mem; /* borrowed */
+    int is_url;         /* read over HTTP(S): url */
+    struct tape_url url;
     struct lt_tape_info info;
     cJSON *meta;
     /* From a pipe: the window, the block being read, what was read so far. */

@@ -477,6 +477,8 @@ static void *reader_main(void *arg)
             }
             x->session = session;
             x->s_ns = s;
+            if (r->o.scheduled)
+                r->o.scheduled(r->o.scheduled_ctx, i - 1, session, s);
             x->r_ns = x->a_ns = x->d_ns = x->q_ns = 0;
             x->status = 0;
             x->err = LT_XERR_NONE;

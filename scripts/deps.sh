@@ -5,7 +5,8 @@ set -euo pipefail
 
 build_pkgs="cmake make gcc pkg-config clang-format git libpcap-dev libzstd-dev libcurl4-openssl-dev libcjson-dev"
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev nginx-light curl apache2-utils wrk tcpdump tshark
-           python3 iproute2 zstd gzip procps openssl time dpkg-dev file debootstrap man-db chromium"
+           python3 python3-yaml iproute2 zstd gzip procps openssl time dpkg-dev file debootstrap man-db
+           chromium"
 bench_pkgs="python3-locust linux-perf hyperfine jq libhttp-parser-dev hey nghttp2-client"
 
 case "${1:-test}" in

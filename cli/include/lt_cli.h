@@ -94,6 +94,9 @@ FILE *lt_cli_open_out(const char *cmd, const char *path, int binary);
 void lt_cli_close_out(FILE *f);
 
 /* True when progress should be shown: stderr is a terminal or forced. */
+/* For a tape read from a URL: one line on stderr with the bytes and range requests it took. */
+struct lt_tape_reader;
+void lt_cli_note_fetched(const char *cmd, const struct lt_tape_reader *rd);
 int lt_cli_progress_wanted(int forced);
 
 /* The terminal's width in columns: $COLUMNS when set, else stderr's (TIOCGWINSZ), else 80. */

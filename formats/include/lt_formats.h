@@ -182,7 +182,14 @@ struct lt_tape_reader;
  * path "-" is standard input; a pipe (or FIFO) is read block by block in
  * order, without the index (info.streamed).
  */
+/*
+ * path: a file, "-" (standard input), or an http(s):// URL read with range
+ * requests (only the footer, the index and the blocks read are fetched; a
+ * server without range support is refused).
+ */
 struct lt_tape_reader *lt_tape_reader_open(const char *path, struct lt_err *err);
+/* A tape read from a URL: 1 with the bytes fetched and range requests made so far; 0 otherwise. */
+int lt_tape_reader_fetched(const struct lt_tape_reader *r, uint64_t *bytes, uint64_t *requests);
 struct lt_tape_reader *lt_tape_reader_open_mem(const uint8_t *p, size_t n, struct lt_err *err);
 void lt_tape_reader_free(struct lt_tape_reader *r);
 

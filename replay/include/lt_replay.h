@@ -450,6 +450,14 @@ struct lt_replay_opts {
     int64_t progress_ns;       /* progress callback period, 0: none */
     int64_t total_hint_ns;     /* expected length, for progress (0: unknown) */
     uint64_t id_seed;          /* --fresh-ids: differs per run, the same on every shard */
+    /*
+     * Called on the reader thread for every request this run will send (its
+     * shard's): the record's index in the schedule, its session and its
+     * intended send time since the start. NULL: not called. A debugging aid
+     * (--schedule-out) that proves shards share one schedule.
+     */
+    void (*scheduled)(void *ctx, uint64_t index, uint64_t session, int64_t s_ns);
+    void *scheduled_ctx;
 };
 
 struct lt_replay_progress {
