@@ -5,8 +5,8 @@
 # one --start-at; their merged results equal one process replaying the whole tape
 # at the same schedule: every counter exactly, every session's requests in order
 # at the target, the union of intended send times equal to the one-process
-# schedule exactly, and latency percentiles within 2 ms (the histogram's 0.1% plus
-# the noise of two runs on a shared machine).
+# schedule exactly, and latency percentiles within the histogram's 0.1% plus the
+# noise of two runs on a shared machine: p50 within 2 ms, p90 within 5 ms.
 . "$LT_TEST_ROOT/lib.sh"
 lt_need_root
 lt_need_cmd ip nginx python3
@@ -151,8 +151,8 @@ for name in ("shards", "whole"):
         assert addr.setdefault(s, a) == a, (name, "session from two clients", s)
     assert len(seq) == 200 and all(v == list(range(12)) for v in seq.values()), name
 # latency: the histogram's 0.1% plus two runs' noise on a shared machine
-for q in ("p50", "p90"):
+for q, bound in (("p50", 2.0), ("p90", 5.0)):
     a, b = m["latency_ms"][q], w["latency_ms"][q]
-    assert abs(a - b) <= 2.0, (q, a, b)
+    assert abs(a - b) <= bound + 0.001 * max(a, b), (q, a, b)
 print("ok: %d shards add up to the one-process run" % n)
 PY
