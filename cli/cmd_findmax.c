@@ -714,59 +714,140 @@ int lt_cli_find_max_meta(const char *meta_json)
     return yes;
 }
 
-int lt_cli_report_find_max(const char *cmd, const char *path, int json, FILE *out)
+/*
+ * Reads a search's results file: its metadata, the steps' notes (a cJSON
+ * array) and the answer note (made up as "unfinished" when the writer never
+ * wrote it). 0, or -1 after printing the error.
+ */
+static int read_search(const char *cmd, const char *path, cJSON **meta, cJSON **steps,
+                       cJSON **answer)
 {
     struct lt_results_reader *r;
     struct lt_results_section sec;
     struct lt_err err;
-    cJSON *meta = NULL, *steps = cJSON_CreateArray(), *answer = NULL;
-    int rc, ret = LT_EXIT_FAIL, rate_mode;
+    int rc;
     size_t n;
 
+    *meta = *answer = NULL;
+    *steps = cJSON_CreateArray();
     lt_err_clear(&err);
     r = lt_results_reader_open(path, &err);
-    if (!r || !steps) {
+    if (!r || !*steps) {
         lt_cli_error(cmd, "%s", r ? "out of memory" : err.msg);
-        goto out;
+        goto bad;
     }
     while ((rc = lt_results_reader_next(r, &sec, &err)) == 1)
         ;
     if (rc < 0 && rc != LT_E_TRUNCATED) {
         lt_cli_error(cmd, "%s", err.msg);
-        goto out;
+        goto bad;
     }
     if (rc < 0)
         lt_cli_warn(cmd, "%s: the steps it holds are shown, and the search counts as interrupted",
                     err.msg);
-    meta = cJSON_Parse(lt_results_reader_meta(r));
+    *meta = cJSON_Parse(lt_results_reader_meta(r));
     n = lt_results_reader_nnotes(r);
     for (size_t i = 0; i < n; i++) {
         cJSON *note = cJSON_Parse(lt_results_reader_note(r, i));
         cJSON *v;
         if ((v = cJSON_DetachItemFromObjectCaseSensitive(note, "find_max_step")) != NULL)
-            cJSON_AddItemToArray(steps, v);
+            cJSON_AddItemToArray(*steps, v);
         else if ((v = cJSON_DetachItemFromObjectCaseSensitive(note, "find_max")) != NULL) {
-            cJSON_Delete(answer);
-            answer = v;
+            cJSON_Delete(*answer);
+            *answer = v;
         }
         cJSON_Delete(note);
     }
-    rate_mode = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(meta, "mode")) &&
-                strcmp(cJSON_GetObjectItemCaseSensitive(meta, "mode")->valuestring, "rate") == 0;
-    if (!answer) {
+    if (!*answer) {
         /* the search never wrote its answer: killed, or a disk filled up */
-        answer = cJSON_CreateObject();
-        cJSON_AddNullToObject(answer, "holds");
-        cJSON_AddNullToObject(answer, "breaks");
-        cJSON_AddNullToObject(answer, "limit");
-        cJSON_AddBoolToObject(answer, "client_bound", 0);
-        cJSON_AddBoolToObject(answer, "interrupted", 1);
-        cJSON_AddStringToObject(answer, "end", "unfinished");
-        cJSON_AddStringToObject(answer, "answer",
+        *answer = cJSON_CreateObject();
+        cJSON_AddNullToObject(*answer, "holds");
+        cJSON_AddNullToObject(*answer, "breaks");
+        cJSON_AddNullToObject(*answer, "limit");
+        cJSON_AddBoolToObject(*answer, "client_bound", 0);
+        cJSON_AddBoolToObject(*answer, "interrupted", 1);
+        cJSON_AddStringToObject(*answer, "end", "unfinished");
+        cJSON_AddStringToObject(*answer, "answer",
                                 "the search did not finish: no answer was written (the steps it "
                                 "holds are above)");
-        cJSON_AddNumberToObject(answer, "exit", LT_EXIT_INCONCLUSIVE);
+        cJSON_AddNumberToObject(*answer, "exit", LT_EXIT_INCONCLUSIVE);
     }
+    lt_results_reader_free(r);
+    return 0;
+bad:
+    lt_results_reader_free(r);
+    cJSON_Delete(*steps);
+    *steps = NULL;
+    return -1;
+}
+
+static int is_rate(const cJSON *meta)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(meta, "mode");
+
+    return cJSON_IsString(m) && strcmp(m->valuestring, "rate") == 0;
+}
+
+static void str_into(char *dst, size_t n, const cJSON *v)
+{
+    snprintf(dst, n, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+int lt_cli_find_max_load(const char *cmd, const char *path, struct lt_report_find_max *fm,
+                         int *exit_status)
+{
+    cJSON *meta, *steps, *answer;
+    const cJSON *st;
+    struct lt_report_step *v;
+    size_t k = 0, n;
+
+    memset(fm, 0, sizeof(*fm));
+    if (read_search(cmd, path, &meta, &steps, &answer))
+        return -1;
+    n = (size_t)cJSON_GetArraySize(steps);
+    v = calloc(n ? n : 1, sizeof(*v));
+    if (!v) {
+        lt_cli_error(cmd, "out of memory");
+        cJSON_Delete(meta);
+        cJSON_Delete(steps);
+        cJSON_Delete(answer);
+        return -1;
+    }
+    fm->rate_mode = is_rate(meta);
+    cJSON_ArrayForEach(st, steps)
+    {
+        v[k].point = num(st, fm->rate_mode ? "step_rate" : "step_speed");
+        v[k].rps = num(st, "throughput_rps");
+        v[k].p50_ms = num2(st, "latency_ms", "p50");
+        v[k].p99_ms = num2(st, "latency_ms", "p99");
+        v[k].error_rate = num(st, "error_rate");
+        v[k].start_s = num(st, "start_s");
+        v[k].dur_s = num(st, "duration_step_s");
+        v[k].warmup_s = num(st, "warmup_s");
+        str_into(v[k].verdict, sizeof(v[k].verdict),
+                 cJSON_GetObjectItemCaseSensitive(st, "verdict"));
+        str_into(v[k].failed, sizeof(v[k].failed), cJSON_GetObjectItemCaseSensitive(st, "failed"));
+        k++;
+    }
+    fm->steps = v;
+    fm->nsteps = k;
+    str_into(fm->limit, sizeof(fm->limit), cJSON_GetObjectItemCaseSensitive(answer, "limit"));
+    str_into(fm->answer, sizeof(fm->answer), cJSON_GetObjectItemCaseSensitive(answer, "answer"));
+    *exit_status = (int)num(answer, "exit");
+    cJSON_Delete(meta);
+    cJSON_Delete(steps);
+    cJSON_Delete(answer);
+    return 0;
+}
+
+int lt_cli_report_find_max(const char *cmd, const char *path, int json, FILE *out)
+{
+    cJSON *meta = NULL, *steps = NULL, *answer = NULL;
+    int ret, rate_mode;
+
+    if (read_search(cmd, path, &meta, &steps, &answer))
+        return LT_EXIT_FAIL;
+    rate_mode = is_rate(meta);
     ret = (int)num(answer, "exit");
     if (json) {
         cJSON *o = cJSON_CreateObject();
@@ -806,10 +887,8 @@ int lt_cli_report_find_max(const char *cmd, const char *path, int json, FILE *ou
         }
         fprintf(out, "%s\n", cJSON_IsString(a) ? a->valuestring : "?");
     }
-out:
     cJSON_Delete(meta);
     cJSON_Delete(steps);
     cJSON_Delete(answer);
-    lt_results_reader_free(r);
     return ret;
 }

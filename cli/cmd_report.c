@@ -199,8 +199,8 @@ static int run_compare(const char *cmd, char **pos, const char *format, const ch
             lt_cli_error(cmd, "%s", err.msg);
             goto out;
         }
-        rep[i] =
-            (struct lt_report){&meta[i], &sum[i], &total[i], slo, &series[i], NULL, 0, 1, pos[i]};
+        rep[i] = (struct lt_report){&meta[i], &sum[i], &total[i], slo,    &series[i],
+                                    NULL,     0,       1,         pos[i], NULL};
     }
     if (strcmp(format, "json") == 0) {
         cJSON *j = lt_report_compare_json(&rep[0], &rep[1]);
@@ -456,13 +456,27 @@ int cmd_report(int argc, char **argv)
     if (start_ns)
         lt_format_iso8601((int64_t)start_ns, 9, started, sizeof(started));
     if (intervals || strcmp(format, "csv") == 0 || strcmp(format, "html") == 0) {
-        struct lt_report rep = {&meta, &sum, &total, &slo, &series, NULL, 0, npos, NULL};
-        if (lt_report_series_load(&series, (const char *const *)pos, (size_t)npos, &err)) {
+        struct lt_report rep = {&meta, &sum, &total, &slo, &series, NULL, 0, npos, NULL, NULL};
+        struct lt_report_find_max fm;
+        int fm_exit = 0, bad;
+        if (npos == 1 && is_find_max(pos[0])) {
+            if (lt_cli_find_max_load(cmd, pos[0], &fm, &fm_exit))
+                goto out;
+            rep.find_max = &fm;
+        }
+        bad = lt_report_series_load(&series, (const char *const *)pos, (size_t)npos, &err);
+        if (bad)
             lt_cli_error(cmd, "%s", err.msg);
+        else
+            bad = write_report(cmd, format, intervals, out, &rep);
+        if (rep.find_max)
+            free((void *)fm.steps);
+        if (bad)
+            goto out;
+        if (rep.find_max) {
+            ret = fm_exit; /* the search's verdict, not one of its summed steps */
             goto out;
         }
-        if (write_report(cmd, format, intervals, out, &rep))
-            goto out;
         goto verdict;
     }
     f = lt_cli_open_out(cmd, out, 0);

@@ -8,6 +8,7 @@
 #include "report_svg.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- the charts of a run ---------------------------------------------------------------- */
@@ -45,11 +46,26 @@ static int charts(struct lt_buf *out, const struct lt_report *r)
     struct rs_line st[LT_REPORT_CODES + 1 + 4 + 1];
     struct rs_curve dist = {"latency", "#1f6feb", &r->total->h[LT_RH_LATENCY], 0};
     struct lt_err err;
+    const struct lt_report_find_max *fm = r->find_max;
+    struct rs_shade sh = {NULL, NULL, NULL, 0, NULL};
+    double ba[LT_FM_MAX_STEPS], bb[LT_FM_MAX_STEPS];
     size_t nst = 0;
     int rc = 0;
 
     if (r->meta->spike[0] && lt_spike_parse(r->meta->spike, &spike, &err) == 0)
         sp = &spike;
+    sh.sp = sp;
+    if (fm) {
+        /* the judged part of each step: after its warm-up */
+        for (size_t i = 0; i < fm->nsteps && i < LT_FM_MAX_STEPS; i++) {
+            ba[i] = fm->steps[i].start_s + fm->steps[i].warmup_s;
+            bb[i] = fm->steps[i].start_s + fm->steps[i].dur_s;
+        }
+        sh.a = ba;
+        sh.b = bb;
+        sh.n = fm->nsteps < LT_FM_MAX_STEPS ? fm->nsteps : LT_FM_MAX_STEPS;
+        sh.what = "judged part of step";
+    }
     memset(lat, 0, sizeof(lat));
     memset(st, 0, sizeof(st));
     for (int i = 0; i < 4; i++) {
@@ -93,6 +109,9 @@ static int charts(struct lt_buf *out, const struct lt_report *r)
     rc |= lt_buf_puts(out, "<section><h2>Over time</h2>");
     if (sp)
         rc |= lt_buf_puts(out, "<p class=\"note\"><i class=\"sw\"></i> shaded: spike windows</p>");
+    if (fm)
+        rc |= lt_buf_puts(out, "<p class=\"note\"><i class=\"bw\"></i> shaded: the judged part of "
+                               "each find-max step (after its warm-up)</p>");
     if (s->n == 0) {
         rc |= lt_buf_puts(out, "<p>No intervals in the results: nothing to draw over time.</p>");
     } else {
@@ -103,12 +122,12 @@ static int charts(struct lt_buf *out, const struct lt_report *r)
                                 "show each point's worst second.</p>",
                                 c.per);
         rc |= lt_buf_puts(out, "<div class=\"grid\">");
-        rc |= rs_chart_lines(out, "Requests per second", "/s", rq, 4, sp);
-        rc |= rs_chart_lines(out, "Latency (ms)", "ms", lat, 4, sp);
-        rc |= rs_chart_lines(out, "Service time p99 (ms)", "ms", &svc, 1, sp);
-        rc |= rs_chart_lines(out, "Scheduler lag p99 (ms)", "ms", &lag, 1, sp);
+        rc |= rs_chart_lines(out, "Requests per second", "/s", rq, 4, &sh);
+        rc |= rs_chart_lines(out, "Latency (ms)", "ms", lat, 4, &sh);
+        rc |= rs_chart_lines(out, "Service time p99 (ms)", "ms", &svc, 1, &sh);
+        rc |= rs_chart_lines(out, "Scheduler lag p99 (ms)", "ms", &lag, 1, &sh);
         if (nst)
-            rc |= rs_chart_stack(out, "Statuses and errors per second", st, nst, sp);
+            rc |= rs_chart_stack(out, "Statuses and errors per second", st, nst, &sh);
         rc |= lt_buf_puts(out, "</div>");
     }
     rc |= lt_buf_puts(out, "</section>\n<section><h2>Distribution</h2><div class=\"grid\">");
@@ -116,6 +135,57 @@ static int charts(struct lt_buf *out, const struct lt_report *r)
         rc |= rs_chart_distribution(out, "Latency by percentile", &dist, 1);
     else
         rc |= lt_buf_puts(out, "<p>No latency was measured.</p>");
+    return rc | lt_buf_puts(out, "</div></section>\n");
+}
+
+/* ---- a --find-max search: the answer, the steps, the knee -------------------------------- */
+
+static int find_max_section(struct lt_buf *out, const struct lt_report *r)
+{
+    const struct lt_report_find_max *fm = r->find_max;
+    double limit_ms = 0;
+    char b[64];
+    int rc = lt_buf_puts(out, "<section><h2>Find-max</h2><p class=\"answer\">");
+
+    rc |= rs_html_esc(out, fm->answer);
+    rc |= lt_buf_printf(out,
+                        "</p><div class=\"scroll\"><table class=\"grid\"><tr><th>step</th>"
+                        "<th>%s</th><th>req/s</th><th>p50 ms</th><th>p99 ms</th>"
+                        "<th>errors</th><th>verdict</th></tr>",
+                        fm->rate_mode ? "rate" : "speed");
+    for (size_t i = 0; i < fm->nsteps; i++) {
+        const struct lt_report_step *st = &fm->steps[i];
+        int pass = strcmp(st->verdict, "pass") == 0;
+        rc |=
+            lt_buf_printf(out, "<tr class=\"%s\"><td>%zu</td><td>", pass ? "pass" : "fail", i + 1);
+        rs_fmt_num(b, sizeof(b), st->point);
+        rc |= lt_buf_printf(out, "%s%s</td><td>", b, fm->rate_mode ? "" : "x");
+        rs_fmt_num(b, sizeof(b), st->rps);
+        rc |= lt_buf_printf(out, "%s</td><td>", b);
+        rs_fmt_num(b, sizeof(b), st->p50_ms);
+        rc |= lt_buf_printf(out, "%s</td><td>", b);
+        rs_fmt_num(b, sizeof(b), st->p99_ms);
+        rc |= lt_buf_printf(out, "%s</td><td>", b);
+        rs_fmt_num(b, sizeof(b), st->error_rate * 100);
+        rc |= lt_buf_printf(out, "%s%%</td><td>", b);
+        rc |= rs_html_esc(out, st->verdict);
+        if (st->failed[0]) {
+            rc |= lt_buf_puts(out, ": ");
+            rc |= rs_html_esc(out, st->failed);
+        }
+        rc |= lt_buf_puts(out, "</td></tr>");
+    }
+    rc |= lt_buf_puts(out, "</table></div><div class=\"grid\">");
+    /* a latency limit is drawn on the knee; p99 is what the chart plots */
+    if (strncmp(fm->limit, "p99<", 4) == 0 || strncmp(fm->limit, "p99<=", 5) == 0) {
+        const char *v = fm->limit + (fm->limit[4] == '=' ? 5 : 4);
+        char *end;
+        double x = strtod(v, &end);
+        limit_ms = strcmp(end, "ms") == 0 ? x : strcmp(end, "s") == 0 ? x * 1000 : 0;
+    }
+    if (fm->nsteps)
+        rc |=
+            rs_chart_knee(out, "p99 against throughput, a point per step (the knee)", fm, limit_ms);
     return rc | lt_buf_puts(out, "</div></section>\n");
 }
 
@@ -337,7 +407,11 @@ int lt_report_html(struct lt_buf *out, const struct lt_report *r)
         rc |= rs_html_esc(out, sum->client_bound_reason);
         rc |= lt_buf_puts(out, "</span>");
     }
-    if (r->slo && r->slo->n) {
+    if (r->find_max) {
+        rc |= lt_buf_puts(out, "<span class=\"badge warn\">FIND-MAX: ");
+        rc |= rs_html_esc(out, r->find_max->answer);
+        rc |= lt_buf_puts(out, "</span>");
+    } else if (r->slo && r->slo->n) {
         enum lt_verdict v = lt_summary_verdict(sum, r->slo);
         rc |= lt_buf_puts(out, v == LT_VERDICT_PASS     ? "<span class=\"badge ok\">PASS</span>"
                                : v == LT_VERDICT_BREACH ? "<span class=\"badge bad\">FAIL</span>"
@@ -351,6 +425,8 @@ int lt_report_html(struct lt_buf *out, const struct lt_report *r)
     rc |= latency_table(out, sum);
     rc |= groups_table(out, r);
     rc |= lt_buf_puts(out, "</div>\n");
+    if (r->find_max)
+        rc |= find_max_section(out, r);
     if (r->series)
         rc |= charts(out, r);
     rc |= lt_buf_printf(

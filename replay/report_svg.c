@@ -298,16 +298,16 @@ static int chart_axes(struct lt_buf *out, const struct frame *f, int pct_axis)
     return rc;
 }
 
-/* The spike windows [kP + P - D, (k+1)P) of DESIGN.md §4, shaded. */
-static int chart_spikes(struct lt_buf *out, const struct frame *f, const struct lt_spike *sp)
+/* The spike windows [kP + P - D, (k+1)P) of DESIGN.md §4, and the caller's windows, shaded. */
+static int chart_shade(struct lt_buf *out, const struct frame *f, const struct rs_shade *sh)
 {
     int rc = 0;
 
-    if (!sp)
+    if (!sh)
         return 0;
-    for (int64_t k = 0; k < MAX_SPIKES; k++) {
-        double a = (double)(k * sp->period_ns + sp->period_ns - sp->dur_ns) / 1e9;
-        double b = (double)((k + 1) * sp->period_ns) / 1e9;
+    for (int64_t k = 0; sh->sp && k < MAX_SPIKES; k++) {
+        double a = (double)(k * sh->sp->period_ns + sh->sp->period_ns - sh->sp->dur_ns) / 1e9;
+        double b = (double)((k + 1) * sh->sp->period_ns) / 1e9;
         if (a >= f->xmax)
             break;
         if (b > f->xmax)
@@ -316,6 +316,17 @@ static int chart_spikes(struct lt_buf *out, const struct frame *f, const struct 
                             "<rect class=\"spike\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
                             "height=\"%d\"><title>spike window</title></rect>",
                             fx(f, a), PT, fx(f, b) - fx(f, a), VH - PT - PB);
+    }
+    for (size_t i = 0; i < sh->n && i < MAX_SPIKES; i++) {
+        double a = sh->a[i], b = sh->b[i] < f->xmax ? sh->b[i] : f->xmax;
+        if (a >= b)
+            continue;
+        rc |= lt_buf_printf(out,
+                            "<rect class=\"band\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+                            "height=\"%d\"><title>",
+                            fx(f, a), PT, fx(f, b) - fx(f, a), VH - PT - PB);
+        rc |= rs_html_esc(out, sh->what ? sh->what : "");
+        rc |= lt_buf_printf(out, " %zu</title></rect>", i + 1);
     }
     return rc;
 }
@@ -360,7 +371,7 @@ static const char *dash(int dashed)
  * column (and a dot when there is a single column).
  */
 int rs_chart_lines(struct lt_buf *out, const char *title, const char *unit,
-                   const struct rs_line *lines, size_t nl, const struct lt_spike *sp)
+                   const struct rs_line *lines, size_t nl, const struct rs_shade *sh)
 {
     struct frame f = {0, 0, 0};
     double vmax = 0;
@@ -373,7 +384,7 @@ int rs_chart_lines(struct lt_buf *out, const char *title, const char *unit,
     }
     frame_y(&f, vmax * 1.05);
     rc |= chart_open(out, title, unit, "time", lines, nl, &f);
-    rc |= chart_spikes(out, &f, sp);
+    rc |= chart_shade(out, &f, sh);
     rc |= chart_axes(out, &f, 0);
     for (size_t l = 0; l < nl; l++) {
         const struct rs_line *ln = &lines[l];
@@ -397,7 +408,7 @@ int rs_chart_lines(struct lt_buf *out, const char *title, const char *unit,
  * line is of the same series.
  */
 int rs_chart_stack(struct lt_buf *out, const char *title, const struct rs_line *lines, size_t nl,
-                   const struct lt_spike *sp)
+                   const struct rs_shade *sh)
 {
     const struct rs_cols *c = lines[0].c;
     double base[RS_MAX_COLS], top[RS_MAX_COLS];
@@ -414,7 +425,7 @@ int rs_chart_stack(struct lt_buf *out, const char *title, const struct rs_line *
     }
     frame_y(&f, vmax * 1.05);
     rc |= chart_open(out, title, "/s", "time", lines, nl, &f);
-    rc |= chart_spikes(out, &f, sp);
+    rc |= chart_shade(out, &f, sh);
     rc |= chart_axes(out, &f, 0);
     for (size_t l = 0; l < nl; l++) {
         for (size_t i = 0; i < c->n; i++)
@@ -496,6 +507,102 @@ int rs_chart_distribution(struct lt_buf *out, const char *title, const struct rs
     return rc | chart_close(out);
 }
 
+/* A search's knee: p99 over req/s, one point a step (sorted by req/s for the line). */
+int rs_chart_knee(struct lt_buf *out, const char *title, const struct lt_report_find_max *fm,
+                  double limit_ms)
+{
+    size_t n = fm->nsteps, order[LT_FM_MAX_STEPS];
+    struct frame f = {0, 0, 0};
+    double vmax = limit_ms > 0 ? limit_ms : 0, xstep;
+    char b[32];
+    int rc = 0;
+
+    if (n > LT_FM_MAX_STEPS)
+        n = LT_FM_MAX_STEPS;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        order[i] = i;
+        while (j > 0 && fm->steps[order[j - 1]].rps > fm->steps[order[j]].rps) {
+            size_t t = order[j - 1];
+            order[j - 1] = order[j];
+            order[j] = t;
+            j--;
+        }
+        f.xmax = fmax(f.xmax, fm->steps[i].rps);
+        vmax = fmax(vmax, fm->steps[i].p99_ms);
+    }
+    xstep = nice_step((f.xmax > 0 ? f.xmax : 1) * 1.05 / 5);
+    f.xmax = ceil((f.xmax > 0 ? f.xmax : 1) * 1.05 / xstep) * xstep;
+    frame_y(&f, vmax * 1.1);
+    rc |= lt_buf_puts(out, "<figure class=\"chart\"><h3>");
+    rc |= rs_html_esc(out, title);
+    rc |= lt_buf_puts(out, "</h3><div class=\"legend\"><span><i style=\"background:#2da44e\"></i>"
+                           "pass</span><span><i style=\"background:#cf222e\"></i>fail</span>");
+    if (limit_ms > 0)
+        rc |= lt_buf_puts(out, "<span><i style=\"background:#57606a\"></i>limit</span>");
+    rc |= lt_buf_printf(out,
+                        "</div><div class=\"plot\"><svg viewBox=\"0 0 %d %d\" role=\"img\" "
+                        "data-kind=\"knee\" data-unit=\"ms\" data-x0=\"%d\" data-x1=\"%d\" "
+                        "data-xmax=\"",
+                        VW, VH, PL, VW - PR);
+    rc |= rs_put_num(out, f.xmax);
+    rc |= lt_buf_puts(out, "\" data-names='[\"p99\"]'><title>");
+    rc |= rs_html_esc(out, title);
+    rc |= lt_buf_puts(out, "</title>");
+    for (double y = 0; y <= f.ymax + f.ystep / 2; y += f.ystep) {
+        axis_label(b, sizeof(b), y);
+        rc |= lt_buf_printf(out,
+                            "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>"
+                            "<text class=\"yl\" x=\"%d\" y=\"%.1f\">%s</text>",
+                            PL, VW - PR, fy(&f, y), fy(&f, y), PL - 6, fy(&f, y) + 4, b);
+    }
+    for (double x = 0; x <= f.xmax + xstep / 2; x += xstep) {
+        axis_label(b, sizeof(b), x);
+        rc |= lt_buf_printf(out,
+                            "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>"
+                            "<text class=\"%s\" x=\"%.1f\" y=\"%d\">%s</text>",
+                            fx(&f, x), fx(&f, x), PT, VH - PB, xl_class(&f, x), fx(&f, x),
+                            VH - PB + 18, b);
+    }
+    if (limit_ms > 0)
+        rc |= lt_buf_printf(out,
+                            "<line class=\"line\" stroke=\"#57606a\" stroke-dasharray=\"6 4\" "
+                            "x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>",
+                            PL, VW - PR, fy(&f, limit_ms), fy(&f, limit_ms));
+    rc |= lt_buf_puts(out, "<polyline class=\"line\" stroke=\"#1f6feb\" points=\"");
+    for (size_t i = 0; i < n; i++)
+        rc |= lt_buf_printf(out, "%s%.1f,%.1f", i ? " " : "", fx(&f, fm->steps[order[i]].rps),
+                            fy(&f, fm->steps[order[i]].p99_ms));
+    rc |= lt_buf_puts(out, "\"/>");
+    for (size_t i = 0; i < n; i++) {
+        const struct lt_report_step *st = &fm->steps[i];
+        int pass = strcmp(st->verdict, "pass") == 0;
+        rc |=
+            lt_buf_printf(out,
+                          "<circle class=\"step\" r=\"5\" fill=\"%s\" cx=\"%.1f\" "
+                          "cy=\"%.1f\"><title>step %zu: ",
+                          pass ? "#2da44e" : "#cf222e", fx(&f, st->rps), fy(&f, st->p99_ms), i + 1);
+        rs_fmt_num(b, sizeof(b), st->point);
+        rc |= lt_buf_printf(out, fm->rate_mode ? "--rate %s, " : "%sx, ", b);
+        rs_fmt_num(b, sizeof(b), st->rps);
+        rc |= lt_buf_printf(out, "%s req/s, p99 ", b);
+        rs_fmt_num(b, sizeof(b), st->p99_ms);
+        rc |= lt_buf_printf(out, "%s ms: ", b);
+        rc |= rs_html_esc(out, st->verdict);
+        rc |= lt_buf_puts(out, "</title></circle>");
+    }
+    rc |= lt_buf_puts(out, "<desc class=\"data\">[");
+    for (size_t i = 0; i < n; i++) {
+        rc |= lt_buf_puts(out, i ? ",[" : "[");
+        rc |= rs_put_num(out, fm->steps[order[i]].rps);
+        rc |= lt_buf_putc(out, ',');
+        rc |= rs_put_num(out, fm->steps[order[i]].p99_ms);
+        rc |= lt_buf_putc(out, ']');
+    }
+    rc |= lt_buf_puts(out, "]</desc>");
+    return rc | chart_close(out);
+}
+
 const char rs_css[] =
     "*{box-sizing:border-box}"
     "body{margin:0;font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1f2328;"
@@ -524,14 +631,16 @@ const char rs_css[] =
     "padding:8px 10px}"
     ".legend{display:flex;flex-wrap:wrap;gap:2px 12px;font-size:12px;color:#57606a}"
     ".legend i,.note i{display:inline-block;width:10px;height:10px;margin-right:4px;"
-    "border-radius:2px;vertical-align:-1px}.note i.sw{background:#fff1b8;border:1px solid #d4a72c}"
+    "border-radius:2px;vertical-align:-1px}.note i.sw{background:#fff1b8;border:1px solid "
+    "#d4a72c}.note i.bw{background:#ddf4ff;border:1px solid #54aeff}"
     ".note{color:#57606a;font-size:12px;margin:0 0 8px}"
     ".plot{overflow-x:auto}svg{display:block;width:100%;height:auto}"
     "svg text{font-size:13px;fill:#57606a}svg .yl{text-anchor:end}svg .xl{text-anchor:middle}svg "
     ".xe{text-anchor:end}"
     "svg .grid{stroke:#eaeef2;stroke-width:1}"
     "svg .line{fill:none;stroke-width:1.8;stroke-linejoin:round}"
-    "svg .area{stroke:none;opacity:.9}svg .spike{fill:#fff1b8;opacity:.8}"
+    "svg .area{stroke:none;opacity:.9}svg .spike{fill:#fff1b8;opacity:.8}svg "
+    ".band{fill:#ddf4ff;opacity:.8}"
     "svg .cur{stroke:#57606a;stroke-dasharray:3 3;visibility:hidden}"
     "#tip{position:absolute;pointer-events:none;background:#1f2328;color:#fff;font-size:12px;"
     "padding:4px 8px;border-radius:4px;white-space:pre;z-index:2}"
@@ -554,7 +663,8 @@ const char rs_script[] =
     "if(!v.length||x<x0||x>x1){hide();return;}"
     "var t=(x-x0)/(x1-x0)*xm,best=0;"
     "for(var i=1;i<v.length;i++)if(Math.abs(v[i][0]-t)<Math.abs(v[best][0]-t))best=i;"
-    "var r=v[best],cx=x0+(x1-x0)*r[0]/xm,lines=[k==='pct'?pct(r[0]):'t = '+r[0]+' s'];"
+    "var r=v[best],cx=x0+(x1-x0)*r[0]/xm,lines=[k==='pct'?pct(r[0]):k==='knee'?r[0]+' req/s':'t = "
+    "'+r[0]+' s'];"
     "for(var j=0;j<n.length;j++)lines.push(n[j]+': '+(r[j+1]===null?'-':r[j+1]+' '+u));"
     "c.setAttribute('x1',cx);c.setAttribute('x2',cx);c.style.visibility='visible';"
     "tip.textContent=lines.join('\\n');tip.hidden=false;"

@@ -53,12 +53,27 @@ int rs_html_esc(struct lt_buf *out, const char *s);
 void rs_fmt_num(char *b, size_t n, double v);
 int rs_put_num(struct lt_buf *out, double v);
 
-/* Lines over time; spike windows shaded when sp is not NULL. */
+/* What a time chart shades: spike windows, and windows of its own (a search's steps). */
+struct rs_shade {
+    const struct lt_spike *sp; /* NULL: none */
+    const double *a, *b;       /* n windows [a, b), seconds */
+    size_t n;
+    const char *what; /* their tooltip */
+};
+
+/* Lines over time; sh (or NULL) says what to shade. */
 int rs_chart_lines(struct lt_buf *out, const char *title, const char *unit,
-                   const struct rs_line *lines, size_t nl, const struct lt_spike *sp);
+                   const struct rs_line *lines, size_t nl, const struct rs_shade *sh);
 /* Layers stacked over time (all lines of one series), per second. */
 int rs_chart_stack(struct lt_buf *out, const char *title, const struct rs_line *lines, size_t nl,
-                   const struct lt_spike *sp);
+                   const struct rs_shade *sh);
+/*
+ * A search's knee: p99 (ms) against throughput (req/s), a point per step,
+ * passes and failures told apart, with the limit as a dashed line when it
+ * is a latency (limit_ms > 0).
+ */
+int rs_chart_knee(struct lt_buf *out, const char *title, const struct lt_report_find_max *fm,
+                  double limit_ms);
 /* Latency by percentile on HdrHistogram's axis, log10(1/(1-p)). */
 int rs_chart_distribution(struct lt_buf *out, const char *title, const struct rs_curve *cv,
                           size_t n);

@@ -168,6 +168,10 @@ int lt_cli_find_max(const struct lt_cli_findmax *fm);
 int lt_cli_find_max_meta(const char *meta_json);
 /* report of such a file: the step table and the answer (text), or the find_max object. */
 int lt_cli_report_find_max(const char *cmd, const char *path, int json, FILE *out);
+/* Its steps and answer for the HTML report (fm->steps malloc'ed); 0, or -1 after an error. */
+struct lt_report_find_max;
+int lt_cli_find_max_load(const char *cmd, const char *path, struct lt_report_find_max *fm,
+                         int *exit_status);
 
 int cmd_inspect(int argc, char **argv);
 int cmd_export(int argc, char **argv);

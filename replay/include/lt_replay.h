@@ -606,6 +606,23 @@ struct lt_report_group {
 };
 
 /* Everything a report shows; every pointer borrowed. */
+/* A step of a --find-max search, as its results file's note tells it (report's HTML). */
+struct lt_report_step {
+    double point; /* the speed, or the rate */
+    double rps, p50_ms, p99_ms, error_rate;
+    double start_s, dur_s, warmup_s; /* on the search's clock */
+    char verdict[16];                /* lt_findmax_outcome_name */
+    char failed[64];                 /* the first failing term, "" when none */
+};
+
+struct lt_report_find_max {
+    const struct lt_report_step *steps;
+    size_t nsteps;
+    int rate_mode;
+    char limit[64]; /* the term the answer speaks of, "" when none */
+    char answer[1024];
+};
+
 struct lt_report {
     const struct lt_run_meta *meta;
     const struct lt_summary *sum;
@@ -616,6 +633,7 @@ struct lt_report {
     size_t ngroups;
     int nfiles;        /* results files merged */
     const char *label; /* what to call the run when two are compared (a file name) */
+    const struct lt_report_find_max *find_max; /* a --find-max search, or NULL */
 };
 
 /* Locust's stats.csv: a row per group, then the Aggregated row (docs/FORMAT.md). */

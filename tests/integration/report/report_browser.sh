@@ -1,11 +1,13 @@
 # report_browser.sh - report --format html opened in headless Chromium, for a
 # results file with known numbers (spike windows, errors, timeouts), for a
-# real replay against the sink and for two runs compared: the page loads with no console message at all
+# real replay against the sink, for a --find-max search and for two runs compared: the page
+# loads with no console message at all
 # (the page logs nothing, so any message is an error), its script ran, the SVG
 # charts have their data points, and screenshots at 1280 and 390 px are not
 # blank. Name resolution is mapped to nowhere: the page must need no network.
 source "$LT_TEST_ROOT/lib.sh"
 set -euo pipefail
+[ -n "${LT_TRACE:-}" ] && set -x
 lt_need_cmd chromium python3
 here="$LT_TEST_ROOT/integration/report"
 
@@ -34,6 +36,8 @@ import re, sys
 dom, want, ncharts = open(sys.argv[1]).read(), int(sys.argv[2]), int(sys.argv[3])
 svgs = re.findall(r"<svg\b.*?</svg>", dom, re.S)
 assert len(svgs) == ncharts, f"{len(svgs)} charts, expected {ncharts}"
+# a search's knee (a point per step) is checked by its own case below
+svgs = [v for v in svgs if 'data-kind="knee"' not in v]
 pts = []
 for i, svg in enumerate(svgs):
     lines = re.findall(r'<polyline class="line"[^>]*points="([^"]*)"', svg)
@@ -85,6 +89,30 @@ lt_wait_port "$port"
 n=$("$LOADTAPE" report "$LT_TMP/real.res" --intervals --format json 2>/dev/null | wc -l)
 [ "$n" -ge 2 ] || lt_fail "the real run has $n intervals"
 check_page "$LT_TMP/real.html" real "$n" 6
+
+# A --find-max search: the answer, a row and a point per step on the knee chart, and the
+# judged part of each step shaded on the five charts over time.
+"$LOADTAPE" replay "$LT_TMP/b.tape" --target "http://127.0.0.1:$port" --find-max --slo 'p50<1s' \
+    --max-speed 2 --step 2s --cooldown 0 -o "$LT_TMP/fm.res" >/dev/null 2>&1 || true
+"$LOADTAPE" report "$LT_TMP/fm.res" --format html -o "$LT_TMP/fm.html" 2>/dev/null || true
+steps=$({ "$LOADTAPE" report "$LT_TMP/fm.res" --format json 2>/dev/null || true; } |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["find_max"]["steps"]))')
+[ "$steps" -ge 1 ] || lt_fail "the search has no step"
+n=$({ "$LOADTAPE" report "$LT_TMP/fm.res" --intervals --format json 2>/dev/null || true; } | wc -l)
+check_page "$LT_TMP/fm.html" find-max "$n" 7
+lt_eq "a point per step" "$steps" "$(grep -o '<circle class="step"' "$LT_TMP/find-max.dom" | wc -l)"
+lt_eq "the judged part of each step shaded on each chart over time" "$((steps * 5))" \
+    "$(grep -o 'class="band"' "$LT_TMP/find-max.dom" | wc -l)"
+grep -q '<p class="answer">holds' "$LT_TMP/find-max.dom" || grep -q '<p class="answer">no speed was proven' "$LT_TMP/find-max.dom" ||
+    lt_fail "the answer line"
+python3 - "$LT_TMP/find-max.dom" "$steps" <<'PY'
+import re, sys
+dom, steps = open(sys.argv[1]).read(), int(sys.argv[2])
+knee = [v for v in re.findall(r"<svg\b.*?</svg>", dom, re.S) if 'data-kind="knee"' in v]
+assert len(knee) == 1, len(knee)
+pts = re.findall(r'<polyline class="line" stroke="#1f6feb" points="([^"]*)"', knee[0])[0].split()
+assert len(pts) == steps, (pts, steps)
+PY
 
 # Two runs compared: A's and B's charts overlaid (B is half of A's run).
 "$LT_MKRESULTS" "$LT_TMP/half.res" 0/2
