@@ -163,6 +163,8 @@ struct worker {
     int64_t grace_deadline, end_ns;
     int64_t sched_armed; /* deadline the schedule timer is armed for, 0: none */
     struct lt_stats cur;
+    struct lt_stats **gst; /* per-endpoint totals, by group index (created when first used) */
+    int gfailed;           /* a group's stats could not be allocated */
     int64_t interval_k;
     struct lt_xfer *ret[POOL_BATCH]; /* done, on the way back to the pool */
     size_t nret;
@@ -184,7 +186,8 @@ struct lt_replay {
     atomic_int warm; /* the reader is a ring ahead (or done) */
     int64_t start;
 
-    /* the reader */
+    /* the reader (it alone classifies into groups until it is joined) */
+    struct lt_groups groups;
     pthread_t reader;
     int reader_started;
     struct lt_err rerr;
@@ -269,10 +272,14 @@ static void xfer_done(struct worker *w, struct lt_xfer *x)
     }
 }
 
-static void free_chain(struct worker *w, struct lt_xfer *x, int snext)
+static void gcount(struct worker *w, const struct lt_xfer *x, int c, uint64_t n);
+
+/* Frees a chain of requests never sent, counting each as c in its group. */
+static void free_chain(struct worker *w, struct lt_xfer *x, int snext, int c)
 {
     while (x) {
         struct lt_xfer *n = snext ? x->snext : x->next;
+        gcount(w, x, c, 1);
         xfer_done(w, x);
         x = n;
     }
@@ -334,6 +341,32 @@ static void advance(struct worker *w, int64_t now)
 static void count(struct worker *w, int c, uint64_t n)
 {
     w->cur.c[c] += n;
+}
+
+/* The worker's totals of x's group, created with its first request there (NULL without
+ * memory: the run then fails, rather than show groups that do not add up). */
+static struct lt_stats *gstats(struct worker *w, const struct lt_xfer *x)
+{
+    struct lt_stats *g = w->gst[x->group];
+
+    if (!g && !w->gfailed) {
+        g = malloc(sizeof(*g));
+        if (!g || lt_stats_init(g)) {
+            free(g);
+            g = NULL;
+            w->gfailed = 1;
+        }
+        w->gst[x->group] = g;
+    }
+    return g;
+}
+
+static void gcount(struct worker *w, const struct lt_xfer *x, int c, uint64_t n)
+{
+    struct lt_stats *g = gstats(w, x);
+
+    if (g)
+        g->c[c] += n;
 }
 
 /* ---- the reader thread --------------------------------------------------------- */
@@ -489,6 +522,15 @@ static void *reader_main(void *arg)
             x->rec_status = rec.has_response ? rec.status : 0;
             /* what it should get: as recorded, or the refusal of an event made invalid */
             x->expect = x->rec_status ? x->rec_status : (rec.flags & LT_RF_INVALID) ? 400 : 0;
+            {
+                int g = lt_groups_classify(&r->groups, &rec.method, &rec.url);
+                if (g < 0) {
+                    xfer_destroy(x);
+                    lt_error(&r->rerr, LT_E_NOMEM, "out of memory");
+                    goto out;
+                }
+                x->group = (uint32_t)g;
+            }
             if (ring_push(r, &r->w[worker_of(r, session)], x)) {
                 xfer_destroy(x);
                 goto out;
@@ -600,37 +642,50 @@ static void session_done(struct worker *w, struct lt_xfer *x, int64_t now)
     free(s);
 }
 
+/*
+ * A request's outcome in a window's numbers (the open interval, and its group's
+ * totals): the counters, its status and its times.
+ */
+static void tally(struct lt_stats *s, const struct worker *w, const struct lt_xfer *x,
+                  int64_t service)
+{
+    lt_stats_note_send(s, x->s_ns - w->r->start, service);
+    if (x->err != LT_XERR_NONE) {
+        s->c[LT_RC_ERR_CONNECT + (int)x->err - 1]++;
+        if (x->err == LT_XERR_TIMEOUT) {
+            /* a request that timed out was at least that slow */
+            lt_hist_record(&s->h[LT_RH_LATENCY], x->d_ns - x->s_ns);
+            lt_hist_record(&s->h[LT_RH_SERVICE], service);
+        }
+    } else {
+        s->c[LT_RC_COMPLETED]++;
+        s->c[LT_RC_EVENTS] += x->events;
+        if (lt_ok_match(&w->r->o.ok, x->status, x->expect))
+            s->c[LT_RC_OK]++;
+        s->status[x->status >= 0 && x->status < LT_STATUS_CODES ? x->status : 0]++;
+        if (x->rec_status && x->rec_status != x->status)
+            s->c[LT_RC_MISMATCHED]++;
+        lt_hist_record(&s->h[LT_RH_LATENCY], x->d_ns - x->s_ns);
+        lt_hist_record(&s->h[LT_RH_SERVICE], service);
+    }
+    s->c[LT_RC_BYTES_SENT] += x->bytes_sent;
+    s->c[LT_RC_BYTES_RECEIVED] += x->bytes_received;
+}
+
 static void account_done(struct worker *w, struct lt_xfer *x)
 {
     int64_t service = x->d_ns - (x->a_ns ? x->a_ns : x->r_ns);
+    struct lt_stats *g = gstats(w, x);
 
     advance(w, x->d_ns);
-    lt_stats_note_send(&w->cur, x->s_ns - w->r->start, service);
-    if (x->err != LT_XERR_NONE) {
-        count(w, LT_RC_ERR_CONNECT + (int)x->err - 1, 1);
-        if (!w->first_err[x->err][0]) {
-            snprintf(w->first_err[x->err], sizeof(w->first_err[0]), "%s",
-                     x->errmsg[0] ? x->errmsg : "failed");
-            w->first_err_ns[x->err] = x->d_ns;
-        }
-        if (x->err == LT_XERR_TIMEOUT) {
-            /* a request that timed out was at least that slow */
-            lt_hist_record(&w->cur.h[LT_RH_LATENCY], x->d_ns - x->s_ns);
-            lt_hist_record(&w->cur.h[LT_RH_SERVICE], service);
-        }
-    } else {
-        count(w, LT_RC_COMPLETED, 1);
-        count(w, LT_RC_EVENTS, x->events);
-        if (lt_ok_match(&w->r->o.ok, x->status, x->expect))
-            count(w, LT_RC_OK, 1);
-        w->cur.status[x->status >= 0 && x->status < LT_STATUS_CODES ? x->status : 0]++;
-        if (x->rec_status && x->rec_status != x->status)
-            count(w, LT_RC_MISMATCHED, 1);
-        lt_hist_record(&w->cur.h[LT_RH_LATENCY], x->d_ns - x->s_ns);
-        lt_hist_record(&w->cur.h[LT_RH_SERVICE], service);
+    if (x->err != LT_XERR_NONE && !w->first_err[x->err][0]) {
+        snprintf(w->first_err[x->err], sizeof(w->first_err[0]), "%s",
+                 x->errmsg[0] ? x->errmsg : "failed");
+        w->first_err_ns[x->err] = x->d_ns;
     }
-    count(w, LT_RC_BYTES_SENT, x->bytes_sent);
-    count(w, LT_RC_BYTES_RECEIVED, x->bytes_received);
+    tally(&w->cur, w, x, service);
+    if (g)
+        tally(g, w, x, service);
 }
 
 static void dispatch(struct worker *w);
@@ -659,6 +714,7 @@ static void on_aborted(void *ctx, struct lt_xfer *x)
 
     w->inflight--;
     count(w, LT_RC_ABANDONED, 1);
+    gcount(w, x, LT_RC_ABANDONED, 1);
     xfer_done(w, x);
 }
 
@@ -677,9 +733,12 @@ static void dispatch(struct worker *w)
         if (!w->qhead)
             w->qtail = NULL;
         w->qlen--;
-        if (now - x->q_ns > HELD_NS && w->r->o.sched.mode != LT_MODE_BURST)
+        if (now - x->q_ns > HELD_NS && w->r->o.sched.mode != LT_MODE_BURST) {
             count(w, LT_RC_HELD, 1); /* it waited for a connection: -c held it back */
+            gcount(w, x, LT_RC_HELD, 1);
+        }
         count(w, LT_RC_SENT, 1);
+        gcount(w, x, LT_RC_SENT, 1);
         w->inflight++;
         x->err = LT_XERR_NONE;
         if (w->r->eng->start(w->engine, x, &e)) {
@@ -721,6 +780,7 @@ static void release_due(struct worker *w)
         w->next = NULL;
         x->r_ns = now;
         count(w, LT_RC_SCHEDULED, 1);
+        gcount(w, x, LT_RC_SCHEDULED, 1);
         lt_hist_record(&w->cur.h[LT_RH_LAG], x->r_ns - x->s_ns);
         if (r->o.keep_order && hold_for_session(w, x))
             continue;
@@ -820,13 +880,13 @@ static void skip_queued(struct worker *w)
     else
         n += w->qlen;
 
-    free_chain(w, w->qhead, 0);
+    free_chain(w, w->qhead, 0, w->stopping == 2 ? LT_RC_NOT_SENT : LT_RC_SKIPPED);
     w->qhead = w->qtail = NULL;
     w->qlen = 0;
     for (size_t i = 0; i < SESS_BUCKETS; i++) {
         struct sess *s = w->sess[i];
         for (; s; s = s->next) {
-            free_chain(w, s->head, 1);
+            free_chain(w, s->head, 1, LT_RC_SKIPPED);
             s->head = s->tail = NULL;
         }
     }
@@ -940,7 +1000,8 @@ static int worker_init(struct lt_replay *r, struct worker *w, int idx, struct lt
     w->ring_cap = RING_ALL / (size_t)r->nw > RING_MIN ? RING_ALL / (size_t)r->nw : RING_MIN;
     w->ring = calloc(w->ring_cap, sizeof(*w->ring));
     w->sess = calloc(SESS_BUCKETS, sizeof(*w->sess));
-    if (!w->ring || !w->sess || lt_stats_init(&w->cur))
+    w->gst = calloc(r->groups.max + 1, sizeof(*w->gst));
+    if (!w->ring || !w->sess || !w->gst || lt_stats_init(&w->cur))
         return lt_error(err, LT_E_NOMEM, "out of memory");
     w->loop.epfd = epoll_create1(EPOLL_CLOEXEC);
     w->sched_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -992,6 +1053,12 @@ static void worker_release(struct worker *w)
             }
     free(w->sess);
     free(w->ring);
+    for (size_t i = 0; w->gst && i <= r->groups.max; i++)
+        if (w->gst[i]) {
+            lt_stats_release(w->gst[i]);
+            free(w->gst[i]);
+        }
+    free(w->gst);
     lt_stats_release(&w->cur);
     for (int *fd = &w->sched_fd; fd <= &w->stop_fd; fd++)
         if (*fd >= 0)
@@ -1035,7 +1102,8 @@ struct lt_replay *lt_replay_new(const struct lt_replay_opts *o, struct lt_source
     r->eng = o->engine ? o->engine : &lt_engine_curl;
     r->w = calloc((size_t)r->nw, sizeof(*r->w));
     r->scratch = malloc(lt_stats_scratch_size());
-    if (!r->w || !r->scratch || lt_stats_init(&r->total)) {
+    if (!r->w || !r->scratch || lt_stats_init(&r->total) ||
+        lt_groups_init(&r->groups, r->o.max_groups)) {
         lt_error(err, LT_E_NOMEM, "out of memory");
         goto fail;
     }
@@ -1107,6 +1175,7 @@ void lt_replay_free(struct lt_replay *r)
         lt_stats_release(&r->acc[i]);
     free(r->scratch);
     lt_stats_release(&r->total);
+    lt_groups_release(&r->groups);
     pthread_mutex_destroy(&r->pool_mu);
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->go_cv);
@@ -1132,6 +1201,44 @@ void lt_replay_stop(struct lt_replay *r)
 const struct lt_stats *lt_replay_totals(const struct lt_replay *r)
 {
     return &r->total;
+}
+
+const struct lt_groups *lt_replay_groups(const struct lt_replay *r)
+{
+    return &r->groups;
+}
+
+/*
+ * The workers' group totals into the run's groups (after every thread has
+ * ended): the first worker's are taken over, the others' added (a sparse
+ * merge, so a group's memory stays what its values touched). Each group's
+ * window is the run's.
+ */
+static int gather_groups(struct lt_replay *r)
+{
+    for (size_t i = 0; i < r->groups.n; i++) {
+        struct lt_group *g = r->groups.g[i];
+        for (int k = 0; k < r->nw; k++) {
+            struct lt_stats *ws = r->w[k].gst[i];
+            if (!ws)
+                continue;
+            if (!g->st) {
+                g->st = ws;
+                r->w[k].gst[i] = NULL;
+            } else {
+                lt_stats_merge(g->st, ws);
+            }
+        }
+        if (g->st) {
+            g->st->start_ns = 0;
+            g->st->dur_ns = r->total.dur_ns;
+            g->st->c[LT_RC_INTERRUPTED] = r->total.c[LT_RC_INTERRUPTED];
+        }
+    }
+    for (int k = 0; k < r->nw; k++)
+        if (r->w[k].gfailed)
+            return -1;
+    return 0;
 }
 
 const char *lt_replay_first_error(const struct lt_replay *r, enum lt_xfer_err cls)
@@ -1297,6 +1404,8 @@ int lt_replay_run(struct lt_replay *r, const struct lt_replay_cbs *cb, struct lt
         r->total.c[LT_RC_INTERRUPTED] = 1;
     /* stop the reader; records it still held were never scheduled */
     join_all(r);
+    if (gather_groups(r))
+        rc = lt_error(err, LT_E_NOMEM, "out of memory for the per-endpoint groups");
     if (!rc && r->cbfailed) {
         if (err)
             *err = r->cberr;
