@@ -702,6 +702,8 @@ int lt_report_intervals_text(struct lt_buf *out, const struct lt_report_series *
 int lt_report_intervals_jsonl(struct lt_buf *out, const struct lt_report_series *s);
 /* One self-contained HTML page: inline SVG charts and tables, no network. */
 int lt_report_html(struct lt_buf *out, const struct lt_report *r);
+/* Appends s with &, <, >, " and ' escaped (the report's own rule, for pages linking reports). */
+int lt_report_html_esc(struct lt_buf *out, const char *s);
 /*
  * Two runs side by side (report A B --compare): their parameters, the
  * numbers of each with B - A and the change in percent, as a table, a JSON
