@@ -44,6 +44,7 @@
 #define REFILL 64                     /* free ring slots that wake a waiting reader */
 #define KEEP_BUFFER ((size_t)1 << 16) /* a pooled request keeps buffers up to this */
 #define MAX_THREADS 256
+#define GSAMPLES 512 /* a worker's group latencies buffered before they go to the run's */
 
 /* ---- the event loop ------------------------------------------------------ */
 
@@ -163,8 +164,15 @@ struct worker {
     int64_t grace_deadline, end_ns;
     int64_t sched_armed; /* deadline the schedule timer is armed for, 0: none */
     struct lt_stats cur;
-    struct lt_stats **gst; /* per-endpoint totals, by group index (created when first used) */
-    int gfailed;           /* a group's stats could not be allocated */
+    /* per-endpoint totals, by group index (created when first used): counters and
+     * statuses only; the histograms are the run's (gsh), fed from gsample */
+    struct lt_stats **gst;
+    struct gsample {
+        uint32_t group;
+        int64_t latency, service;
+    } gsample[GSAMPLES];
+    size_t ngsample;
+    int gfailed; /* a group's stats could not be allocated */
     int64_t interval_k;
     struct lt_xfer *ret[POOL_BATCH]; /* done, on the way back to the pool */
     size_t nret;
@@ -188,6 +196,10 @@ struct lt_replay {
 
     /* the reader (it alone classifies into groups until it is joined) */
     struct lt_groups groups;
+    /* the groups' latency and service histograms, one set for all workers (gmu): per
+     * worker they would cost a copy of every touched page per thread */
+    pthread_mutex_t gmu;
+    struct lt_stats **gsh;
     pthread_t reader;
     int reader_started;
     struct lt_err rerr;
@@ -343,22 +355,51 @@ static void count(struct worker *w, int c, uint64_t n)
     w->cur.c[c] += n;
 }
 
-/* The worker's totals of x's group, created with its first request there (NULL without
- * memory: the run then fails, rather than show groups that do not add up). */
+/*
+ * The worker's totals of x's group, created with its first request there: counters
+ * and statuses, its histograms left unallocated and empty (merging skips them). NULL
+ * without memory: the run then fails, rather than show groups that do not add up.
+ */
 static struct lt_stats *gstats(struct worker *w, const struct lt_xfer *x)
 {
     struct lt_stats *g = w->gst[x->group];
 
     if (!g && !w->gfailed) {
-        g = malloc(sizeof(*g));
-        if (!g || lt_stats_init(g)) {
-            free(g);
-            g = NULL;
+        g = calloc(1, sizeof(*g));
+        if (!g)
             w->gfailed = 1;
-        }
+        for (int i = 0; g && i < LT_RESULTS_NHIST; i++)
+            g->h[i].min = UINT64_MAX;
         w->gst[x->group] = g;
     }
     return g;
+}
+
+/* The buffered group latencies into the run's group histograms. */
+static void gflush(struct worker *w)
+{
+    struct lt_replay *r = w->r;
+
+    if (!w->ngsample)
+        return;
+    pthread_mutex_lock(&r->gmu);
+    for (size_t i = 0; i < w->ngsample; i++) {
+        const struct gsample *g = &w->gsample[i];
+        struct lt_stats *h = r->gsh[g->group];
+        if (!h) {
+            h = malloc(sizeof(*h));
+            if (!h || lt_stats_init(h)) {
+                free(h);
+                w->gfailed = 1;
+                continue;
+            }
+            r->gsh[g->group] = h;
+        }
+        lt_hist_record(&h->h[LT_RH_LATENCY], g->latency);
+        lt_hist_record(&h->h[LT_RH_SERVICE], g->service);
+    }
+    pthread_mutex_unlock(&r->gmu);
+    w->ngsample = 0;
 }
 
 static void gcount(struct worker *w, const struct lt_xfer *x, int c, uint64_t n)
@@ -647,12 +688,12 @@ static void session_done(struct worker *w, struct lt_xfer *x, int64_t now)
  * totals): the counters, its status and its times.
  */
 static void tally(struct lt_stats *s, const struct worker *w, const struct lt_xfer *x,
-                  int64_t service)
+                  int64_t service, int hists)
 {
     lt_stats_note_send(s, x->s_ns - w->r->start, service);
     if (x->err != LT_XERR_NONE) {
         s->c[LT_RC_ERR_CONNECT + (int)x->err - 1]++;
-        if (x->err == LT_XERR_TIMEOUT) {
+        if (x->err == LT_XERR_TIMEOUT && hists) {
             /* a request that timed out was at least that slow */
             lt_hist_record(&s->h[LT_RH_LATENCY], x->d_ns - x->s_ns);
             lt_hist_record(&s->h[LT_RH_SERVICE], service);
@@ -665,8 +706,10 @@ static void tally(struct lt_stats *s, const struct worker *w, const struct lt_xf
         s->status[x->status >= 0 && x->status < LT_STATUS_CODES ? x->status : 0]++;
         if (x->rec_status && x->rec_status != x->status)
             s->c[LT_RC_MISMATCHED]++;
-        lt_hist_record(&s->h[LT_RH_LATENCY], x->d_ns - x->s_ns);
-        lt_hist_record(&s->h[LT_RH_SERVICE], service);
+        if (hists) {
+            lt_hist_record(&s->h[LT_RH_LATENCY], x->d_ns - x->s_ns);
+            lt_hist_record(&s->h[LT_RH_SERVICE], service);
+        }
     }
     s->c[LT_RC_BYTES_SENT] += x->bytes_sent;
     s->c[LT_RC_BYTES_RECEIVED] += x->bytes_received;
@@ -683,9 +726,19 @@ static void account_done(struct worker *w, struct lt_xfer *x)
                  x->errmsg[0] ? x->errmsg : "failed");
         w->first_err_ns[x->err] = x->d_ns;
     }
-    tally(&w->cur, w, x, service);
-    if (g)
-        tally(g, w, x, service);
+    tally(&w->cur, w, x, service, 1);
+    if (g) {
+        tally(g, w, x, service, 0);
+        /* the same values the open interval just took, for the group's histograms */
+        if (x->err == LT_XERR_NONE || x->err == LT_XERR_TIMEOUT) {
+            struct gsample *gs = &w->gsample[w->ngsample++];
+            gs->group = x->group;
+            gs->latency = x->d_ns - x->s_ns;
+            gs->service = service;
+            if (w->ngsample == GSAMPLES)
+                gflush(w);
+        }
+    }
 }
 
 static void dispatch(struct worker *w);
@@ -969,6 +1022,7 @@ static void *worker_main(void *arg)
         worker_loop(w);
     }
     w->end_ns = lt_mono_ns();
+    gflush(w);
     advance(w, w->end_ns);
     close_interval(w, w->end_ns - r->start);
     publish(w);
@@ -1085,6 +1139,7 @@ struct lt_replay *lt_replay_new(const struct lt_replay_opts *o, struct lt_source
     r->src = src;
     pthread_mutex_init(&r->pool_mu, NULL);
     pthread_mutex_init(&r->mu, NULL);
+    pthread_mutex_init(&r->gmu, NULL);
     pthread_cond_init(&r->go_cv, NULL);
     pthread_cond_init(&r->ready_cv, NULL);
     pthread_cond_init(&r->free_cv, NULL);
@@ -1103,7 +1158,8 @@ struct lt_replay *lt_replay_new(const struct lt_replay_opts *o, struct lt_source
     r->w = calloc((size_t)r->nw, sizeof(*r->w));
     r->scratch = malloc(lt_stats_scratch_size());
     if (!r->w || !r->scratch || lt_stats_init(&r->total) ||
-        lt_groups_init(&r->groups, r->o.max_groups)) {
+        lt_groups_init(&r->groups, r->o.max_groups) ||
+        !(r->gsh = calloc(r->groups.max + 1, sizeof(*r->gsh)))) {
         lt_error(err, LT_E_NOMEM, "out of memory");
         goto fail;
     }
@@ -1175,7 +1231,14 @@ void lt_replay_free(struct lt_replay *r)
         lt_stats_release(&r->acc[i]);
     free(r->scratch);
     lt_stats_release(&r->total);
+    for (size_t i = 0; r->gsh && i <= r->groups.max; i++)
+        if (r->gsh[i]) {
+            lt_stats_release(r->gsh[i]);
+            free(r->gsh[i]);
+        }
+    free(r->gsh);
     lt_groups_release(&r->groups);
+    pthread_mutex_destroy(&r->gmu);
     pthread_mutex_destroy(&r->pool_mu);
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->go_cv);
@@ -1209,9 +1272,9 @@ const struct lt_groups *lt_replay_groups(const struct lt_replay *r)
 }
 
 /*
- * The workers' group totals into the run's groups (after every thread has
- * ended): the first worker's are taken over, the others' added (a sparse
- * merge, so a group's memory stays what its values touched). Each group's
+ * The workers' group counters and the shared group histograms into the run's
+ * groups (after every thread has ended). The histograms move rather than
+ * merge, so a group's memory stays what its values touched. Each group's
  * window is the run's.
  */
 static int gather_groups(struct lt_replay *r)
@@ -1220,15 +1283,17 @@ static int gather_groups(struct lt_replay *r)
         struct lt_group *g = r->groups.g[i];
         for (int k = 0; k < r->nw; k++) {
             struct lt_stats *ws = r->w[k].gst[i];
-            if (!ws)
-                continue;
-            if (!g->st) {
-                g->st = ws;
-                r->w[k].gst[i] = NULL;
-            } else {
+            if (ws && !lt_groups_stats(&r->groups, i))
+                return -1;
+            if (ws)
                 lt_stats_merge(g->st, ws);
-            }
         }
+        if (g->st && r->gsh[i])
+            for (int h = LT_RH_LATENCY; h <= LT_RH_SERVICE; h++) {
+                struct lt_hist t = g->st->h[h];
+                g->st->h[h] = r->gsh[i]->h[h];
+                r->gsh[i]->h[h] = t;
+            }
         if (g->st) {
             g->st->start_ns = 0;
             g->st->dur_ns = r->total.dur_ns;
