@@ -134,6 +134,17 @@ struct sess {
     struct sess *next;
 };
 
+/* What an answer (or a transport failure) adds to a window's numbers. */
+struct answer {
+    uint32_t group;
+    int status; /* 0 for a transport failure */
+    enum lt_xfer_err err;
+    int ok, mismatched, timed; /* timed: it enters the histograms */
+    uint32_t events;
+    int64_t s_rel, latency, service;
+    uint64_t bytes_sent, bytes_received;
+};
+
 struct worker {
     struct lt_replay *r;
     int idx;
@@ -164,13 +175,10 @@ struct worker {
     int64_t grace_deadline, end_ns;
     int64_t sched_armed; /* deadline the schedule timer is armed for, 0: none */
     struct lt_stats cur;
-    /* per-endpoint totals, by group index (created when first used): counters and
-     * statuses only; the histograms are the run's (gsh), fed from gsample */
-    struct lt_stats **gst;
-    struct gsample {
-        uint32_t group;
-        int64_t latency, service;
-    } gsample[GSAMPLES];
+    /* per-endpoint: the counters of requests not (yet) answered, by group index; the
+     * answers go to the run's group totals (gsh), GSAMPLES at a time */
+    uint64_t (*gc)[LT_RESULTS_NCOUNTERS];
+    struct answer gsample[GSAMPLES];
     size_t ngsample;
     int gfailed; /* a group's stats could not be allocated */
     int64_t interval_k;
@@ -355,27 +363,14 @@ static void count(struct worker *w, int c, uint64_t n)
     w->cur.c[c] += n;
 }
 
+static void tally(struct lt_stats *s, const struct answer *a);
+
 /*
- * The worker's totals of x's group, created with its first request there: counters
- * and statuses, its histograms left unallocated and empty (merging skips them). NULL
- * without memory: the run then fails, rather than show groups that do not add up.
+ * The buffered answers into the run's group totals (one set for every worker: per
+ * worker, each thread would hold its own copy of every page a group's histograms touch).
+ * A group's totals are allocated with its first answer; without memory the run fails,
+ * rather than show groups that do not add up.
  */
-static struct lt_stats *gstats(struct worker *w, const struct lt_xfer *x)
-{
-    struct lt_stats *g = w->gst[x->group];
-
-    if (!g && !w->gfailed) {
-        g = calloc(1, sizeof(*g));
-        if (!g)
-            w->gfailed = 1;
-        for (int i = 0; g && i < LT_RESULTS_NHIST; i++)
-            g->h[i].min = UINT64_MAX;
-        w->gst[x->group] = g;
-    }
-    return g;
-}
-
-/* The buffered group latencies into the run's group histograms. */
 static void gflush(struct worker *w)
 {
     struct lt_replay *r = w->r;
@@ -384,19 +379,18 @@ static void gflush(struct worker *w)
         return;
     pthread_mutex_lock(&r->gmu);
     for (size_t i = 0; i < w->ngsample; i++) {
-        const struct gsample *g = &w->gsample[i];
-        struct lt_stats *h = r->gsh[g->group];
-        if (!h) {
-            h = malloc(sizeof(*h));
-            if (!h || lt_stats_init(h)) {
-                free(h);
+        const struct answer *a = &w->gsample[i];
+        struct lt_stats *g = r->gsh[a->group];
+        if (!g) {
+            g = malloc(sizeof(*g));
+            if (!g || lt_stats_init(g)) {
+                free(g);
                 w->gfailed = 1;
                 continue;
             }
-            r->gsh[g->group] = h;
+            r->gsh[a->group] = g;
         }
-        lt_hist_record(&h->h[LT_RH_LATENCY], g->latency);
-        lt_hist_record(&h->h[LT_RH_SERVICE], g->service);
+        tally(g, a);
     }
     pthread_mutex_unlock(&r->gmu);
     w->ngsample = 0;
@@ -404,10 +398,7 @@ static void gflush(struct worker *w)
 
 static void gcount(struct worker *w, const struct lt_xfer *x, int c, uint64_t n)
 {
-    struct lt_stats *g = gstats(w, x);
-
-    if (g)
-        g->c[c] += n;
+    w->gc[x->group][c] += n;
 }
 
 /* ---- the reader thread --------------------------------------------------------- */
@@ -683,42 +674,30 @@ static void session_done(struct worker *w, struct lt_xfer *x, int64_t now)
     free(s);
 }
 
-/*
- * A request's outcome in a window's numbers (the open interval, and its group's
- * totals): the counters, its status and its times.
- */
-static void tally(struct lt_stats *s, const struct worker *w, const struct lt_xfer *x,
-                  int64_t service, int hists)
+/* A request's outcome in a window's numbers (the open interval, or its group's totals). */
+static void tally(struct lt_stats *s, const struct answer *a)
 {
-    lt_stats_note_send(s, x->s_ns - w->r->start, service);
-    if (x->err != LT_XERR_NONE) {
-        s->c[LT_RC_ERR_CONNECT + (int)x->err - 1]++;
-        if (x->err == LT_XERR_TIMEOUT && hists) {
-            /* a request that timed out was at least that slow */
-            lt_hist_record(&s->h[LT_RH_LATENCY], x->d_ns - x->s_ns);
-            lt_hist_record(&s->h[LT_RH_SERVICE], service);
-        }
+    lt_stats_note_send(s, a->s_rel, a->service);
+    if (a->err != LT_XERR_NONE) {
+        s->c[LT_RC_ERR_CONNECT + (int)a->err - 1]++;
     } else {
         s->c[LT_RC_COMPLETED]++;
-        s->c[LT_RC_EVENTS] += x->events;
-        if (lt_ok_match(&w->r->o.ok, x->status, x->expect))
-            s->c[LT_RC_OK]++;
-        s->status[x->status >= 0 && x->status < LT_STATUS_CODES ? x->status : 0]++;
-        if (x->rec_status && x->rec_status != x->status)
-            s->c[LT_RC_MISMATCHED]++;
-        if (hists) {
-            lt_hist_record(&s->h[LT_RH_LATENCY], x->d_ns - x->s_ns);
-            lt_hist_record(&s->h[LT_RH_SERVICE], service);
-        }
+        s->c[LT_RC_EVENTS] += a->events;
+        s->c[LT_RC_OK] += (uint64_t)a->ok;
+        s->status[a->status >= 0 && a->status < LT_STATUS_CODES ? a->status : 0]++;
+        s->c[LT_RC_MISMATCHED] += (uint64_t)a->mismatched;
     }
-    s->c[LT_RC_BYTES_SENT] += x->bytes_sent;
-    s->c[LT_RC_BYTES_RECEIVED] += x->bytes_received;
+    if (a->timed) {
+        lt_hist_record(&s->h[LT_RH_LATENCY], a->latency);
+        lt_hist_record(&s->h[LT_RH_SERVICE], a->service);
+    }
+    s->c[LT_RC_BYTES_SENT] += a->bytes_sent;
+    s->c[LT_RC_BYTES_RECEIVED] += a->bytes_received;
 }
 
 static void account_done(struct worker *w, struct lt_xfer *x)
 {
-    int64_t service = x->d_ns - (x->a_ns ? x->a_ns : x->r_ns);
-    struct lt_stats *g = gstats(w, x);
+    struct answer *a = &w->gsample[w->ngsample];
 
     advance(w, x->d_ns);
     if (x->err != LT_XERR_NONE && !w->first_err[x->err][0]) {
@@ -726,19 +705,24 @@ static void account_done(struct worker *w, struct lt_xfer *x)
                  x->errmsg[0] ? x->errmsg : "failed");
         w->first_err_ns[x->err] = x->d_ns;
     }
-    tally(&w->cur, w, x, service, 1);
-    if (g) {
-        tally(g, w, x, service, 0);
-        /* the same values the open interval just took, for the group's histograms */
-        if (x->err == LT_XERR_NONE || x->err == LT_XERR_TIMEOUT) {
-            struct gsample *gs = &w->gsample[w->ngsample++];
-            gs->group = x->group;
-            gs->latency = x->d_ns - x->s_ns;
-            gs->service = service;
-            if (w->ngsample == GSAMPLES)
-                gflush(w);
-        }
-    }
+    a->group = x->group;
+    a->status = x->status;
+    a->err = x->err;
+    a->ok = x->err == LT_XERR_NONE && lt_ok_match(&w->r->o.ok, x->status, x->expect);
+    a->mismatched = x->err == LT_XERR_NONE && x->rec_status && x->rec_status != x->status;
+    /* every answer, whatever its status, and a timeout at its elapsed time (it was at
+     * least that slow); other transport failures are not timed */
+    a->timed = x->err == LT_XERR_NONE || x->err == LT_XERR_TIMEOUT;
+    a->events = x->events;
+    a->s_rel = x->s_ns - w->r->start;
+    a->latency = x->d_ns - x->s_ns;
+    a->service = x->d_ns - (x->a_ns ? x->a_ns : x->r_ns);
+    a->bytes_sent = x->bytes_sent;
+    a->bytes_received = x->bytes_received;
+    tally(&w->cur, a);
+    /* kept for its group, which the run's totals take GSAMPLES at a time */
+    if (++w->ngsample == GSAMPLES)
+        gflush(w);
 }
 
 static void dispatch(struct worker *w);
@@ -1054,8 +1038,8 @@ static int worker_init(struct lt_replay *r, struct worker *w, int idx, struct lt
     w->ring_cap = RING_ALL / (size_t)r->nw > RING_MIN ? RING_ALL / (size_t)r->nw : RING_MIN;
     w->ring = calloc(w->ring_cap, sizeof(*w->ring));
     w->sess = calloc(SESS_BUCKETS, sizeof(*w->sess));
-    w->gst = calloc(r->groups.max + 1, sizeof(*w->gst));
-    if (!w->ring || !w->sess || !w->gst || lt_stats_init(&w->cur))
+    w->gc = calloc(r->groups.max + 1, sizeof(*w->gc));
+    if (!w->ring || !w->sess || !w->gc || lt_stats_init(&w->cur))
         return lt_error(err, LT_E_NOMEM, "out of memory");
     w->loop.epfd = epoll_create1(EPOLL_CLOEXEC);
     w->sched_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -1107,12 +1091,7 @@ static void worker_release(struct worker *w)
             }
     free(w->sess);
     free(w->ring);
-    for (size_t i = 0; w->gst && i <= r->groups.max; i++)
-        if (w->gst[i]) {
-            lt_stats_release(w->gst[i]);
-            free(w->gst[i]);
-        }
-    free(w->gst);
+    free(w->gc);
     lt_stats_release(&w->cur);
     for (int *fd = &w->sched_fd; fd <= &w->stop_fd; fd++)
         if (*fd >= 0)
@@ -1272,33 +1251,32 @@ const struct lt_groups *lt_replay_groups(const struct lt_replay *r)
 }
 
 /*
- * The workers' group counters and the shared group histograms into the run's
- * groups (after every thread has ended). The histograms move rather than
- * merge, so a group's memory stays what its values touched. Each group's
- * window is the run's.
+ * The run's group totals (after every thread has ended) become the groups' stats,
+ * with the workers' counters of requests not answered added. Each group's window is
+ * the run's.
  */
 static int gather_groups(struct lt_replay *r)
 {
     for (size_t i = 0; i < r->groups.n; i++) {
         struct lt_group *g = r->groups.g[i];
-        for (int k = 0; k < r->nw; k++) {
-            struct lt_stats *ws = r->w[k].gst[i];
-            if (ws && !lt_groups_stats(&r->groups, i))
-                return -1;
-            if (ws)
-                lt_stats_merge(g->st, ws);
+        int any = r->gsh[i] != NULL;
+        for (int k = 0; k < r->nw && !any; k++)
+            for (int c = 0; c < LT_RESULTS_NCOUNTERS && !any; c++)
+                any = r->w[k].gc[i][c] != 0;
+        if (!any)
+            continue;
+        if (r->gsh[i]) {
+            g->st = r->gsh[i];
+            r->gsh[i] = NULL;
+        } else if (!lt_groups_stats(&r->groups, i)) {
+            return -1;
         }
-        if (g->st && r->gsh[i])
-            for (int h = LT_RH_LATENCY; h <= LT_RH_SERVICE; h++) {
-                struct lt_hist t = g->st->h[h];
-                g->st->h[h] = r->gsh[i]->h[h];
-                r->gsh[i]->h[h] = t;
-            }
-        if (g->st) {
-            g->st->start_ns = 0;
-            g->st->dur_ns = r->total.dur_ns;
-            g->st->c[LT_RC_INTERRUPTED] = r->total.c[LT_RC_INTERRUPTED];
-        }
+        for (int k = 0; k < r->nw; k++)
+            for (int c = 0; c < LT_RESULTS_NCOUNTERS; c++)
+                g->st->c[c] += r->w[k].gc[i][c];
+        g->st->start_ns = 0;
+        g->st->dur_ns = r->total.dur_ns;
+        g->st->c[LT_RC_INTERRUPTED] = r->total.c[LT_RC_INTERRUPTED];
     }
     for (int k = 0; k < r->nw; k++)
         if (r->w[k].gfailed)
