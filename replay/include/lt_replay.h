@@ -124,6 +124,7 @@ struct lt_group {
     char method[LT_RESULTS_GROUP_METHOD_MAX + 1]; /* "" for (other) */
     char name[LT_RESULTS_GROUP_NAME_MAX + 1];     /* a path, or LT_GROUP_OTHER */
     struct lt_stats *st;                          /* owned; NULL until lt_groups_stats */
+    size_t method_len, name_len;
 };
 
 struct lt_groups {

@@ -36,7 +36,7 @@ static void test_classify(void **state)
     b = classify(&gs, "POST", "/collect/web/batch");
     c = classify(&gs, "POST", "/collect/ios");
     d = classify(&gs, "GET", "/collect/web");
-    e = classify(&gs, "GET", "/health#top");
+    e = classify(&gs, "GET", "/health?a=1&b=2");
     f = classify(&gs, "POST", "/collect/");
     assert_int_equal(a, 0);
     assert_int_equal(b, 0);
