@@ -1,7 +1,9 @@
 # suite.sh - 'loadtape suite' end to end: against the embedded sink (all pass, exit 0),
 # with a threshold no scenario can pass (exit 3), against nginx (which accepts the
-# invalid events: errors fails, exit 3), and stopped by SIGTERM (exit 4); the files
-# of each scenario, index.html and summary.json checked exactly.
+# invalid events: errors fails, exit 3), and stopped by SIGTERM (exit 4, with the
+# default thresholds); the files of each scenario, index.html and summary.json checked
+# exactly. Only error-rate thresholds are judged to pass or fail here: whether a
+# latency term holds depends on the machine's load, and tests assert no timings.
 source "$LT_TEST_ROOT/lib.sh"
 set -euo pipefail
 
@@ -21,9 +23,11 @@ check_files() {
     [ -s "$1/summary.json" ] || lt_fail "no summary.json"
 }
 
-# 1. the embedded sink: every scenario passes the default thresholds
+# 1. the embedded sink: every scenario passes (nothing fails: invalid events get the 400
+# they should)
 rc=0
-"$LOADTAPE" suite --out "$LT_TMP/s" --duration 2s --rate 600 >"$LT_TMP/s.out" 2>"$LT_TMP/s.err" || rc=$?
+"$LOADTAPE" suite --out "$LT_TMP/s" --duration 2s --rate 600 --slo 'error_rate<1%' \
+    >"$LT_TMP/s.out" 2>"$LT_TMP/s.err" || rc=$?
 lt_eq "suite against the sink: exit" 0 "$rc"
 check_files "$LT_TMP/s"
 grep -q '^suite: pass; the reports: ' "$LT_TMP/s.out" || lt_fail "no verdict line: $(cat "$LT_TMP/s.out")"
@@ -41,11 +45,10 @@ names = [s["name"] for s in j["scenarios"]]
 assert names == ["baseline", "payload", "realistic", "burst", "errors"], names
 rates = {s["name"]: s["rate"] for s in j["scenarios"]}
 assert rates == {"baseline": 600, "payload": 30, "realistic": 60, "burst": 60, "errors": 60}, rates
-dflt = "p50<50ms,p95<100ms,p99<200ms"
 for s in j["scenarios"]:
     n = s["name"]
     assert s["verdict"] == "pass" and s["exit"] == 0, (n, s["verdict"], s["exit"])
-    assert s["slo"] == (dflt + ",throughput>=500" if n == "baseline" else dflt), (n, s["slo"])
+    assert s["slo"] == "error_rate<1%", (n, s["slo"])
     assert s["ok"] == ("expected" if n == "errors" else "2xx"), (n, s["ok"])
     assert s["files"] == {"tape": n + ".tape", "results": n + ".res", "summary": n + ".json",
                           "report": n + ".html", "stats_csv": n + "_stats.csv",
@@ -55,14 +58,12 @@ for s in j["scenarios"]:
     # every record of the tape was sent and answered, and it is what the replay wrote
     assert r["scheduled"] == r["completed"] == tape["records"], (n, r, tape["records"])
     assert s["summary"] == json.load(open("%s/s/%s.json" % (d, n))), n
-    assert [t["pass"] for t in s["summary"]["slo"]] == [True] * len(s["slo"].split(",")), n
+    assert [(t["expr"], t["pass"]) for t in s["summary"]["slo"]] == [("error_rate<1%", True)], n
     assert s["summary"]["groups"], n
 e = [s for s in j["scenarios"] if s["name"] == "errors"][0]["summary"]
 invalid = sum(json.load(open(d + "/errors.inspect"))["source"]["invalid"].values())
 # --ok expected: each invalid event's 400 is what it should get
 assert e["status"]["400"] == invalid > 0 and e["requests"]["failed"] == 0, (e["status"], invalid)
-b = [s for s in j["scenarios"] if s["name"] == "baseline"][0]["summary"]
-assert b["slo"][-1]["expr"] == "throughput>=500", b["slo"]
 open(d + "/invalid", "w").write(str(invalid))
 PY
 lt_eq "text table" "scenario verdict
@@ -74,9 +75,21 @@ errors pass" "$(awk 'NR <= 6 { print $1, $2 }' "$LT_TMP/s.out")"
 
 # 2. a threshold no run can pass: every scenario fails, exit 3
 rc=0
-"$LOADTAPE" suite --out "$LT_TMP/f" --duration 1s --rate 600 --slo 'error_rate<0%' \
+"$LOADTAPE" suite --out "$LT_TMP/f" --duration 1s --rate 600 --slo 'error_rate<0%' --progress \
     >"$LT_TMP/f.out" 2>"$LT_TMP/f.err" || rc=$?
 lt_eq "failing threshold: exit" 3 "$rc"
+# --progress: which scenario runs, and how it ended (without it, as in 1., none of this)
+lt_eq "progress lines" "suite: [1/5] baseline: synth 600 events/s for 1.00s
+suite: [1/5] baseline: fail
+suite: [2/5] payload: synth 30 events/s for 1.00s
+suite: [2/5] payload: fail
+suite: [3/5] realistic: synth 60 events/s for 1.00s
+suite: [3/5] realistic: fail
+suite: [4/5] burst: synth 60 events/s for 1.00s
+suite: [4/5] burst: fail
+suite: [5/5] errors: synth 60 events/s for 1.00s
+suite: [5/5] errors: fail" "$(tr '\r' '\n' <"$LT_TMP/f.err" | grep -E '^suite: \[[1-5]/5\] [a-z]+: (synth|fail)')"
+grep -q '^suite: \[' "$LT_TMP/s.err" && lt_fail "progress shown without a terminal"
 check_files "$LT_TMP/f"
 lt_eq "failing threshold: verdicts" "fail 3 fail:3 fail:3 fail:3 fail:3 fail:3 error_rate<0%" \
     "$(python3 -c '
@@ -132,6 +145,13 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 print(j["verdict"], j["exit"], " ".join("%s:%s" % (s["verdict"], s["exit"]) for s in j["scenarios"]),
       j["scenarios"][0]["summary"]["interrupted"])' "$LT_TMP/t/summary.json")"
+# the default thresholds, baseline's with its throughput term (5/6 of the rate)
+lt_eq "default thresholds" \
+    "p50<50ms,p95<100ms,p99<200ms,throughput>=500 p50<50ms p95<100ms p99<200ms throughput>=500" \
+    "$(python3 -c '
+import json, sys
+b = json.load(open(sys.argv[1]))["scenarios"][0]
+print(b["slo"], " ".join(t["expr"] for t in b["summary"]["slo"]))' "$LT_TMP/t/summary.json")"
 [ ! -e "$LT_TMP/t/payload.tape" ] || lt_fail "payload ran after the stop"
 
 # usage errors
