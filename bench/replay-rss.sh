@@ -13,7 +13,9 @@
 # control.
 #
 # usage: bench/replay-rss.sh [BUILD_DIR]
-#        env: SECS (20), CONNS (64), COUNT (10000000), THREADS ("1 2")
+#        env: SECS (20), CONNS (64), COUNT (10000000), THREADS ("1 2"), PATHS (none; N: the
+#             tapes are imported from JSONL whose records cycle through N paths, so N
+#             per-endpoint groups, past --max-groups the rest in (other))
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -23,6 +25,7 @@ SECS=${SECS:-20}
 CONNS=${CONNS:-64}
 COUNT=${COUNT:-10000000}
 THREADS=${THREADS:-1 2}
+PATHS=${PATHS:-}
 . "$root/bench/bench_lib.sh"
 bench_init replay-rss nginx python3
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (bash scripts/deps.sh bench)" >&2; exit 1; }
@@ -52,13 +55,31 @@ print("%-46s %9.1f %7.1f %11d %10.1f %10.1f %s" % (sys.argv[2], os.path.getsize(
         "$tmp/r.json" "$label" "$t" "$tmp/rss" "$hwm"
 }
 
-"$lt" synth baseline -o "$tmp/big.tape" --count "$COUNT" --rate 100k 2>/dev/null
-"$lt" synth baseline -o "$tmp/small.tape" --count 100000 --rate 100k 2>/dev/null
+# tape NAME COUNT: baseline events at 100k/s, synthesized or (PATHS) imported
+tape() {
+    if [ -z "$PATHS" ]; then
+        "$lt" synth baseline -o "$tmp/$1.tape" --count "$2" --rate 100k 2>/dev/null
+        return
+    fi
+    python3 - "$2" "$PATHS" >"$tmp/$1.jsonl" <<'PY'
+import sys
+n, paths = int(sys.argv[1]), int(sys.argv[2])
+body = '{\\"type\\":\\"track\\",\\"event\\":\\"e\\",\\"userId\\":\\"u%d\\"}'
+for i in range(n):
+    print('{"ts_ns":%d,"session":%d,"method":"POST","url":"/p%d","body":"%s"}'
+          % (i * 10000, i, i % paths, body % i))
+PY
+    "$lt" import "$tmp/$1.jsonl" -o "$tmp/$1.tape" 2>/dev/null
+    rm -f "$tmp/$1.jsonl"
+}
+tape big "$COUNT"
+tape small 100000
 printf '%-46s %9s %7s %11s %10s %10s\n' run "tape MiB" "run s" "sent" "VmHWM MiB" "maxRSS MiB"
 for th in $THREADS; do
     run "$COUNT records, --burst, --threads $th" "$tmp/big.tape" --burst --threads "$th" --duration "${SECS}s"
     run "$COUNT records, --speed 1, --threads $th" "$tmp/big.tape" --threads "$th" --duration "${SECS}s"
 done
 run "100000 records (whole), --burst, --threads 2" "$tmp/small.tape" --burst --threads 2
+[ -z "$PATHS" ] || echo "(records cycling through $PATHS paths)"
 echo "(-c $CONNS, each 10M run cut at --duration ${SECS}s; nginx 2 workers; unpinned;"
 echo " load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -62,70 +62,6 @@ static int run(const char *self, const char *const *argv)
     return 128 + WTERMSIG(status);
 }
 
-/*
- * Starts the sink with its stdout on a pipe and reads the first line,
- * "listening on http://HOST:PORT", for the URL. Returns the pid or -1.
- */
-static pid_t start_sink(const char *self, char *url, size_t urllen)
-{
-    static const char *const argv[] = {"loadtape", "sink", "--listen", "127.0.0.1:0", NULL};
-    char line[256];
-    size_t n = 0;
-    int fds[2];
-    pid_t pid;
-    int64_t deadline = lt_mono_ns() + 10 * (int64_t)1000000000;
-
-    show(argv, 1);
-    if (pipe(fds) < 0)
-        return -1;
-    pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        signal(SIGINT, SIG_DFL);
-        dup2(fds[1], STDOUT_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        execv(self, (char *const *)argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    /* Read byte by byte up to the first newline: the sink keeps the pipe open. */
-    while (n + 1 < sizeof(line) && lt_mono_ns() < deadline) {
-        ssize_t r = read(fds[0], line + n, 1);
-        if (r <= 0) {
-            if (r < 0 && errno == EINTR && !interrupted)
-                continue;
-            break;
-        }
-        if (line[n] == '\n')
-            break;
-        n++;
-    }
-    close(fds[0]);
-    line[n] = '\0';
-    if (strncmp(line, "listening on ", 13) != 0 || strlen(line + 13) >= urllen) {
-        lt_cli_error("demo", "the sink did not start (it said '%s')", line);
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
-        return -1;
-    }
-    strcpy(url, line + 13);
-    fprintf(stderr, "%s\n", line);
-    return pid;
-}
-
-static void stop_sink(pid_t pid)
-{
-    int status;
-
-    if (pid <= 0)
-        return;
-    kill(pid, SIGTERM);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-}
-
 #define DEMO_DIR "loadtape-demo"
 #define DEMO_TAPE DEMO_DIR "/demo.tape"
 
@@ -216,7 +152,14 @@ int cmd_demo(int argc, char **argv)
     if (interrupted)
         goto out;
     fputc('\n', stderr);
-    sink = start_sink(self, url, sizeof(url));
+    {
+        static const char *const sink_argv[] = {"loadtape", "sink", "--listen", "127.0.0.1:0",
+                                                NULL};
+        show(sink_argv, 1);
+    }
+    sink = lt_cli_sink_start("demo", self, url, sizeof(url), &interrupted);
+    if (sink >= 0)
+        fprintf(stderr, "listening on %s\n", url);
     if (sink < 0) {
         rc = LT_EXIT_FAIL;
         goto out;
@@ -237,7 +180,7 @@ int cmd_demo(int argc, char **argv)
         next_steps();
     }
 out:
-    stop_sink(sink);
+    lt_cli_sink_stop(sink);
     if (interrupted && rc == 0)
         rc = LT_EXIT_FAIL;
     return rc;

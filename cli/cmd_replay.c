@@ -121,7 +121,7 @@ struct replay_args {
     int find_max;
     int64_t step, cooldown;
     int burst, keep_order, keep_host, fresh_ids, json, progress, insecure;
-    uint64_t conns, loops, limit, seed;
+    uint64_t conns, loops, limit, seed, max_groups;
     int64_t timeout, duration;
     struct lt_strlist headers, drops;
 };
@@ -345,6 +345,9 @@ int cmd_replay(int argc, char **argv)
          "write 'INDEX SESSION INTENDED_NS' for every request sent (a check that shards share "
          "one schedule)",
          &a.schedule_out, 0, 0, 0},
+        {"max-groups", 0, LT_OPT_U64, "N",
+         "per-endpoint groups (method and path) before the rest go to (other) (default: 64)",
+         &a.max_groups, 1, LT_GROUPS_MAX, 0},
         LT_OPT_END,
     };
     struct lt_cmd_spec spec = {
@@ -384,6 +387,9 @@ int cmd_replay(int argc, char **argv)
     struct lt_run_meta meta;
     struct lt_summary sum;
     const struct lt_tape_info *info;
+    const struct lt_groups *groups;
+    struct lt_report_group *rows = NULL;
+    size_t nrows = 0;
     char **pos, *meta_s = NULL;
     FILE *sched_f = NULL;
     int npos, rc, ret = LT_EXIT_FAIL, show, run_rc;
@@ -557,6 +563,7 @@ int cmd_replay(int argc, char **argv)
     ro.loops = a.loops;
     ro.duration_ns = a.duration;
     ro.limit = a.limit;
+    ro.max_groups = (size_t)a.max_groups;
     ro.grace_ns = a.timeout < 2000000000LL ? a.timeout : 2000000000LL;
     ro.id_seed = (uint64_t)lt_wall_ns() ^ ((uint64_t)getpid() << 32);
     show = lt_cli_progress_wanted(a.progress); /* on stderr: --json on stdout is unaffected */
@@ -664,6 +671,13 @@ int cmd_replay(int argc, char **argv)
 
     /* -- results -- */
     lt_summary_compute(&sum, lt_replay_totals(run));
+    groups = lt_replay_groups(run);
+    rows = calloc(groups->n + 1, sizeof(*rows));
+    if (!rows) {
+        lt_cli_error(cmd, "out of memory");
+        goto out;
+    }
+    nrows = lt_groups_rows(groups, rows);
     memset(&meta, 0, sizeof(meta));
     fill_meta(&meta, &a, mode, pos[0], ro.engine->name, lt_replay_threads(run));
     if (sum.interrupted)
@@ -687,6 +701,12 @@ int cmd_replay(int argc, char **argv)
         }
         lt_stats_to_section(lt_replay_totals(run), LT_RESULTS_TOTAL, scratch, &sec);
         rc = lt_results_writer_add(w, &sec, &err);
+        /* after the total, so a reader before 1.2 skips them */
+        for (size_t i = 0; !rc && i < groups->n; i++)
+            if (groups->g[i]->st) {
+                lt_group_to_section(groups->g[i], scratch, &sec);
+                rc = lt_results_writer_add(w, &sec, &err);
+            }
         free(scratch);
         if (!rc)
             rc = lt_results_writer_close(w, &err);
@@ -700,7 +720,10 @@ int cmd_replay(int argc, char **argv)
     }
     if (a.json) {
         cJSON *j = lt_summary_json(&sum, lt_replay_totals(run), &meta, &slo);
-        char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+        char *s;
+        if (j)
+            lt_summary_groups_json(j, rows, nrows);
+        s = j ? cJSON_PrintUnformatted(j) : NULL;
         if (s)
             printf("%s\n", s);
         free(s);
@@ -708,7 +731,8 @@ int cmd_replay(int argc, char **argv)
     } else {
         struct lt_buf b;
         lt_buf_init(&b, 0);
-        if (lt_summary_text(&b, &sum, lt_replay_totals(run), &meta, &slo) == 0)
+        if (lt_summary_text(&b, &sum, lt_replay_totals(run), &meta, &slo) == 0 &&
+            lt_summary_groups_text(&b, rows, nrows) == 0)
             fwrite(b.data, 1, b.len, stdout);
         lt_buf_release(&b);
     }
@@ -732,6 +756,7 @@ int cmd_replay(int argc, char **argv)
 out:
     rc = ret;
 out_rc:
+    free(rows);
     lt_replay_free(run);
     if (w)
         lt_results_writer_close(w, NULL);

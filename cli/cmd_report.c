@@ -15,10 +15,12 @@
 
 /*
  * Adds one results file into total: its TOTAL section, or when the run did
- * not finish writing it, the sum of its intervals (with a warning).
+ * not finish writing it, the sum of its intervals (with a warning); and its
+ * per-endpoint groups into groups (when not NULL), by name.
  */
 static int add_file(const char *path, struct lt_stats *total, struct lt_stats *part,
-                    struct lt_run_meta *meta, uint64_t *start_ns, uint64_t *last_start_ns,
+                    struct lt_groups *groups, struct lt_run_meta *meta, uint64_t *start_ns,
+                    uint64_t *last_start_ns,
                     int first)
 {
     static const char cmd[] = "report";
@@ -61,6 +63,9 @@ static int add_file(const char *path, struct lt_stats *total, struct lt_stats *p
             if (lt_stats_add_section(t, &sec, &err))
                 goto bad;
             have_total = 1;
+        } else if (sec.kind == LT_RESULTS_GROUP) {
+            if (groups && lt_groups_add_section(groups, &sec, &err))
+                goto bad;
         } else if (!have_total && lt_stats_add_section(part, &sec, &err)) {
             goto bad;
         }
@@ -191,7 +196,7 @@ static int run_compare(const char *cmd, char **pos, const char *format, const ch
     }
     for (int i = 0; i < 2; i++) {
         uint64_t start_ns = 0;
-        if (add_file(pos[i], &total[i], &part, &meta[i], &start_ns, NULL, 1))
+        if (add_file(pos[i], &total[i], &part, NULL, &meta[i], &start_ns, NULL, 1))
             goto out;
         lt_summary_compute(&sum[i], &total[i]);
         if (strcmp(format, "html") == 0 &&
@@ -381,6 +386,9 @@ int cmd_report(int argc, char **argv)
                                1,
                                -1};
     struct lt_stats total, part;
+    struct lt_groups groups;
+    struct lt_report_group *rows = NULL;
+    size_t nrows = 0;
     struct lt_run_meta meta;
     struct lt_summary sum;
     struct lt_report_series series;
@@ -423,9 +431,10 @@ int cmd_report(int argc, char **argv)
                                  "text, json or html");
     if (compare)
         return run_compare(cmd, pos, format, out, &slo);
-    if (lt_stats_init(&total) || lt_stats_init(&part)) {
+    if (lt_stats_init(&total) || lt_stats_init(&part) || lt_groups_init(&groups, LT_GROUPS_MAX)) {
         lt_cli_error(cmd, "out of memory");
         lt_stats_release(&total);
+        lt_stats_release(&part);
         return LT_EXIT_FAIL;
     }
     for (int i = 0; npos > 1 && i < npos; i++)
@@ -449,14 +458,20 @@ int cmd_report(int argc, char **argv)
         mixed = same > 0;
     }
     for (int i = 0; i < npos; i++)
-        if (add_file(pos[i], &total, &part, &meta, &start_ns, &last_start_ns, i == 0))
+        if (add_file(pos[i], &total, &part, &groups, &meta, &start_ns, &last_start_ns, i == 0))
             goto out;
     meta.mixed = mixed;
     lt_summary_compute(&sum, &total);
+    rows = calloc(groups.n + 1, sizeof(*rows));
+    if (!rows) {
+        lt_cli_error(cmd, "out of memory");
+        goto out;
+    }
+    nrows = lt_groups_rows(&groups, rows);
     if (start_ns)
         lt_format_iso8601((int64_t)start_ns, 9, started, sizeof(started));
     if (intervals || strcmp(format, "csv") == 0 || strcmp(format, "html") == 0) {
-        struct lt_report rep = {&meta, &sum, &total, &slo, &series, NULL, 0, npos, NULL, NULL};
+        struct lt_report rep = {&meta, &sum, &total, &slo, &series, rows, nrows, npos, NULL, NULL};
         struct lt_report_find_max fm;
         int fm_exit = 0, bad;
         if (npos == 1 && is_find_max(pos[0])) {
@@ -493,6 +508,8 @@ int cmd_report(int argc, char **argv)
             cJSON_AddNumberToObject(j, "merged", npos);
             cJSON_AddNumberToObject(j, "start_skew_ms", (double)(last_start_ns - start_ns) / 1e6);
         }
+        if (j)
+            lt_summary_groups_json(j, rows, nrows);
         s = j ? cJSON_PrintUnformatted(j) : NULL;
         if (s)
             fprintf(f, "%s\n", s);
@@ -506,7 +523,8 @@ int cmd_report(int argc, char **argv)
                           (double)(last_start_ns - start_ns) / 1e6);
         if (start_ns)
             lt_buf_printf(&b, "started     %s\n", started);
-        if (lt_summary_text(&b, &sum, &total, &meta, &slo) == 0)
+        if (lt_summary_text(&b, &sum, &total, &meta, &slo) == 0 &&
+            lt_summary_groups_text(&b, rows, nrows) == 0)
             fwrite(b.data, 1, b.len, f);
         lt_buf_release(&b);
     }
@@ -519,6 +537,8 @@ verdict:
         lt_cli_warn(cmd, "client-bound: %s; latency includes loadtape's own delay",
                     sum.client_bound_reason);
 out:
+    free(rows);
+    lt_groups_release(&groups);
     lt_report_series_release(&series);
     lt_stats_release(&total);
     lt_stats_release(&part);

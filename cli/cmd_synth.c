@@ -208,17 +208,95 @@ static int apply_overrides(struct lt_synth_config *c)
     return -1;
 }
 
-int cmd_synth(int argc, char **argv)
+int lt_cli_synth_write(const char *cmd, const struct lt_synth_config *cfg, const char *path,
+                       int level, int show, volatile sig_atomic_t *stop, uint64_t *count)
 {
-    struct lt_synth_config cfg;
     struct lt_tape_writer_opts wo;
     struct lt_tape_writer *w = NULL;
     struct lt_synth *s = NULL;
     struct lt_record rec;
     struct lt_err err;
-    char **pos, *meta = NULL;
-    int npos, rc, ret = LT_EXIT_FAIL, show;
+    char *meta = NULL;
+    int rc, ret = LT_EXIT_FAIL;
     int64_t next_progress = 0;
+
+    lt_err_clear(&err);
+    *count = 0;
+    s = lt_synth_new(cfg, &err);
+    if (!s) {
+        lt_cli_error(cmd, "%s", err.msg);
+        goto out;
+    }
+    meta = lt_synth_meta_json(cfg, NULL);
+    if (!meta) {
+        lt_cli_error(cmd, "out of memory");
+        goto out;
+    }
+    memset(&wo, 0, sizeof(wo));
+    wo.level = level;
+    wo.origin_ns = cfg->origin_ns;
+    wo.meta_json = meta;
+    w = lt_tape_writer_open(path, &wo, &err);
+    if (!w) {
+        lt_cli_error(cmd, "%s", err.msg);
+        goto out;
+    }
+    while (!*stop && (rc = lt_synth_next(s, &rec, &err)) == 1) {
+        if (lt_tape_writer_append(w, &rec, &err)) {
+            lt_cli_error(cmd, "%s", err.msg);
+            goto out;
+        }
+        if (show && (lt_synth_count(s) & 0xffff) == 0 && lt_mono_ns() >= next_progress) {
+            char d[32], ev[48], tr[48];
+            const char *f[] = {ev, tr};
+            lt_format_duration((int64_t)rec.ts_ns, d, sizeof(d));
+            snprintf(ev, sizeof(ev), "synth: %llu events", (unsigned long long)lt_synth_count(s));
+            snprintf(tr, sizeof(tr), "%s of traffic", d);
+            lt_cli_status(f, 2);
+            next_progress = lt_mono_ns() + 200000000;
+        }
+    }
+    if (!*stop && rc < 0) {
+        lt_cli_error(cmd, "%s", err.msg);
+        goto out;
+    }
+    /* The trailer's source adds what was made: events by type, invalid by kind. */
+    free(meta);
+    meta = lt_synth_meta_json(cfg, s);
+    if (!meta) {
+        lt_cli_error(cmd, "out of memory");
+        goto out;
+    }
+    rc = lt_tape_writer_close(w, meta, &err);
+    w = NULL;
+    if (rc) {
+        lt_cli_error(cmd, "%s", err.msg);
+        goto out;
+    }
+    if (show)
+        lt_cli_status_clear();
+    *count = lt_synth_count(s);
+    if (*stop) {
+        lt_cli_warn(cmd, "interrupted: '%s' holds the first %llu events", path,
+                    (unsigned long long)*count);
+        goto out;
+    }
+    ret = LT_EXIT_OK;
+out:
+    if (w)
+        lt_tape_writer_abort(w);
+    lt_synth_free(s);
+    free(meta);
+    return ret;
+}
+
+int cmd_synth(int argc, char **argv)
+{
+    struct lt_synth_config cfg;
+    struct lt_err err;
+    char **pos;
+    int npos, rc;
+    uint64_t count;
 
     build_details();
     rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
@@ -245,27 +323,6 @@ int cmd_synth(int argc, char **argv)
         lt_cli_error(CMD, "refusing to write binary data to a terminal (use -o FILE)");
         return LT_EXIT_FAIL;
     }
-
-    s = lt_synth_new(&cfg, &err);
-    if (!s) {
-        lt_cli_error(CMD, "%s", err.msg);
-        goto out;
-    }
-    meta = lt_synth_meta_json(&cfg, NULL);
-    if (!meta) {
-        lt_cli_error(CMD, "out of memory");
-        goto out;
-    }
-    memset(&wo, 0, sizeof(wo));
-    wo.level = (int)level_arg;
-    wo.origin_ns = cfg.origin_ns;
-    wo.meta_json = meta;
-    w = lt_tape_writer_open(out_path, &wo, &err);
-    if (!w) {
-        lt_cli_error(CMD, "%s", err.msg);
-        goto out;
-    }
-    show = !quiet && lt_cli_progress_wanted(progress);
     {
         /* Ctrl-C stops generating and still closes the tape (valid, shorter). */
         struct sigaction sa;
@@ -274,53 +331,10 @@ int cmd_synth(int argc, char **argv)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
     }
-    while (!interrupted && (rc = lt_synth_next(s, &rec, &err)) == 1) {
-        if (lt_tape_writer_append(w, &rec, &err)) {
-            lt_cli_error(CMD, "%s", err.msg);
-            goto out;
-        }
-        if (show && (lt_synth_count(s) & 0xffff) == 0 && lt_mono_ns() >= next_progress) {
-            char d[32], ev[48], tr[48];
-            const char *f[] = {ev, tr};
-            lt_format_duration((int64_t)rec.ts_ns, d, sizeof(d));
-            snprintf(ev, sizeof(ev), "synth: %llu events", (unsigned long long)lt_synth_count(s));
-            snprintf(tr, sizeof(tr), "%s of traffic", d);
-            lt_cli_status(f, 2);
-            next_progress = lt_mono_ns() + 200000000;
-        }
-    }
-    if (!interrupted && rc < 0) {
-        lt_cli_error(CMD, "%s", err.msg);
-        goto out;
-    }
-    /* The trailer's source adds what was made: events by type, invalid by kind. */
-    free(meta);
-    meta = lt_synth_meta_json(&cfg, s);
-    if (!meta) {
-        lt_cli_error(CMD, "out of memory");
-        goto out;
-    }
-    rc = lt_tape_writer_close(w, meta, &err);
-    w = NULL;
-    if (rc) {
-        lt_cli_error(CMD, "%s", err.msg);
-        goto out;
-    }
-    lt_cli_status_clear();
-    if (interrupted) {
-        lt_cli_warn(CMD, "interrupted: '%s' holds the first %llu events", out_path,
-                    (unsigned long long)lt_synth_count(s));
-        ret = LT_EXIT_FAIL;
-        goto out;
-    }
-    if (!quiet)
+    rc = lt_cli_synth_write(CMD, &cfg, out_path, (int)level_arg,
+                            !quiet && lt_cli_progress_wanted(progress), &interrupted, &count);
+    if (rc == LT_EXIT_OK && !quiet)
         fprintf(stderr, "synth: wrote %llu events of scenario '%s' to '%s'\n",
-                (unsigned long long)lt_synth_count(s), cfg.name, out_path);
-    ret = LT_EXIT_OK;
-out:
-    if (w)
-        lt_tape_writer_abort(w);
-    lt_synth_free(s);
-    free(meta);
-    return ret;
+                (unsigned long long)count, cfg.name, out_path);
+    return rc;
 }

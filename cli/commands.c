@@ -14,6 +14,7 @@ const struct lt_cli_command lt_cli_commands[] = {
     {"report", cmd_report, "print or merge results files", 0},
     {"sink", cmd_sink, "run the embedded event collector (a target and a recorder)", 0},
     {"demo", cmd_demo, "synth, sink, replay and report on loopback in about 20 s", 0},
+    {"suite", cmd_suite, "the five scenarios synthesized, replayed and reported in one go", 0},
     /* hidden: what packaging uses */
     {"completion", cmd_completion, "print the bash completion script", 1},
     {"manpage", cmd_manpage, "print the man page (roff)", 1},

@@ -137,11 +137,22 @@ static int put_hist(struct lt_buf *b, const struct lt_results_hist *h)
 /*
  * Payload: start_ns, dur_ns, ncounters, counters..., nstatus, (code, count)...,
  * nhist, histograms (layout, count, min, max, sum, nbins, (gap, count)...).
+ * A group section starts with its method and name (each a length and bytes).
  */
 static int encode_section(struct lt_buf *b, const struct lt_results_section *s)
 {
     int rc = 0;
 
+    if (s->kind == LT_RESULTS_GROUP) {
+        const char *m = s->group_method ? s->group_method : "", *n = s->group_name;
+        size_t ml = strlen(m), nl = n ? strlen(n) : 0;
+        if (ml > LT_RESULTS_GROUP_METHOD_MAX || nl > LT_RESULTS_GROUP_NAME_MAX)
+            return -1;
+        rc |= lt_buf_put_varint(b, ml);
+        rc |= lt_buf_append(b, m, ml);
+        rc |= lt_buf_put_varint(b, nl);
+        rc |= lt_buf_append(b, n ? n : "", nl);
+    }
     rc |= lt_buf_put_varint(b, s->start_ns);
     rc |= lt_buf_put_varint(b, s->dur_ns);
     rc |= lt_buf_put_varint(b, LT_RESULTS_NCOUNTERS);
@@ -251,6 +262,7 @@ struct lt_results_reader {
     size_t bins_cap;
     char **notes; /* JSON texts, NOTES_MAX at most, NOTES_BYTES in all */
     size_t nnotes, notes_bytes;
+    char gname[LT_RESULTS_GROUP_METHOD_MAX + LT_RESULTS_GROUP_NAME_MAX + 2]; /* a group's */
 };
 
 /* Reads exactly n bytes; returns n, or fewer at the end of the input. */
@@ -449,6 +461,25 @@ static int decode_section(struct lt_results_reader *r, struct lt_results_section
     uint64_t nc, ns, nh;
     size_t used = 0;
 
+    if (s->kind == LT_RESULTS_GROUP) {
+        /* two NUL-terminated strings in the reader's name buffer */
+        uint64_t len[2];
+        char *dst = r->gname;
+        for (int k = 0; k < 2; k++) {
+            len[k] = get(&c);
+            if (c.bad || len[k] > (k ? LT_RESULTS_GROUP_NAME_MAX : LT_RESULTS_GROUP_METHOD_MAX) ||
+                len[k] > (uint64_t)(c.end - c.p) || memchr(c.p, 0, (size_t)len[k]))
+                return (*why = "bad group name", -1);
+            memcpy(dst, c.p, (size_t)len[k]);
+            dst[len[k]] = '\0';
+            c.p += len[k];
+            if (k == 0)
+                s->group_method = dst;
+            else
+                s->group_name = dst;
+            dst += len[k] + 1;
+        }
+    }
     s->start_ns = get(&c);
     s->dur_ns = get(&c);
     nc = get(&c);
@@ -539,7 +570,8 @@ int lt_results_reader_next(struct lt_results_reader *r, struct lt_results_sectio
         int rc = next_raw(r, hdr, err);
         if (rc <= 0)
             return rc;
-        if (hdr[0] == LT_RESULTS_INTERVAL || hdr[0] == LT_RESULTS_TOTAL)
+        if (hdr[0] == LT_RESULTS_INTERVAL || hdr[0] == LT_RESULTS_TOTAL ||
+            hdr[0] == LT_RESULTS_GROUP)
             break;
         if (hdr[0] == LT_RESULTS_NOTE && (rc = keep_note(r, err)) != 0)
             return rc;

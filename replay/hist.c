@@ -90,8 +90,10 @@ void lt_hist_merge(struct lt_hist *h, const struct lt_hist *o)
 {
     if (!o->count)
         return;
+    /* only where o has counts: pages of h nothing fell into stay untouched */
     for (uint32_t i = 0; i < LT_HIST_COUNTS; i++)
-        h->counts[i] += o->counts[i];
+        if (o->counts[i])
+            h->counts[i] += o->counts[i];
     h->count += o->count;
     h->sum += o->sum;
     if (o->min < h->min)

@@ -433,3 +433,8 @@ int lt_report_html(struct lt_buf *out, const struct lt_report *r)
         out, "</main><div id=\"tip\" hidden></div><script>%s</script></body></html>\n", rs_script);
     return rc ? LT_E_NOMEM : 0;
 }
+
+int lt_report_html_esc(struct lt_buf *out, const char *s)
+{
+    return rs_html_esc(out, s);
+}

@@ -44,6 +44,7 @@
 #define REFILL 64                     /* free ring slots that wake a waiting reader */
 #define KEEP_BUFFER ((size_t)1 << 16) /* a pooled request keeps buffers up to this */
 #define MAX_THREADS 256
+#define GSAMPLES 512 /* a worker's group latencies buffered before they go to the run's */
 
 /* ---- the event loop ------------------------------------------------------ */
 
@@ -133,6 +134,17 @@ struct sess {
     struct sess *next;
 };
 
+/* What an answer (or a transport failure) adds to a window's numbers. */
+struct answer {
+    uint32_t group;
+    int status; /* 0 for a transport failure */
+    enum lt_xfer_err err;
+    int ok, mismatched, timed; /* timed: it enters the histograms */
+    uint32_t events;
+    int64_t s_rel, latency, service;
+    uint64_t bytes_sent, bytes_received;
+};
+
 struct worker {
     struct lt_replay *r;
     int idx;
@@ -163,6 +175,12 @@ struct worker {
     int64_t grace_deadline, end_ns;
     int64_t sched_armed; /* deadline the schedule timer is armed for, 0: none */
     struct lt_stats cur;
+    /* per-endpoint: the counters of requests not (yet) answered, by group index; the
+     * answers go to the run's group totals (gsh), GSAMPLES at a time */
+    uint64_t (*gc)[LT_RESULTS_NCOUNTERS];
+    struct answer gsample[GSAMPLES];
+    size_t ngsample;
+    int gfailed; /* a group's stats could not be allocated */
     int64_t interval_k;
     struct lt_xfer *ret[POOL_BATCH]; /* done, on the way back to the pool */
     size_t nret;
@@ -184,7 +202,12 @@ struct lt_replay {
     atomic_int warm; /* the reader is a ring ahead (or done) */
     int64_t start;
 
-    /* the reader */
+    /* the reader (it alone classifies into groups until it is joined) */
+    struct lt_groups groups;
+    /* the groups' latency and service histograms, one set for all workers (gmu): per
+     * worker they would cost a copy of every touched page per thread */
+    pthread_mutex_t gmu;
+    struct lt_stats **gsh;
     pthread_t reader;
     int reader_started;
     struct lt_err rerr;
@@ -269,10 +292,14 @@ static void xfer_done(struct worker *w, struct lt_xfer *x)
     }
 }
 
-static void free_chain(struct worker *w, struct lt_xfer *x, int snext)
+static void gcount(struct worker *w, const struct lt_xfer *x, int c, uint64_t n);
+
+/* Frees a chain of requests never sent, counting each as c in its group. */
+static void free_chain(struct worker *w, struct lt_xfer *x, int snext, int c)
 {
     while (x) {
         struct lt_xfer *n = snext ? x->snext : x->next;
+        gcount(w, x, c, 1);
         xfer_done(w, x);
         x = n;
     }
@@ -334,6 +361,44 @@ static void advance(struct worker *w, int64_t now)
 static void count(struct worker *w, int c, uint64_t n)
 {
     w->cur.c[c] += n;
+}
+
+static void tally(struct lt_stats *s, const struct answer *a);
+
+/*
+ * The buffered answers into the run's group totals (one set for every worker: per
+ * worker, each thread would hold its own copy of every page a group's histograms touch).
+ * A group's totals are allocated with its first answer; without memory the run fails,
+ * rather than show groups that do not add up.
+ */
+static void gflush(struct worker *w)
+{
+    struct lt_replay *r = w->r;
+
+    if (!w->ngsample)
+        return;
+    pthread_mutex_lock(&r->gmu);
+    for (size_t i = 0; i < w->ngsample; i++) {
+        const struct answer *a = &w->gsample[i];
+        struct lt_stats *g = r->gsh[a->group];
+        if (!g) {
+            g = malloc(sizeof(*g));
+            if (!g || lt_stats_init(g)) {
+                free(g);
+                w->gfailed = 1;
+                continue;
+            }
+            r->gsh[a->group] = g;
+        }
+        tally(g, a);
+    }
+    pthread_mutex_unlock(&r->gmu);
+    w->ngsample = 0;
+}
+
+static void gcount(struct worker *w, const struct lt_xfer *x, int c, uint64_t n)
+{
+    w->gc[x->group][c] += n;
 }
 
 /* ---- the reader thread --------------------------------------------------------- */
@@ -489,6 +554,15 @@ static void *reader_main(void *arg)
             x->rec_status = rec.has_response ? rec.status : 0;
             /* what it should get: as recorded, or the refusal of an event made invalid */
             x->expect = x->rec_status ? x->rec_status : (rec.flags & LT_RF_INVALID) ? 400 : 0;
+            {
+                int g = lt_groups_classify(&r->groups, &rec.method, &rec.url);
+                if (g < 0) {
+                    xfer_destroy(x);
+                    lt_error(&r->rerr, LT_E_NOMEM, "out of memory");
+                    goto out;
+                }
+                x->group = (uint32_t)g;
+            }
             if (ring_push(r, &r->w[worker_of(r, session)], x)) {
                 xfer_destroy(x);
                 goto out;
@@ -600,37 +674,55 @@ static void session_done(struct worker *w, struct lt_xfer *x, int64_t now)
     free(s);
 }
 
+/* A request's outcome in a window's numbers (the open interval, or its group's totals). */
+static void tally(struct lt_stats *s, const struct answer *a)
+{
+    lt_stats_note_send(s, a->s_rel, a->service);
+    if (a->err != LT_XERR_NONE) {
+        s->c[LT_RC_ERR_CONNECT + (int)a->err - 1]++;
+    } else {
+        s->c[LT_RC_COMPLETED]++;
+        s->c[LT_RC_EVENTS] += a->events;
+        s->c[LT_RC_OK] += (uint64_t)a->ok;
+        s->status[a->status >= 0 && a->status < LT_STATUS_CODES ? a->status : 0]++;
+        s->c[LT_RC_MISMATCHED] += (uint64_t)a->mismatched;
+    }
+    if (a->timed) {
+        lt_hist_record(&s->h[LT_RH_LATENCY], a->latency);
+        lt_hist_record(&s->h[LT_RH_SERVICE], a->service);
+    }
+    s->c[LT_RC_BYTES_SENT] += a->bytes_sent;
+    s->c[LT_RC_BYTES_RECEIVED] += a->bytes_received;
+}
+
 static void account_done(struct worker *w, struct lt_xfer *x)
 {
-    int64_t service = x->d_ns - (x->a_ns ? x->a_ns : x->r_ns);
+    struct answer *a = &w->gsample[w->ngsample];
 
     advance(w, x->d_ns);
-    lt_stats_note_send(&w->cur, x->s_ns - w->r->start, service);
-    if (x->err != LT_XERR_NONE) {
-        count(w, LT_RC_ERR_CONNECT + (int)x->err - 1, 1);
-        if (!w->first_err[x->err][0]) {
-            snprintf(w->first_err[x->err], sizeof(w->first_err[0]), "%s",
-                     x->errmsg[0] ? x->errmsg : "failed");
-            w->first_err_ns[x->err] = x->d_ns;
-        }
-        if (x->err == LT_XERR_TIMEOUT) {
-            /* a request that timed out was at least that slow */
-            lt_hist_record(&w->cur.h[LT_RH_LATENCY], x->d_ns - x->s_ns);
-            lt_hist_record(&w->cur.h[LT_RH_SERVICE], service);
-        }
-    } else {
-        count(w, LT_RC_COMPLETED, 1);
-        count(w, LT_RC_EVENTS, x->events);
-        if (lt_ok_match(&w->r->o.ok, x->status, x->expect))
-            count(w, LT_RC_OK, 1);
-        w->cur.status[x->status >= 0 && x->status < LT_STATUS_CODES ? x->status : 0]++;
-        if (x->rec_status && x->rec_status != x->status)
-            count(w, LT_RC_MISMATCHED, 1);
-        lt_hist_record(&w->cur.h[LT_RH_LATENCY], x->d_ns - x->s_ns);
-        lt_hist_record(&w->cur.h[LT_RH_SERVICE], service);
+    if (x->err != LT_XERR_NONE && !w->first_err[x->err][0]) {
+        snprintf(w->first_err[x->err], sizeof(w->first_err[0]), "%s",
+                 x->errmsg[0] ? x->errmsg : "failed");
+        w->first_err_ns[x->err] = x->d_ns;
     }
-    count(w, LT_RC_BYTES_SENT, x->bytes_sent);
-    count(w, LT_RC_BYTES_RECEIVED, x->bytes_received);
+    a->group = x->group;
+    a->status = x->status;
+    a->err = x->err;
+    a->ok = x->err == LT_XERR_NONE && lt_ok_match(&w->r->o.ok, x->status, x->expect);
+    a->mismatched = x->err == LT_XERR_NONE && x->rec_status && x->rec_status != x->status;
+    /* every answer, whatever its status, and a timeout at its elapsed time (it was at
+     * least that slow); other transport failures are not timed */
+    a->timed = x->err == LT_XERR_NONE || x->err == LT_XERR_TIMEOUT;
+    a->events = x->events;
+    a->s_rel = x->s_ns - w->r->start;
+    a->latency = x->d_ns - x->s_ns;
+    a->service = x->d_ns - (x->a_ns ? x->a_ns : x->r_ns);
+    a->bytes_sent = x->bytes_sent;
+    a->bytes_received = x->bytes_received;
+    tally(&w->cur, a);
+    /* kept for its group, which the run's totals take GSAMPLES at a time */
+    if (++w->ngsample == GSAMPLES)
+        gflush(w);
 }
 
 static void dispatch(struct worker *w);
@@ -659,6 +751,7 @@ static void on_aborted(void *ctx, struct lt_xfer *x)
 
     w->inflight--;
     count(w, LT_RC_ABANDONED, 1);
+    gcount(w, x, LT_RC_ABANDONED, 1);
     xfer_done(w, x);
 }
 
@@ -677,9 +770,12 @@ static void dispatch(struct worker *w)
         if (!w->qhead)
             w->qtail = NULL;
         w->qlen--;
-        if (now - x->q_ns > HELD_NS && w->r->o.sched.mode != LT_MODE_BURST)
+        if (now - x->q_ns > HELD_NS && w->r->o.sched.mode != LT_MODE_BURST) {
             count(w, LT_RC_HELD, 1); /* it waited for a connection: -c held it back */
+            gcount(w, x, LT_RC_HELD, 1);
+        }
         count(w, LT_RC_SENT, 1);
+        gcount(w, x, LT_RC_SENT, 1);
         w->inflight++;
         x->err = LT_XERR_NONE;
         if (w->r->eng->start(w->engine, x, &e)) {
@@ -721,6 +817,7 @@ static void release_due(struct worker *w)
         w->next = NULL;
         x->r_ns = now;
         count(w, LT_RC_SCHEDULED, 1);
+        gcount(w, x, LT_RC_SCHEDULED, 1);
         lt_hist_record(&w->cur.h[LT_RH_LAG], x->r_ns - x->s_ns);
         if (r->o.keep_order && hold_for_session(w, x))
             continue;
@@ -820,13 +917,13 @@ static void skip_queued(struct worker *w)
     else
         n += w->qlen;
 
-    free_chain(w, w->qhead, 0);
+    free_chain(w, w->qhead, 0, w->stopping == 2 ? LT_RC_NOT_SENT : LT_RC_SKIPPED);
     w->qhead = w->qtail = NULL;
     w->qlen = 0;
     for (size_t i = 0; i < SESS_BUCKETS; i++) {
         struct sess *s = w->sess[i];
         for (; s; s = s->next) {
-            free_chain(w, s->head, 1);
+            free_chain(w, s->head, 1, LT_RC_SKIPPED);
             s->head = s->tail = NULL;
         }
     }
@@ -909,6 +1006,7 @@ static void *worker_main(void *arg)
         worker_loop(w);
     }
     w->end_ns = lt_mono_ns();
+    gflush(w);
     advance(w, w->end_ns);
     close_interval(w, w->end_ns - r->start);
     publish(w);
@@ -940,7 +1038,8 @@ static int worker_init(struct lt_replay *r, struct worker *w, int idx, struct lt
     w->ring_cap = RING_ALL / (size_t)r->nw > RING_MIN ? RING_ALL / (size_t)r->nw : RING_MIN;
     w->ring = calloc(w->ring_cap, sizeof(*w->ring));
     w->sess = calloc(SESS_BUCKETS, sizeof(*w->sess));
-    if (!w->ring || !w->sess || lt_stats_init(&w->cur))
+    w->gc = calloc(r->groups.max + 1, sizeof(*w->gc));
+    if (!w->ring || !w->sess || !w->gc || lt_stats_init(&w->cur))
         return lt_error(err, LT_E_NOMEM, "out of memory");
     w->loop.epfd = epoll_create1(EPOLL_CLOEXEC);
     w->sched_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -992,6 +1091,7 @@ static void worker_release(struct worker *w)
             }
     free(w->sess);
     free(w->ring);
+    free(w->gc);
     lt_stats_release(&w->cur);
     for (int *fd = &w->sched_fd; fd <= &w->stop_fd; fd++)
         if (*fd >= 0)
@@ -1018,6 +1118,7 @@ struct lt_replay *lt_replay_new(const struct lt_replay_opts *o, struct lt_source
     r->src = src;
     pthread_mutex_init(&r->pool_mu, NULL);
     pthread_mutex_init(&r->mu, NULL);
+    pthread_mutex_init(&r->gmu, NULL);
     pthread_cond_init(&r->go_cv, NULL);
     pthread_cond_init(&r->ready_cv, NULL);
     pthread_cond_init(&r->free_cv, NULL);
@@ -1035,7 +1136,9 @@ struct lt_replay *lt_replay_new(const struct lt_replay_opts *o, struct lt_source
     r->eng = o->engine ? o->engine : &lt_engine_curl;
     r->w = calloc((size_t)r->nw, sizeof(*r->w));
     r->scratch = malloc(lt_stats_scratch_size());
-    if (!r->w || !r->scratch || lt_stats_init(&r->total)) {
+    if (!r->w || !r->scratch || lt_stats_init(&r->total) ||
+        lt_groups_init(&r->groups, r->o.max_groups) ||
+        !(r->gsh = calloc(r->groups.max + 1, sizeof(*r->gsh)))) {
         lt_error(err, LT_E_NOMEM, "out of memory");
         goto fail;
     }
@@ -1107,6 +1210,14 @@ void lt_replay_free(struct lt_replay *r)
         lt_stats_release(&r->acc[i]);
     free(r->scratch);
     lt_stats_release(&r->total);
+    for (size_t i = 0; r->gsh && i <= r->groups.max; i++)
+        if (r->gsh[i]) {
+            lt_stats_release(r->gsh[i]);
+            free(r->gsh[i]);
+        }
+    free(r->gsh);
+    lt_groups_release(&r->groups);
+    pthread_mutex_destroy(&r->gmu);
     pthread_mutex_destroy(&r->pool_mu);
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->go_cv);
@@ -1132,6 +1243,45 @@ void lt_replay_stop(struct lt_replay *r)
 const struct lt_stats *lt_replay_totals(const struct lt_replay *r)
 {
     return &r->total;
+}
+
+const struct lt_groups *lt_replay_groups(const struct lt_replay *r)
+{
+    return &r->groups;
+}
+
+/*
+ * The run's group totals (after every thread has ended) become the groups' stats,
+ * with the workers' counters of requests not answered added. Each group's window is
+ * the run's.
+ */
+static int gather_groups(struct lt_replay *r)
+{
+    for (size_t i = 0; i < r->groups.n; i++) {
+        struct lt_group *g = r->groups.g[i];
+        int any = r->gsh[i] != NULL;
+        for (int k = 0; k < r->nw && !any; k++)
+            for (int c = 0; c < LT_RESULTS_NCOUNTERS && !any; c++)
+                any = r->w[k].gc[i][c] != 0;
+        if (!any)
+            continue;
+        if (r->gsh[i]) {
+            g->st = r->gsh[i];
+            r->gsh[i] = NULL;
+        } else if (!lt_groups_stats(&r->groups, i)) {
+            return -1;
+        }
+        for (int k = 0; k < r->nw; k++)
+            for (int c = 0; c < LT_RESULTS_NCOUNTERS; c++)
+                g->st->c[c] += r->w[k].gc[i][c];
+        g->st->start_ns = 0;
+        g->st->dur_ns = r->total.dur_ns;
+        g->st->c[LT_RC_INTERRUPTED] = r->total.c[LT_RC_INTERRUPTED];
+    }
+    for (int k = 0; k < r->nw; k++)
+        if (r->w[k].gfailed)
+            return -1;
+    return 0;
 }
 
 const char *lt_replay_first_error(const struct lt_replay *r, enum lt_xfer_err cls)
@@ -1297,6 +1447,8 @@ int lt_replay_run(struct lt_replay *r, const struct lt_replay_cbs *cb, struct lt
         r->total.c[LT_RC_INTERRUPTED] = 1;
     /* stop the reader; records it still held were never scheduled */
     join_all(r);
+    if (gather_groups(r))
+        rc = lt_error(err, LT_E_NOMEM, "out of memory for the per-endpoint groups");
     if (!rc && r->cbfailed) {
         if (err)
             *err = r->cberr;

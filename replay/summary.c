@@ -344,17 +344,13 @@ static double r6(double v)
     return round(v * 1e6) / 1e6;
 }
 
-struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stats *s,
-                              const struct lt_run_meta *meta, const struct lt_slo *slo)
+/* The numbers of one window (the run, or a group): requests to bytes; nhist histograms. */
+static void numbers_json(cJSON *o, const struct lt_summary *sum, const struct lt_stats *s,
+                         int nhist)
 {
-    cJSON *o = cJSON_CreateObject(), *req, *st, *er, *b, *run;
+    cJSON *req, *st, *er, *b;
     char code[8];
 
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "mode", meta->mode);
-    cJSON_AddStringToObject(o, "target", meta->target);
-    cJSON_AddNumberToObject(o, "duration_s", r3(sum->duration_s));
     req = cJSON_AddObjectToObject(o, "requests");
     cJSON_AddNumberToObject(req, "scheduled", (double)sum->scheduled);
     cJSON_AddNumberToObject(req, "sent", (double)sum->sent);
@@ -382,7 +378,7 @@ struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stat
     cJSON_AddNumberToObject(o, "throughput_rps", r3(sum->throughput_rps));
     cJSON_AddNumberToObject(o, "events", (double)sum->events);
     cJSON_AddNumberToObject(o, "events_per_s", r3(sum->events_per_s));
-    for (int h = 0; h < LT_RESULTS_NHIST; h++) {
+    for (int h = 0; h < nhist; h++) {
         cJSON *ho = cJSON_AddObjectToObject(o, hnames[h]);
         for (int q = 0; q < 8; q++)
             cJSON_AddNumberToObject(ho, qnames[q], r3(sum->ms[h][q]));
@@ -391,6 +387,19 @@ struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stat
     b = cJSON_AddObjectToObject(o, "bytes");
     cJSON_AddNumberToObject(b, "sent", (double)sum->bytes_sent);
     cJSON_AddNumberToObject(b, "received", (double)sum->bytes_received);
+}
+
+struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stats *s,
+                              const struct lt_run_meta *meta, const struct lt_slo *slo)
+{
+    cJSON *o = cJSON_CreateObject(), *run;
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "mode", meta->mode);
+    cJSON_AddStringToObject(o, "target", meta->target);
+    cJSON_AddNumberToObject(o, "duration_s", r3(sum->duration_s));
+    numbers_json(o, sum, s, LT_RESULTS_NHIST);
     if (slo && slo->n) {
         cJSON *arr = cJSON_AddArrayToObject(o, "slo");
         for (size_t i = 0; i < slo->n; i++) {
@@ -555,6 +564,65 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
             rc |=
                 lt_buf_printf(out, "slo         %-20s %.3f%s  %s\n", slo->t[i].expr, v, unit, how);
         }
+    }
+    return rc ? LT_E_NOMEM : 0;
+}
+
+/* ---- per-endpoint groups ---------------------------------------------------------- */
+
+/* A group's name for people: "POST /collect/web", or "(other)". */
+static void group_label(char *out, size_t n, const struct lt_report_group *g)
+{
+    snprintf(out, n, "%s%s%s", g->method, g->method[0] ? " " : "", g->name);
+}
+
+void lt_summary_groups_json(struct cJSON *o, const struct lt_report_group *g, size_t n)
+{
+    cJSON *arr;
+
+    if (!n)
+        return;
+    arr = cJSON_AddArrayToObject(o, "groups");
+    for (size_t i = 0; arr && i < n; i++) {
+        cJSON *go = cJSON_CreateObject();
+        struct lt_summary sum;
+        const char *stream = strncmp(g[i].name, "/collect/", 9) == 0 ? g[i].name + 9 : NULL;
+        if (!go)
+            return;
+        lt_summary_compute(&sum, g[i].stats);
+        cJSON_AddStringToObject(go, "method", g[i].method);
+        cJSON_AddStringToObject(go, "path", g[i].name);
+        if (stream)
+            cJSON_AddStringToObject(go, "stream", stream);
+        /* lag is the scheduler's, not an endpoint's: latency and service only */
+        numbers_json(go, &sum, g[i].stats, LT_RH_LAG);
+        cJSON_AddItemToArray(arr, go);
+    }
+}
+
+int lt_summary_groups_text(struct lt_buf *out, const struct lt_report_group *g, size_t n)
+{
+    int rc = 0;
+
+    if (!n)
+        return 0;
+    rc |= lt_buf_printf(out, "\n%-26s %9s %7s %9s %8s %8s %8s\n", "endpoint", "requests", "failed",
+                        "req/s", "p50 ms", "p99 ms", "max ms");
+    for (size_t i = 0; i < n; i++) {
+        struct lt_summary sum;
+        char label[LT_RESULTS_GROUP_METHOD_MAX + LT_RESULTS_GROUP_NAME_MAX + 2];
+        lt_summary_compute(&sum, g[i].stats);
+        group_label(label, sizeof(label), &g[i]);
+        /* a long name takes its own line, the numbers go under the columns */
+        if (strlen(label) > 26)
+            rc |= lt_buf_printf(out, "%s\n%-26s", label, "");
+        else
+            rc |= lt_buf_printf(out, "%-26s", label);
+        rc |= lt_buf_printf(out, " %9llu %7llu %9.1f %8.3f %8.3f %8.3f\n",
+                            (unsigned long long)(sum.completed + sum.errors + sum.not_sent),
+                            (unsigned long long)sum.failed, sum.throughput_rps,
+                            sum.ms[LT_RH_LATENCY][LT_Q_P50], sum.ms[LT_RH_LATENCY][LT_Q_P99],
+                            sum.ms[LT_RH_LATENCY][LT_Q_MAX]);
     }
     return rc ? LT_E_NOMEM : 0;
 }

@@ -8,7 +8,9 @@
 
 #include "lt_common.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Exit codes (DESIGN.md §4). */
 enum {
@@ -112,6 +114,27 @@ void lt_cli_status(const char *const *fields, size_t n);
 /* Clears the status line if one is shown, leaving the cursor at column 0. */
 void lt_cli_status_clear(void);
 
+/*
+ * The embedded sink in a child process on 127.0.0.1 (a free port): loadtape
+ * itself again when self is its path, else a fork that runs the sink command.
+ * Fills url ("http://127.0.0.1:PORT"); returns the pid, or -1 after printing
+ * the error as cmd's. The wait for its first line gives up when *stop is set.
+ */
+pid_t lt_cli_sink_start(const char *cmd, const char *self, char *url, size_t urllen,
+                        volatile sig_atomic_t *stop);
+/* Stops it (SIGTERM) and waits for it; pid <= 0 is nothing. */
+void lt_cli_sink_stop(pid_t pid);
+
+/*
+ * Writes the tape of a synth scenario to path ("-": stdout), with a status line
+ * when show is set; a set *stop ends it early (the tape is still closed, and
+ * LT_EXIT_FAIL is returned after a warning). Returns an exit code; *count gets
+ * the events written.
+ */
+struct lt_synth_config;
+int lt_cli_synth_write(const char *cmd, const struct lt_synth_config *cfg, const char *path,
+                       int level, int show, volatile sig_atomic_t *stop, uint64_t *count);
+
 /* Verbosity from -q/-v, shared by commands that accept them. */
 extern int lt_cli_verbosity;
 
@@ -179,6 +202,7 @@ int cmd_import(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sink(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_suite(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_manpage(int argc, char **argv);
 

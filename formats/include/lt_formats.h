@@ -507,7 +507,7 @@ enum lt_event_reason lt_event_check(const struct cJSON *ev, char *msg, size_t ms
  * parameters, so this file format does not depend on the histogram code.
  */
 #define LT_RESULTS_VERSION_MAJOR 1
-#define LT_RESULTS_VERSION_MINOR 1
+#define LT_RESULTS_VERSION_MINOR 2
 
 /*
  * Counters of a section, in file order (more may be appended in later
@@ -542,7 +542,15 @@ enum lt_results_counter {
 /* Histograms of a section. */
 enum { LT_RH_LATENCY, LT_RH_SERVICE, LT_RH_LAG, LT_RESULTS_NHIST };
 
-enum lt_results_kind { LT_RESULTS_INTERVAL = 1, LT_RESULTS_TOTAL = 2, LT_RESULTS_NOTE = 16 };
+/* since 1.2, LT_RESULTS_GROUP: the totals of one per-endpoint group, after the run's total */
+enum lt_results_kind {
+    LT_RESULTS_INTERVAL = 1,
+    LT_RESULTS_TOTAL = 2,
+    LT_RESULTS_GROUP = 3,
+    LT_RESULTS_NOTE = 16
+};
+#define LT_RESULTS_GROUP_METHOD_MAX 32 /* bytes of a group's method, and of its name: */
+#define LT_RESULTS_GROUP_NAME_MAX 1024
 
 struct lt_results_bin {
     uint32_t index;
@@ -570,6 +578,8 @@ struct lt_results_section {
     const struct lt_results_status *status; /* borrowed */
     size_t nstatus;
     struct lt_results_hist hist[LT_RESULTS_NHIST];
+    /* LT_RESULTS_GROUP: the group's method ("" for none) and name, NUL-terminated, borrowed */
+    const char *group_method, *group_name;
 };
 
 struct lt_results_writer;

@@ -99,6 +99,63 @@ void lt_stats_to_section(const struct lt_stats *s, int kind, void *scratch,
 int lt_stats_add_section(struct lt_stats *s, const struct lt_results_section *sec,
                          struct lt_err *err);
 
+/* A named window: one per-endpoint group ("POST /collect/web"), for the tables. */
+struct lt_report_group {
+    const char *method; /* "" for none */
+    const char *name;   /* path or stream */
+    const struct lt_stats *stats;
+};
+
+/* ==== per-endpoint groups (groups.c) ===================================== */
+
+/*
+ * Requests grouped by method and URL path (no query); a /collect/{stream}
+ * URL is its stream's group, "/collect/{stream}" (whatever follows). At
+ * most `max` named groups; past them, and for a method or path too long to
+ * name, requests go to LT_GROUP_OTHER. A group's stats are its totals (no
+ * intervals) and are allocated when first asked for, so unused groups cost
+ * only their names.
+ */
+#define LT_GROUPS_DEFAULT 64
+#define LT_GROUPS_MAX 1024
+#define LT_GROUP_OTHER "(other)"
+
+struct lt_group {
+    char method[LT_RESULTS_GROUP_METHOD_MAX + 1]; /* "" for (other) */
+    char name[LT_RESULTS_GROUP_NAME_MAX + 1];     /* a path, or LT_GROUP_OTHER */
+    struct lt_stats *st;                          /* owned; NULL until lt_groups_stats */
+    size_t method_len, name_len;
+};
+
+struct lt_groups {
+    struct lt_group **g; /* by index, n of them (owned) */
+    size_t n, max;
+    uint32_t *slot; /* open addressing: index + 1, 0 empty; hcap entries */
+    size_t hcap;
+    int other; /* index of LT_GROUP_OTHER, -1 until needed */
+};
+
+/* max: named groups before (other), 1..LT_GROUPS_MAX (0: LT_GROUPS_DEFAULT). */
+int lt_groups_init(struct lt_groups *gs, size_t max);
+void lt_groups_release(struct lt_groups *gs);
+/* The index of a request's group (added when new); -1 without memory. */
+int lt_groups_classify(struct lt_groups *gs, const struct lt_bytes *method,
+                       const struct lt_bytes *url);
+/* The index of the group named so (added when new, or (other) past max); -1 without memory. */
+int lt_groups_find(struct lt_groups *gs, const char *method, const char *name);
+/* Group i's stats, allocated on first use (its window starts empty); NULL without memory. */
+struct lt_stats *lt_groups_stats(struct lt_groups *gs, size_t i);
+/* Adds a LT_RESULTS_GROUP section into the group of its name (report merges shards so). */
+int lt_groups_add_section(struct lt_groups *gs, const struct lt_results_section *sec,
+                          struct lt_err *err);
+/* A group's results section (scratch as for lt_stats_to_section). */
+void lt_group_to_section(const struct lt_group *g, void *scratch, struct lt_results_section *out);
+/*
+ * The groups with stats, sorted by name then method, (other) last, as report rows
+ * (out holds at least gs->n entries; pointers borrowed from gs). Returns how many.
+ */
+size_t lt_groups_rows(const struct lt_groups *gs, struct lt_report_group *out);
+
 /* ==== summaries and thresholds ============================================ */
 
 /* What a run was (from the results file's metadata, or the run itself). */
@@ -196,6 +253,10 @@ struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stat
 /* The summary table for people, appended to out. */
 int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const struct lt_stats *s,
                     const struct lt_run_meta *meta, const struct lt_slo *slo);
+/* The per-endpoint groups: a "groups" array added to a summary object, or a table
+ * appended to the text (nothing when n is 0). */
+void lt_summary_groups_json(struct cJSON *o, const struct lt_report_group *g, size_t n);
+int lt_summary_groups_text(struct lt_buf *out, const struct lt_report_group *g, size_t n);
 
 /* ==== schedule ============================================================ */
 
@@ -332,6 +393,7 @@ struct lt_xfer {
     int rec_status;  /* recorded status, 0 when none */
     int expect;      /* the status it should get (--ok expected), 0: any of the ok set */
     uint32_t events; /* events in its body (lt_count_events) */
+    uint32_t group;  /* its per-endpoint group (struct lt_groups index) */
     enum lt_xfer_err err;
     char errmsg[128];
     uint64_t bytes_sent, bytes_received;
@@ -458,6 +520,7 @@ struct lt_replay_opts {
      */
     void (*scheduled)(void *ctx, uint64_t index, uint64_t session, int64_t s_ns);
     void *scheduled_ctx;
+    size_t max_groups;         /* per-endpoint groups before (other) (0: LT_GROUPS_DEFAULT) */
 };
 
 struct lt_replay_progress {
@@ -485,6 +548,8 @@ int lt_replay_run(struct lt_replay *r, const struct lt_replay_cbs *cb, struct lt
 void lt_replay_stop(struct lt_replay *r);
 /* The totals after the run (borrowed). */
 const struct lt_stats *lt_replay_totals(const struct lt_replay *r);
+/* The per-endpoint groups after the run, with their totals (borrowed). */
+const struct lt_groups *lt_replay_groups(const struct lt_replay *r);
 /* Worker threads the run uses (--threads, at most one per connection). */
 int lt_replay_threads(const struct lt_replay *r);
 /* The first transport error's message of a class (LT_XERR_*), "" when none (borrowed). */
@@ -598,13 +663,6 @@ int lt_report_series_add(struct lt_report_series *s, const struct lt_stats *iv, 
 int lt_report_series_load(struct lt_report_series *s, const char *const *paths, size_t n,
                           struct lt_err *err);
 
-/* A named window: one per-endpoint group ("POST /collect/web"), for the tables. */
-struct lt_report_group {
-    const char *method; /* "" for none */
-    const char *name;   /* path or stream */
-    const struct lt_stats *stats;
-};
-
 /* Everything a report shows; every pointer borrowed. */
 /* A step of a --find-max search, as its results file's note tells it (report's HTML). */
 struct lt_report_step {
@@ -629,7 +687,7 @@ struct lt_report {
     const struct lt_stats *total;
     const struct lt_slo *slo; /* NULL or no terms: no SLO table */
     const struct lt_report_series *series;
-    const struct lt_report_group *groups; /* per-endpoint rows; none yet: ngroups 0 */
+    const struct lt_report_group *groups; /* per-endpoint rows (lt_groups_rows) */
     size_t ngroups;
     int nfiles;        /* results files merged */
     const char *label; /* what to call the run when two are compared (a file name) */
@@ -645,6 +703,8 @@ int lt_report_intervals_text(struct lt_buf *out, const struct lt_report_series *
 int lt_report_intervals_jsonl(struct lt_buf *out, const struct lt_report_series *s);
 /* One self-contained HTML page: inline SVG charts and tables, no network. */
 int lt_report_html(struct lt_buf *out, const struct lt_report *r);
+/* Appends s with &, <, >, " and ' escaped (the report's own rule, for pages linking reports). */
+int lt_report_html_esc(struct lt_buf *out, const char *s);
 /*
  * Two runs side by side (report A B --compare): their parameters, the
  * numbers of each with B - A and the change in percent, as a table, a JSON

@@ -76,8 +76,10 @@ lt_eq "exit status with a failed threshold" 3 "$rc"
 check_page "$LT_TMP/known.html" known 10 6
 grep -q '<polygon class="area"' "$LT_TMP/known.html" || lt_fail "no stacked statuses"
 
-# A real run: about 4 s against the sink (with delays and 5% errors), a spike included.
-"$LOADTAPE" synth baseline -o "$LT_TMP/b.tape" --rate 100 --duration 6s --seed 5 2>/dev/null
+# A real run: about 4 s against the sink (with delays and 5% errors), a spike included,
+# two streams (two endpoints).
+"$LOADTAPE" synth baseline -o "$LT_TMP/b.tape" --rate 100 --duration 6s --seed 5 \
+    --streams web,ios 2>/dev/null
 port=$(lt_free_port)
 "$LOADTAPE" sink --listen "127.0.0.1:$port" --delay 1ms --jitter 2ms --error-rate 5% \
     >"$LT_TMP/sink.out" 2>&1 &
@@ -89,6 +91,10 @@ lt_wait_port "$port"
 n=$("$LOADTAPE" report "$LT_TMP/real.res" --intervals --format json 2>/dev/null | wc -l)
 [ "$n" -ge 2 ] || lt_fail "the real run has $n intervals"
 check_page "$LT_TMP/real.html" real "$n" 6
+# its per-endpoint table, as the browser built it: a row per stream
+for g in /collect/ios /collect/web; do
+    grep -q "<tr><td>POST</td><td>$g</td>" "$LT_TMP/real.dom" || lt_fail "no endpoint row for $g"
+done
 
 # A --find-max search: the answer, a row and a point per step on the knee chart, and the
 # judged part of each step shaded on the five charts over time.
