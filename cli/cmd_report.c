@@ -20,8 +20,7 @@
  */
 static int add_file(const char *path, struct lt_stats *total, struct lt_stats *part,
                     struct lt_groups *groups, struct lt_run_meta *meta, uint64_t *start_ns,
-                    uint64_t *last_start_ns,
-                    int first)
+                    uint64_t *last_start_ns, int first)
 {
     static const char cmd[] = "report";
     struct lt_results_reader *r;

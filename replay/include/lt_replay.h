@@ -520,7 +520,7 @@ struct lt_replay_opts {
      */
     void (*scheduled)(void *ctx, uint64_t index, uint64_t session, int64_t s_ns);
     void *scheduled_ctx;
-    size_t max_groups;         /* per-endpoint groups before (other) (0: LT_GROUPS_DEFAULT) */
+    size_t max_groups; /* per-endpoint groups before (other) (0: LT_GROUPS_DEFAULT) */
 };
 
 struct lt_replay_progress {
