@@ -194,7 +194,8 @@ struct lt_capture_stats {
     uint64_t dropped_gap;        /* dropped: a gap inside the request head */
     uint64_t dropped_unparsable; /* dropped: the head could not be parsed */
     uint64_t dropped_limit;      /* dropped: the head exceeded a limit */
-    uint64_t unpaired_responses; /* responses with no request waiting */
+    uint64_t unpaired_responses; /* responses with no request waiting, or none provably theirs */
+    uint64_t response_lost;      /* requests whose response fell in a capture gap (no_response) */
 };
 
 /*
@@ -206,7 +207,7 @@ struct lt_capture_stats {
  *         "gap_bytes","snaplen_bytes","memcap_bytes","resync_bytes"},
  *  "protocols":{"http":N,"tls":N,"http2":N,"other":N},            (flows)
  *  "requests":{"seen","recorded","with_response","no_response","redacted",
- *              "responses","interim_responses","unpaired_responses"},
+ *              "responses","interim_responses","unpaired_responses","response_lost"},
  *  "not_recorded_whole":{"gap","truncated","flow_memory_cap",         (kept, flagged)
  *                        "dropped_gap","dropped_unparsable","dropped_limit"}}
  */
@@ -246,6 +247,13 @@ struct lt_tcp_stream {
     struct lt_tcp_seg *ooo; /* held segments, sorted by sequence */
     size_t buffered;
     int64_t last_ts_ns;
+    /* The acknowledgement number carried by the segment whose bytes are being
+     * delivered (valid during a sink callback when cur_has_ack): how far the
+     * sender had received the other direction when it sent them. */
+    uint32_t cur_ack;
+    int cur_has_ack;
+    uint32_t pkt_ack; /* the same for the segment being added */
+    int pkt_has_ack;
 };
 
 /* Sets up a stream; sink, stats and mem are borrowed. */
