@@ -114,6 +114,14 @@ static void req_drop(struct cap_flow *f, struct cap_req *r)
  */
 static void inflight_add(struct cap_flow *f, int d, size_t n)
 {
+    const struct lt_limits *l = &f->cap->limits;
+    /* what a parser can hold: a head and a body up to the limit */
+    size_t most = l->body_max + l->url_max + l->headers_max + 4 * l->nheaders_max;
+
+    if (d == 1)
+        return; /* response bodies are not kept (discard_body) */
+    if (n > most - (f->http.inflight[d] < most ? f->http.inflight[d] : most))
+        n = most - (f->http.inflight[d] < most ? f->http.inflight[d] : most);
     f->http.inflight[d] += n;
     f->cap->http_inflight += n;
 }
@@ -168,6 +176,10 @@ static int parser_ready(struct cap_flow *f, int resp)
     po.limits = &cap_of(f)->limits;
     po.resync = 1;
     po.seek_start = !f->saw_syn[resp ? 1 : 0];
+    /* Response bodies are not recorded: framed and skipped, whatever their
+     * size. A request body over the limit is kept up to it, flagged. */
+    po.discard_body = resp;
+    po.cut_body = !resp;
     if (lt_http_parser_init(resp ? &h->resp : &h->req, resp ? LT_HTTP_RESPONSE : LT_HTTP_REQUEST,
                             &po)) {
         cap_fail(cap_of(f), LT_E_NOMEM, "http parser");
@@ -231,11 +243,15 @@ static void req_complete(struct cap_flow *f, struct cap_req *r, const struct lt_
             c->st.req_memcap++;
         else
             c->st.req_gap++;
+    } else if (m->flags & LT_HTTP_F_CUT) {
+        r->flags |= LT_RF_TRUNCATED; /* the body limit: kept up to it */
+        c->st.req_truncated++;
     }
     r->start_seq = seq_at(&f->http, 0, m->start_offset);
     r->end_seq = seq_at(&f->http, 0, m->end_offset);
     r->has_end = 1;
-    r->rewrite_length = (m->flags & (LT_HTTP_F_CHUNKED | LT_HTTP_F_GAP | LT_HTTP_F_TRUNCATED)) != 0;
+    r->rewrite_length =
+        (m->flags & (LT_HTTP_F_CHUNKED | LT_HTTP_F_GAP | LT_HTTP_F_TRUNCATED | LT_HTTP_F_CUT)) != 0;
     rc = lt_recbuf_set(&r->rb, &v);
     if (rc) {
         cap_fail(c, rc, "request copy");
