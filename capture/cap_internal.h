@@ -82,6 +82,7 @@ struct cap_http {
     int tunnel; /* upgraded (101, CONNECT): no longer HTTP */
     enum cap_proto proto;
     uint64_t messages;
+    uint64_t bad_requests; /* request heads that did not parse or broke a limit */
     struct cap_req *fifo_head, *fifo_tail;
     struct cap_req *cur; /* the request being received */
     unsigned gap_why;    /* 1 << lt_gap_reason seen inside the current request */

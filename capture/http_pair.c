@@ -315,6 +315,7 @@ static void req_data(void *ctx, const uint8_t *p, size_t n, int64_t ts)
                 req_complete(f, r, &m);
         } else if (rc < 0) {
             count_req_error(c, rc);
+            h->bad_requests++; /* a malformed request still makes the flow HTTP */
             if (h->cur) {
                 req_drop(f, h->cur);
                 h->cur = NULL;
@@ -663,7 +664,7 @@ void cap_http_end(struct cap_flow *f, int64_t ts)
         c->st.flows_http2++;
         break;
     case PROTO_HTTP:
-        if (h->messages)
+        if (h->messages || h->bad_requests)
             c->st.flows_http++;
         else
             c->st.flows_other++;

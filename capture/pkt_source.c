@@ -128,6 +128,11 @@ int lt_pkt_source_datalink(const struct lt_pkt_source *s)
     return s->dlt;
 }
 
+int lt_pkt_source_snaplen(const struct lt_pkt_source *s)
+{
+    return pcap_snapshot(s->pc);
+}
+
 int lt_pkt_source_next(struct lt_pkt_source *s, const uint8_t **p, size_t *caplen, int64_t *ts_ns,
                        struct lt_err *err)
 {

@@ -292,7 +292,9 @@ setup:
         if (!quiet)
             fprintf(stderr, "capture: listening on %s\n", lt_capture_listen_url(run.listen));
     } else {
-        run.src_json = source_json(iface, file, NULL, filter, (int)snaplen);
+        /* with -r, the file's snaplen: what its packets were cut to */
+        run.src_json = source_json(iface, file, NULL, filter,
+                                   file ? lt_pkt_source_snaplen(src) : (int)snaplen);
         run.cap = lt_capture_new(&co, on_record, &run, &err);
     }
     if (!run.cap || !run.src_json) {

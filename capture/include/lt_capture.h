@@ -357,6 +357,8 @@ struct lt_pkt_source;
 struct lt_pkt_source *lt_pkt_source_open(const struct lt_pkt_source_opts *o, struct lt_err *err);
 void lt_pkt_source_free(struct lt_pkt_source *s);
 int lt_pkt_source_datalink(const struct lt_pkt_source *s);
+/* Bytes kept per packet: the file's snaplen offline, the one asked for live. */
+int lt_pkt_source_snaplen(const struct lt_pkt_source *s);
 /*
  * Next packet: 1 with *p (borrowed until the next call), *caplen and *ts_ns
  * filled; 0 when a live source timed out with nothing; LT_E_TRUNCATED at

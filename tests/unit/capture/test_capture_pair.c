@@ -335,6 +335,254 @@ static void test_pipelined_loss_never_guessed(void **state)
     }
 }
 
+/* One connection: the client's bytes, then the server's, then both FINs. */
+static void exchange(struct pg *g, const void *req, size_t reqlen, const char *resp)
+{
+    pg_handshake(g);
+    pg_sendn(g, 0, req, reqlen);
+    if (resp)
+        pg_send(g, 1, resp);
+    pg_close(g);
+}
+
+/* Any RFC 9110 token is a method, recorded as sent; none is renamed. */
+static void test_methods_any_token(void **state)
+{
+    static const char *const methods[] = {"CCM_POST", "XPOST",  "PROPFIND", "PURGE",   "QUERY",
+                                          "MKCOL",    "REPORT", "get",      "M-SEARCH"};
+    const size_t nm = sizeof(methods) / sizeof(methods[0]);
+    struct pg g;
+    struct got got;
+    struct lt_capture_stats st;
+    char req[2048];
+    size_t n = 0;
+
+    (void)state;
+    memset(&got, 0, sizeof(got));
+    pg_init(&g, PG_ETH, 0);
+    pg_handshake(&g);
+    for (size_t i = 0; i < nm; i++)
+        n += (size_t)snprintf(req + n, sizeof(req) - n, "%s /m%zu HTTP/1.1\r\nHost: h\r\n\r\n",
+                              methods[i], i);
+    pg_sendn(&g, 0, req, n);
+    for (size_t i = 0; i < nm; i++)
+        pg_send(&g, 1, i % 2 ? R404 : R202);
+    pg_close(&g);
+    st = run(&g, &got);
+    assert_int_equal(got.n, nm);
+    for (size_t i = 0; i < nm; i++) {
+        char url[16];
+        snprintf(url, sizeof(url), "/m%zu", i);
+        assert_bytes(got.rb[i].rec.method, methods[i]);
+        assert_bytes(got.rb[i].rec.url, url);
+        assert_int_equal(got.rb[i].rec.status, i % 2 ? 404 : 202);
+    }
+    assert_int_equal(st.flows_http, 1);
+    assert_int_equal(st.flows_other, 0);
+    assert_int_equal(st.dropped_unparsable, 0);
+    got_release(&got);
+    pg_release(&g);
+}
+
+/*
+ * A body whose length is known is never searched for requests: a keep-alive
+ * PROPFIND whose body holds a request line gives no phantom record, and its
+ * response stays its own.
+ */
+static void test_body_never_searched(void **state)
+{
+    static const char body[] = "<x>\r\nGET /phantom HTTP/1.1\r\nHost: h\r\n\r\n</x>";
+    struct pg g;
+    struct got got;
+    struct lt_capture_stats st;
+    char req[512];
+    int n;
+
+    (void)state;
+    memset(&got, 0, sizeof(got));
+    n = snprintf(req, sizeof(req),
+                 "PROPFIND /dav HTTP/1.1\r\nHost: h\r\nContent-Length: %zu\r\n\r\n%s"
+                 "GET /after HTTP/1.1\r\nHost: h\r\n\r\n",
+                 sizeof(body) - 1, body);
+    pg_init(&g, PG_ETH, 0);
+    exchange(&g, req, (size_t)n,
+             "HTTP/1.1 207 Multi-Status\r\nContent-Length: 0\r\n\r\n"
+             "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+    st = run(&g, &got);
+    assert_int_equal(got.n, 2);
+    assert_bytes(got.rb[0].rec.method, "PROPFIND");
+    assert_bytes(got.rb[0].rec.body, body);
+    assert_int_equal(got.rb[0].rec.status, 207);
+    assert_bytes(got.rb[1].rec.url, "/after");
+    assert_int_equal(got.rb[1].rec.status, 404);
+    assert_int_equal(st.requests, 2);
+    assert_int_equal(st.resync_bytes, 0);
+    got_release(&got);
+    pg_release(&g);
+}
+
+/* Content-Length with leading zeros: 32 digits whose value is 50. */
+static void test_long_content_length(void **state)
+{
+    static const char b50[] = "0123456789012345678901234567890123456789012345678\n";
+    struct pg g;
+    struct got got;
+    char req[512], resp[512];
+    int n;
+
+    (void)state;
+    memset(&got, 0, sizeof(got));
+    n = snprintf(req, sizeof(req),
+                 "POST /cl HTTP/1.1\r\nHost: h\r\nContent-Length: "
+                 "00000000000000000000000000000050\r\n\r\n%s",
+                 b50);
+    snprintf(resp, sizeof(resp),
+             "HTTP/1.1 201 Created\r\nContent-Length: 00000000000000000000000000000050\r\n\r\n%s",
+             b50);
+    pg_init(&g, PG_ETH, 0);
+    exchange(&g, req, (size_t)n, resp);
+    run(&g, &got);
+    assert_int_equal(got.n, 1);
+    assert_bytes(got.rb[0].rec.body, b50);
+    assert_int_equal(got.rb[0].rec.status, 201);
+    assert_int_equal(got.rb[0].rec.flags, 0);
+    got_release(&got);
+    pg_release(&g);
+}
+
+/*
+ * Bodies over the body limit (1 KiB here, 64 MiB by default; the same code):
+ * a response's is skipped and its status and latency recorded; a request's
+ * is kept up to the limit, flagged truncated, its Content-Length set to the
+ * bytes kept, and the next request is still found.
+ */
+static void test_bodies_over_the_limit(void **state)
+{
+    struct lt_capture_opts o;
+    struct pg g;
+    struct got got;
+    struct lt_capture_stats st;
+    char *req = malloc(8192), *resp = malloc(8192);
+    size_t n;
+    int k;
+
+    (void)state;
+    memset(&got, 0, sizeof(got));
+    memset(&o, 0, sizeof(o));
+    lt_limits_default(&o.limits);
+    o.limits.body_max = 1024;
+    k = snprintf(req, 8192, "PUT /big HTTP/1.1\r\nHost: h\r\nContent-Length: 3000\r\n\r\n");
+    memset(req + k, 'a', 3000);
+    n = (size_t)k + 3000;
+    n += (size_t)snprintf(req + n, 8192 - n, "GET /small HTTP/1.1\r\nHost: h\r\n\r\n");
+    k = snprintf(resp, 8192, "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n");
+    memset(resp + k, 'b', 5000);
+    resp[k + 5000] = 0;
+    pg_init(&g, PG_ETH, 0);
+    pg_handshake(&g);
+    pg_sendn(&g, 0, req, n);
+    pg_send(&g, 1, "HTTP/1.1 204 No Content\r\n\r\n");
+    pg_send(&g, 1, resp);
+    pg_close(&g);
+    st = run_opts(&g, &o, &got);
+    assert_int_equal(got.n, 2);
+    assert_bytes(got.rb[0].rec.url, "/big");
+    assert_int_equal(got.rb[0].rec.body.len, 1024);
+    assert_int_equal(got.rb[0].rec.flags, LT_RF_TRUNCATED);
+    assert_bytes(got.rb[0].rec.headers[1].value, "1024");
+    assert_int_equal(got.rb[0].rec.status, 204);
+    assert_bytes(got.rb[1].rec.url, "/small");
+    assert_int_equal(got.rb[1].rec.status, 200);
+    /* both requests came in one packet; the 200 is two packets later */
+    assert_int_equal(got.rb[1].rec.resp_latency_ns, 2 * MS);
+    assert_int_equal(st.req_truncated, 1);
+    assert_int_equal(st.dropped_limit, 0);
+    got_release(&got);
+    pg_release(&g);
+    free(req);
+    free(resp);
+}
+
+/*
+ * Request lines that start like one but are malformed are counted as
+ * dropped_unparsable (the flow is HTTP), not as another protocol; the next
+ * request on the connection is recorded. Bytes of another protocol are not.
+ */
+static void test_malformed_request_lines_counted(void **state)
+{
+    static const char *const bad[] = {"GET HTTP/1.1\r\n\r\n", "GET / HTTP/1.\r\n\r\n",
+                                      "OPTIONS\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n"};
+    const size_t nb = sizeof(bad) / sizeof(bad[0]);
+    struct pg g;
+    struct got got;
+    struct lt_capture_stats st;
+
+    (void)state;
+    for (size_t i = 0; i < nb; i++) {
+        char req[256];
+        int n = snprintf(req, sizeof(req), "%sGET /ok HTTP/1.1\r\nHost: h\r\n\r\n", bad[i]);
+        memset(&got, 0, sizeof(got));
+        pg_init(&g, PG_ETH, 0);
+        exchange(&g, req, (size_t)n,
+                 "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+                 "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        st = run(&g, &got);
+        if (st.dropped_unparsable != 1)
+            print_error("case %zu\n", i);
+        assert_int_equal(st.dropped_unparsable, 1);
+        assert_int_equal(got.n, 1);
+        assert_bytes(got.rb[0].rec.url, "/ok");
+        assert_int_equal(got.rb[0].rec.status, 200);
+        assert_int_equal(st.flows_http, 1);
+        assert_int_equal(st.flows_other, 0);
+        got_release(&got);
+        pg_release(&g);
+    }
+    /* alone on its connection, still counted, and not an "other" flow */
+    memset(&got, 0, sizeof(got));
+    pg_init(&g, PG_ETH, 0);
+    exchange(&g, "OPTIONS\r\n\r\n", 11, NULL);
+    st = run(&g, &got);
+    assert_int_equal(got.n, 0);
+    assert_int_equal(st.dropped_unparsable, 1);
+    assert_int_equal(st.flows_http, 1);
+    assert_int_equal(st.flows_other, 0);
+    pg_release(&g);
+    /* another protocol: not a request, counted as other */
+    memset(&got, 0, sizeof(got));
+    pg_init(&g, PG_ETH, 0);
+    exchange(&g, "*1\r\n$4\r\nPING\r\n", 14, "+PONG\r\n");
+    st = run(&g, &got);
+    assert_int_equal(got.n, 0);
+    assert_int_equal(st.dropped_unparsable, 0);
+    assert_int_equal(st.flows_other, 1);
+    pg_release(&g);
+}
+
+/* Asterisk-form is recorded as "*"; absolute-form in origin form. */
+static void test_request_targets(void **state)
+{
+    static const char req[] = "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n"
+                              "GET http://h:8080/p?q=1 HTTP/1.1\r\nHost: h\r\n\r\n";
+    struct pg g;
+    struct got got;
+
+    (void)state;
+    memset(&got, 0, sizeof(got));
+    pg_init(&g, PG_ETH, 0);
+    exchange(&g, req, sizeof(req) - 1,
+             "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    run(&g, &got);
+    assert_int_equal(got.n, 2);
+    assert_bytes(got.rb[0].rec.method, "OPTIONS");
+    assert_bytes(got.rb[0].rec.url, "*");
+    assert_int_equal(got.rb[0].rec.status, 204);
+    assert_bytes(got.rb[1].rec.url, "/p?q=1");
+    assert_int_equal(got.rb[1].rec.status, 200);
+    got_release(&got);
+    pg_release(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +591,12 @@ int main(void)
         cmocka_unit_test(test_response_cut_in_head),
         cmocka_unit_test(test_lost_request_response_unpaired),
         cmocka_unit_test(test_pipelined_loss_never_guessed),
+        cmocka_unit_test(test_methods_any_token),
+        cmocka_unit_test(test_body_never_searched),
+        cmocka_unit_test(test_long_content_length),
+        cmocka_unit_test(test_bodies_over_the_limit),
+        cmocka_unit_test(test_malformed_request_lines_counted),
+        cmocka_unit_test(test_request_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
