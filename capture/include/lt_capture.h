@@ -341,19 +341,24 @@ void lt_capture_listen_free(struct lt_capture_listen *cl);
 /* -- packet sources (pkt_source.c) -- */
 
 #define LT_SNAPLEN_DEFAULT 262144
-#define LT_CAPTURE_BUFFER_DEFAULT (32 << 20) /* kernel ring for live capture */
+/* Kernel ring for live capture: 256 MiB, but at most 1/8 of physical memory
+ * and at least 32 MiB (lt_pkt_source_buffer_default). */
+#define LT_CAPTURE_BUFFER_DEFAULT (256 << 20)
+#define LT_CAPTURE_BUFFER_MIN (32 << 20)
 
 struct lt_pkt_source_opts {
     const char *iface;    /* live capture on this interface, or */
     const char *file;     /* a pcap or pcapng file ("-" is stdin) */
     const char *filter;   /* BPF expression, may be NULL */
     int snaplen;          /* 0: LT_SNAPLEN_DEFAULT */
-    uint64_t buffer_size; /* kernel buffer bytes; 0: LT_CAPTURE_BUFFER_DEFAULT */
+    uint64_t buffer_size; /* kernel buffer bytes; 0: lt_pkt_source_buffer_default() */
     int timeout_ms;       /* live: how long next() may block; 0: 100 */
 };
 
 struct lt_pkt_source;
 
+/* The live buffer used when none is asked for (see LT_CAPTURE_BUFFER_DEFAULT). */
+uint64_t lt_pkt_source_buffer_default(void);
 struct lt_pkt_source *lt_pkt_source_open(const struct lt_pkt_source_opts *o, struct lt_err *err);
 void lt_pkt_source_free(struct lt_pkt_source *s);
 int lt_pkt_source_datalink(const struct lt_pkt_source *s);
