@@ -181,6 +181,37 @@ for name in ("t", "lost"):
 print("ok: pairs, methods, bodies and counts match tshark")
 PY
 
+# methods and asterisk-form survive HAR and JSONL round trips, and replay sends them as recorded
+python3 - "$LT_TMP/t.jsonl" >"$LT_TMP/m.jsonl" <<'PY'
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["url"].startswith("/m/") or r["url"] == "*":
+        print(json.dumps(r))
+PY
+lt_eq "method records" 10 "$(wc -l <"$LT_TMP/m.jsonl")"
+"$LOADTAPE" import "$LT_TMP/m.jsonl" -o "$LT_TMP/m.tape" 2>/dev/null
+"$LOADTAPE" export "$LT_TMP/m.tape" --to har -o "$LT_TMP/m.har"
+"$LOADTAPE" import "$LT_TMP/m.har" -o "$LT_TMP/mh.tape" 2>/dev/null
+for t in m mh; do
+    "$LOADTAPE" export "$LT_TMP/$t.tape" | python3 -c '
+import json, sys
+print(" ".join("%s:%s" % (r["method"], r["url"]) for r in map(json.loads, sys.stdin)))'
+done >"$LT_TMP/m.lines"
+want="CCM_POST:/m/ccm XPOST:/m/xpost PROPFIND:/m/propfind PURGE:/m/purge QUERY:/m/query MKCOL:/m/mkcol REPORT:/m/report POST:/m/cl GET:/m/last OPTIONS:*"
+lt_eq "methods after JSONL" "$want" "$(sed -n 1p "$LT_TMP/m.lines")"
+lt_eq "methods after HAR" "$want" "$(sed -n 2p "$LT_TMP/m.lines")"
+before=$(wc -l <"$LT_NGINX_LOG")
+"$LOADTAPE" replay "$LT_TMP/m.tape" --target "http://127.0.0.1:$port" --burst -c 1 --keep-order \
+    -o "$LT_TMP/m.results" >/dev/null 2>&1 || true
+sleep 0.5
+tail -n +$((before + 1)) "$LT_NGINX_LOG" | cut -d' ' -f2- >"$LT_TMP/m.sent"
+cat "$LT_TMP/m.sent"
+for m in CCM_POST:/m/ccm XPOST:/m/xpost PROPFIND:/m/propfind PURGE:/m/purge QUERY:/m/query \
+    MKCOL:/m/mkcol REPORT:/m/report POST:/m/cl; do
+    grep -qx "${m%%:*} ${m#*:} 202" "$LT_TMP/m.sent" || lt_fail "replay did not send $m as recorded"
+done
+
 # the metadata's snaplen is the file's
 editcap -F pcap -s 300 "$pcap" "$LT_TMP/s300.pcap" >/dev/null
 # editcap cuts the packets but keeps the header's snaplen: set it as a capture with -s 300 has it
