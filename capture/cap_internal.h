@@ -100,6 +100,8 @@ struct cap_http {
      * request the next response answers. */
     int uncertain;
     uint32_t lost_seq;
+    uint32_t resp_end; /* just past the last response parsed, when has_resp_end */
+    int has_resp_end;
     /* Request bytes were lost up to req_lost_end (a gap between messages):
      * a response may answer a request the capture never saw. Settled once a
      * response that no seen request could take acknowledged them all. */

@@ -437,6 +437,8 @@ static void drop_proven_lost(struct cap_flow *f, uint32_t s)
 
         if (r->has_cli_ack && seq_diff(r->cli_ack, lo) > 0)
             lo = r->cli_ack;
+        if (h->has_resp_end && seq_diff(h->resp_end, lo) > 0)
+            lo = h->resp_end; /* everything before it was parsed */
         if (seq_diff(s, lo) <= 0)
             return; /* nothing lost before s that r's response could be */
         for (w = r->fnext; w && !proven; w = w->fnext) {
@@ -559,6 +561,8 @@ static void resp_data(void *ctx, const uint8_t *p, size_t n, int64_t ts)
                 c->st.interim_responses++;
             else
                 resp_final(f, &m, ts);
+            h->resp_end = seq_at(h, 1, m.end_offset);
+            h->has_resp_end = 1;
             if (h->tunnel)
                 break;
         } else if (rc == LT_HTTP_NEED_MORE) {

@@ -116,12 +116,17 @@ static void print_summary(const struct lt_capture_stats *s, const char *iface, i
             (unsigned long long)s->no_response, (unsigned long long)s->flows,
             (unsigned long long)s->packets);
     fprintf(o,
-            "  kept but flagged %llu: %llu gap, %llu truncated by snaplen, %llu flow memory cap\n"
+            "  kept but flagged %llu: %llu gap, %llu truncated (snaplen or body limit), %llu flow "
+            "memory cap\n"
             "  dropped %llu: %llu gap in the head, %llu unparsable, %llu over a limit\n",
             (unsigned long long)kept, (unsigned long long)s->req_gap,
             (unsigned long long)s->req_truncated, (unsigned long long)s->req_memcap,
             (unsigned long long)dropped, (unsigned long long)s->dropped_gap,
             (unsigned long long)s->dropped_unparsable, (unsigned long long)s->dropped_limit);
+    fprintf(o,
+            "  responses: %llu lost in capture gaps (their requests flagged no_response), %llu "
+            "unpaired\n",
+            (unsigned long long)s->response_lost, (unsigned long long)s->unpaired_responses);
     fprintf(o,
             "  tcp: %llu bytes lost in gaps, %llu cut by snaplen, %llu at the memory cap,\n"
             "    %llu skipped to resync; %llu out-of-order, %llu retransmitted segments\n",
