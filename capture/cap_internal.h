@@ -58,6 +58,11 @@ struct cap_req {
     uint32_t flags;                /* LT_RF_* */
     int rewrite_length;            /* body decoded or cut: Content-Length is set to it */
     int has_response;
+    /* Where it lies in TCP terms (sequence numbers, compared modulo 2^32):
+     * the client's acknowledgement when it sent its first byte (how much of
+     * the server's stream it had received), and its first and last bytes. */
+    uint32_t cli_ack, start_seq, end_seq;
+    int has_cli_ack, has_end;
     uint16_t status;
     int64_t resp_ts_ns;
     struct lt_recbuf rb;
@@ -77,10 +82,33 @@ struct cap_http {
     int tunnel; /* upgraded (101, CONNECT): no longer HTTP */
     enum cap_proto proto;
     uint64_t messages;
+    uint64_t bad_requests; /* request heads that did not parse or broke a limit */
     struct cap_req *fifo_head, *fifo_tail;
     struct cap_req *cur; /* the request being received */
     unsigned gap_why;    /* 1 << lt_gap_reason seen inside the current request */
     int resp_lost_framing;
+    /* Stream offsets (bytes fed plus gaps) to sequence numbers, per direction. */
+    uint32_t base_seq[2];
+    int base_set[2];
+    uint64_t fed[2];
+    /* The server's acknowledgement on the segment where the response being
+     * parsed began. */
+    uint32_t resp_ack;
+    int resp_has_ack;
+    /* Response bytes were lost (or unparsable) since the last paired response,
+     * from sequence number lost_seq on: order alone no longer says which
+     * request the next response answers. */
+    int uncertain;
+    uint32_t lost_seq;
+    uint32_t resp_end; /* just past the last response parsed, when has_resp_end */
+    int has_resp_end;
+    /* Request bytes were lost up to req_lost_end (a gap between messages):
+     * a response may answer a request the capture never saw. Settled once a
+     * response that no seen request could take acknowledged them all. */
+    int req_lost;
+    uint32_t req_lost_end;
+    uint32_t unpaired_ack; /* the acknowledgement of the last unpaired response */
+    int has_unpaired_ack;
     size_t inflight[2]; /* bytes fed to the request/response parser for the message in progress */
     int memcapped;      /* ended to keep the total memory cap */
 };

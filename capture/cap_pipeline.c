@@ -189,6 +189,7 @@ struct cJSON *lt_capture_stats_json(const struct lt_capture_stats *s)
     num(rq, "responses", s->responses);
     num(rq, "interim_responses", s->interim_responses);
     num(rq, "unpaired_responses", s->unpaired_responses);
+    num(rq, "response_lost", s->response_lost);
     num(nw, "gap", s->req_gap);
     num(nw, "truncated", s->req_truncated);
     num(nw, "flow_memory_cap", s->req_memcap);

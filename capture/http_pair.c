@@ -1,10 +1,12 @@
 /*
  * http_pair.c - the HTTP stage: each direction of a flow goes through the
  * HTTP/1.x parser of formats/; requests become records (with the time of
- * their first packet) and are paired in order with the final responses
- * (HTTP/1.1 answers requests in the order they came, pipelined or not;
- * interim 1xx responses are not final). TLS and HTTP/2 flows are recognised
- * by their first bytes and counted, not parsed.
+ * their first packet) and are paired with the final responses (interim 1xx
+ * responses are not final). HTTP/1.1 answers requests in the order they
+ * came, pipelined or not, so order pairs them while the capture lost nothing
+ * of the responses; sequence and acknowledgement numbers check every pair
+ * and decide after a loss (see resp_final). TLS and HTTP/2 flows are
+ * recognised by their first bytes and counted, not parsed.
  */
 #include "cap_internal.h"
 
@@ -66,6 +68,8 @@ static struct cap_req *req_start(struct cap_flow *f, int64_t ts)
     r->order = c->next_order++;
     r->session = f->session;
     r->state = REQ_RECEIVING;
+    r->cli_ack = f->dir[0].cur_ack;
+    r->has_cli_ack = f->dir[0].cur_has_ack;
     lt_recbuf_init(&r->rb);
     if (cap_order_push(&c->order, r)) {
         lt_recbuf_release(&r->rb);
@@ -110,6 +114,14 @@ static void req_drop(struct cap_flow *f, struct cap_req *r)
  */
 static void inflight_add(struct cap_flow *f, int d, size_t n)
 {
+    const struct lt_limits *l = &f->cap->limits;
+    /* what a parser can hold: a head and a body up to the limit */
+    size_t most = l->body_max + l->url_max + l->headers_max + 4 * l->nheaders_max;
+
+    if (d == 1)
+        return; /* response bodies are not kept (discard_body) */
+    if (n > most - (f->http.inflight[d] < most ? f->http.inflight[d] : most))
+        n = most - (f->http.inflight[d] < most ? f->http.inflight[d] : most);
     f->http.inflight[d] += n;
     f->cap->http_inflight += n;
 }
@@ -118,6 +130,29 @@ static void inflight_release(struct cap_flow *f, int d)
 {
     f->cap->http_inflight -= f->http.inflight[d];
     f->http.inflight[d] = 0;
+}
+
+/* Sequence number of stream offset off in direction d (set on the first feed). */
+static uint32_t seq_at(const struct cap_http *h, int d, uint64_t off)
+{
+    return h->base_seq[d] + (uint32_t)off;
+}
+
+static void base_note(struct cap_flow *f, int d)
+{
+    if (!f->http.base_set[d]) {
+        f->http.base_seq[d] = f->dir[d].next;
+        f->http.base_set[d] = 1;
+    }
+}
+
+/* From sequence number at on, response bytes were lost or unparsable. */
+static void resp_lost_from(struct cap_http *h, uint32_t at)
+{
+    if (!h->uncertain) {
+        h->uncertain = 1;
+        h->lost_seq = at;
+    }
 }
 
 static int skip_crlf(const uint8_t *p, size_t n)
@@ -141,6 +176,10 @@ static int parser_ready(struct cap_flow *f, int resp)
     po.limits = &cap_of(f)->limits;
     po.resync = 1;
     po.seek_start = !f->saw_syn[resp ? 1 : 0];
+    /* Response bodies are not recorded: framed and skipped, whatever their
+     * size. A request body over the limit is kept up to it, flagged. */
+    po.discard_body = resp;
+    po.cut_body = !resp;
     if (lt_http_parser_init(resp ? &h->resp : &h->req, resp ? LT_HTTP_RESPONSE : LT_HTTP_REQUEST,
                             &po)) {
         cap_fail(cap_of(f), LT_E_NOMEM, "http parser");
@@ -204,8 +243,15 @@ static void req_complete(struct cap_flow *f, struct cap_req *r, const struct lt_
             c->st.req_memcap++;
         else
             c->st.req_gap++;
+    } else if (m->flags & LT_HTTP_F_CUT) {
+        r->flags |= LT_RF_TRUNCATED; /* the body limit: kept up to it */
+        c->st.req_truncated++;
     }
-    r->rewrite_length = (m->flags & (LT_HTTP_F_CHUNKED | LT_HTTP_F_GAP | LT_HTTP_F_TRUNCATED)) != 0;
+    r->start_seq = seq_at(&f->http, 0, m->start_offset);
+    r->end_seq = seq_at(&f->http, 0, m->end_offset);
+    r->has_end = 1;
+    r->rewrite_length =
+        (m->flags & (LT_HTTP_F_CHUNKED | LT_HTTP_F_GAP | LT_HTTP_F_TRUNCATED | LT_HTTP_F_CUT)) != 0;
     rc = lt_recbuf_set(&r->rb, &v);
     if (rc) {
         cap_fail(c, rc, "request copy");
@@ -243,6 +289,7 @@ static void req_data(void *ctx, const uint8_t *p, size_t n, int64_t ts)
     detect(f, p, n);
     if (h->proto != PROTO_HTTP || h->tunnel || c->failed || !parser_ready(f, 0))
         return;
+    base_note(f, 0);
     for (size_t guard = 0; n && guard < 1000000; guard++) {
         struct lt_http_msg m;
         struct lt_err err;
@@ -256,6 +303,7 @@ static void req_data(void *ctx, const uint8_t *p, size_t n, int64_t ts)
             used = n;
         p += used;
         n -= used;
+        h->fed[0] += used;
         if (rc == LT_HTTP_MESSAGE || rc < 0 || lt_http_parser_idle(&h->req))
             inflight_release(f, 0);
         else
@@ -267,6 +315,7 @@ static void req_data(void *ctx, const uint8_t *p, size_t n, int64_t ts)
                 req_complete(f, r, &m);
         } else if (rc < 0) {
             count_req_error(c, rc);
+            h->bad_requests++; /* a malformed request still makes the flow HTTP */
             if (h->cur) {
                 req_drop(f, h->cur);
                 h->cur = NULL;
@@ -292,10 +341,17 @@ static void req_gap(void *ctx, uint64_t n, enum lt_gap_reason why, int64_t ts)
     if (h->proto != PROTO_HTTP || h->tunnel || c->failed || !parser_ready(f, 0))
         return;
     h->gap_why |= 1u << why;
+    base_note(f, 0);
+    h->fed[0] += n;
     idle = lt_http_parser_idle(&h->req);
     kept = lt_http_parser_gap(&h->req, n);
     if (!kept)
         inflight_release(f, 0);
+    if (!kept && idle) {
+        /* whole requests may have been lost: see resp_final */
+        h->req_lost = 1;
+        h->req_lost_end = f->dir[0].next + (uint32_t)n;
+    }
     if (!kept && h->cur) {
         if (idle) {
             req_forget(f, h->cur);
@@ -337,20 +393,123 @@ out:
     }
 }
 
-/* A final response: it answers the oldest request still waiting. */
+/* The request r gets no response: its response was lost (counted). */
+static void req_lost(struct cap_flow *f, struct cap_req *r)
+{
+    fifo_remove(&f->http, r);
+    if (r->state != REQ_DROPPED)
+        f->cap->st.response_lost++;
+    if (r->state == REQ_WAITING)
+        r->state = REQ_DONE;
+    cap_req_put(r);
+}
+
+/*
+ * Could the response starting at sequence number s, sent with
+ * acknowledgement a, answer r? Only if the client had not yet received s
+ * when it sent r (a response to r is sent after r), and the server had
+ * received r: its last byte when r is complete, else at least its first.
+ */
+static int may_answer(const struct cap_req *r, uint32_t s, uint32_t a, int has_a)
+{
+    if (r->has_cli_ack && seq_diff(r->cli_ack, s) > 0)
+        return 0;
+    if (!has_a || !r->has_end)
+        return 1;
+    return seq_diff(a, r->end_seq) >= 0;
+}
+
+/*
+ * After response bytes were lost from lost_seq on, the oldest waiting
+ * request's response is known to be among them when the client, before
+ * sending a later request, had acknowledged lost bytes past where it stood
+ * when it sent the oldest one: the server sends a response only after the
+ * request, and answers in order. Such requests are flagged (no response).
+ */
+static void drop_proven_lost(struct cap_flow *f, uint32_t s)
+{
+    struct cap_http *h = &f->http;
+
+    for (size_t guard = 0; h->fifo_head && guard < 1000000; guard++) {
+        struct cap_req *r = h->fifo_head, *w;
+        uint32_t lo = h->lost_seq;
+        int proven = 0;
+
+        if (r->has_cli_ack && seq_diff(r->cli_ack, lo) > 0)
+            lo = r->cli_ack;
+        if (h->has_resp_end && seq_diff(h->resp_end, lo) > 0)
+            lo = h->resp_end; /* everything before it was parsed */
+        if (seq_diff(s, lo) <= 0)
+            return; /* nothing lost before s that r's response could be */
+        for (w = r->fnext; w && !proven; w = w->fnext) {
+            uint32_t hi;
+            if (!w->has_cli_ack)
+                continue;
+            hi = seq_diff(w->cli_ack, s) < 0 ? w->cli_ack : s;
+            proven = seq_diff(hi, lo) > 0;
+        }
+        if (!proven)
+            return;
+        req_lost(f, r);
+    }
+}
+
+/*
+ * A final response, its first byte at sequence number s, sent with
+ * acknowledgement a. With nothing lost it answers the oldest request still
+ * waiting, unless TCP says it cannot (the client had received it before
+ * sending that request, or the server had not received the request): then
+ * it answers a request the capture did not see, and stays unpaired. After a
+ * loss, requests whose responses were provably lost are flagged first; if
+ * a later request could then still be the one answered, the pair is
+ * ambiguous and nothing is paired by guess: the oldest request is flagged,
+ * the response counted unpaired.
+ */
 static void resp_final(struct cap_flow *f, const struct lt_http_msg *m, int64_t ts)
 {
     struct cap_http *h = &f->http;
     struct lt_capture *c = cap_of(f);
-    struct cap_req *r = h->fifo_head;
+    uint32_t s = seq_at(h, 1, m->start_offset), a = h->resp_ack;
+    int has_a = h->resp_has_ack;
+    struct cap_req *r;
 
     c->st.responses++;
     if (m->flags & LT_HTTP_F_UPGRADE)
         h->tunnel = 1;
-    if (!r) {
+    if (h->uncertain)
+        drop_proven_lost(f, s);
+    r = h->fifo_head;
+    if (!r || !may_answer(r, s, a, has_a)) {
+        if (r && r->has_end && has_a && seq_diff(a, r->start_seq) > 0 &&
+            !(r->has_cli_ack && seq_diff(r->cli_ack, s) > 0))
+            goto pair; /* an early response (before the whole body): still r's */
         c->st.unpaired_responses++;
+        h->unpaired_ack = a;
+        h->has_unpaired_ack = has_a;
         return;
     }
+    if (h->req_lost) {
+        if (h->has_unpaired_ack && seq_diff(h->unpaired_ack, h->req_lost_end) >= 0) {
+            h->req_lost = 0; /* the lost requests were answered already */
+        } else {
+            /* r's response, or one to a request lost before it: not known */
+            req_lost(f, r);
+            c->st.unpaired_responses++;
+            h->unpaired_ack = a;
+            h->has_unpaired_ack = has_a;
+            return;
+        }
+    }
+    if (h->uncertain) {
+        for (struct cap_req *o = r->fnext; o; o = o->fnext)
+            if (may_answer(o, s, a, has_a) && o->has_end) {
+                req_lost(f, r);
+                c->st.unpaired_responses++;
+                return;
+            }
+        h->uncertain = 0;
+    }
+pair:
     fifo_remove(h, r);
     if (r->state != REQ_DROPPED && !r->has_response) {
         r->has_response = 1;
@@ -373,16 +532,26 @@ static void resp_data(void *ctx, const uint8_t *p, size_t n, int64_t ts)
     if (h->proto == PROTO_TLS || h->proto == PROTO_HTTP2 || h->tunnel || c->failed ||
         c->o.no_responses || !parser_ready(f, 1))
         return;
+    base_note(f, 1);
     for (size_t guard = 0; n && guard < 1000000; guard++) {
         struct lt_http_msg m;
         struct lt_err err;
         size_t used = 0;
+        int was_idle = lt_http_parser_idle(&h->resp);
         int rc = lt_http_parser_feed(&h->resp, p, n, &used, &m, &err);
 
         if (used > n)
             used = n;
+        if (was_idle && (rc == LT_HTTP_MESSAGE || !lt_http_parser_idle(&h->resp))) {
+            /* the next response began in this segment */
+            h->resp_ack = f->dir[1].cur_ack;
+            h->resp_has_ack = f->dir[1].cur_has_ack;
+        }
+        if (rc < 0)
+            resp_lost_from(h, seq_at(h, 1, h->fed[1]));
         p += used;
         n -= used;
+        h->fed[1] += used;
         if (rc == LT_HTTP_MESSAGE || rc < 0 || lt_http_parser_idle(&h->resp))
             inflight_release(f, 1);
         else
@@ -392,6 +561,8 @@ static void resp_data(void *ctx, const uint8_t *p, size_t n, int64_t ts)
                 c->st.interim_responses++;
             else
                 resp_final(f, &m, ts);
+            h->resp_end = seq_at(h, 1, m.end_offset);
+            h->has_resp_end = 1;
             if (h->tunnel)
                 break;
         } else if (rc == LT_HTTP_NEED_MORE) {
@@ -404,25 +575,25 @@ static void resp_gap(void *ctx, uint64_t n, enum lt_gap_reason why, int64_t ts)
 {
     struct cap_flow *f = ctx;
     struct cap_http *h = &f->http;
+    uint32_t at;
     int idle;
 
     (void)why;
     (void)ts;
     if (!h->resp_ready || h->tunnel)
         return;
+    base_note(f, 1);
+    at = seq_at(h, 1, h->fed[1]);
+    h->fed[1] += n;
     idle = lt_http_parser_idle(&h->resp);
-    /* A response lost inside its head: its request gets none, and the
-     * next response pairs with the next request. */
+    /* Inside a body of known length the response survives the gap. */
     if (lt_http_parser_gap(&h->resp, n))
         return;
     inflight_release(f, 1);
-    if (!idle && h->fifo_head) {
-        struct cap_req *r = h->fifo_head;
-        fifo_remove(h, r);
-        if (r->state == REQ_WAITING)
-            r->state = REQ_DONE;
-        cap_req_put(r);
-    }
+    resp_lost_from(h, at);
+    /* A response lost after it began: its request gets none. */
+    if (!idle && h->fifo_head)
+        req_lost(f, h->fifo_head);
 }
 
 static void resp_fin(void *ctx, int64_t ts)
@@ -497,7 +668,7 @@ void cap_http_end(struct cap_flow *f, int64_t ts)
         c->st.flows_http2++;
         break;
     case PROTO_HTTP:
-        if (h->messages)
+        if (h->messages || h->bad_requests)
             c->st.flows_http++;
         else
             c->st.flows_other++;

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BLOCK_TIMEOUT_MS 20
 
@@ -45,10 +46,27 @@ static int set_filter(struct lt_pkt_source *s, const char *filter, struct lt_err
     return rc;
 }
 
+/*
+ * 256 MiB lets a 1 GB transfer on lo and 60k requests/s be captured without
+ * a kernel drop on a busy machine (docs/BENCHMARKS.md), where 32 MiB lost
+ * packets whenever the capture was descheduled; the ring is pinned kernel
+ * memory, so a small machine gets 1/8 of its memory, never under 32 MiB.
+ */
+uint64_t lt_pkt_source_buffer_default(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    uint64_t b = LT_CAPTURE_BUFFER_DEFAULT;
+
+    if (pages > 0 && psize > 0 && (uint64_t)pages * (uint64_t)psize / 8 < b)
+        b = (uint64_t)pages * (uint64_t)psize / 8;
+    return b < LT_CAPTURE_BUFFER_MIN ? LT_CAPTURE_BUFFER_MIN : b;
+}
+
 static int open_live(struct lt_pkt_source *s, const struct lt_pkt_source_opts *o,
                      struct lt_err *err)
 {
     char eb[PCAP_ERRBUF_SIZE] = "";
+    uint64_t buf;
     int rc;
 
     s->pc = pcap_create(o->iface, eb);
@@ -65,9 +83,8 @@ static int open_live(struct lt_pkt_source *s, const struct lt_pkt_source_opts *o
      */
     pcap_set_timeout(s->pc, BLOCK_TIMEOUT_MS);
     pcap_set_tstamp_precision(s->pc, PCAP_TSTAMP_PRECISION_NANO);
-    pcap_set_buffer_size(s->pc, o->buffer_size > 0x7fffffff ? 0x7fffffff
-                                : o->buffer_size            ? (int)o->buffer_size
-                                                            : LT_CAPTURE_BUFFER_DEFAULT);
+    buf = o->buffer_size ? o->buffer_size : lt_pkt_source_buffer_default();
+    pcap_set_buffer_size(s->pc, buf > 0x7fffffff ? 0x7fffffff : (int)buf);
     rc = pcap_activate(s->pc);
     if (rc < 0) {
         const char *why = rc == PCAP_ERROR ? pcap_geterr(s->pc) : pcap_statustostr(rc);
@@ -126,6 +143,11 @@ struct lt_pkt_source *lt_pkt_source_open(const struct lt_pkt_source_opts *o, str
 int lt_pkt_source_datalink(const struct lt_pkt_source *s)
 {
     return s->dlt;
+}
+
+int lt_pkt_source_snaplen(const struct lt_pkt_source *s)
+{
+    return pcap_snapshot(s->pc);
 }
 
 int lt_pkt_source_next(struct lt_pkt_source *s, const uint8_t **p, size_t *caplen, int64_t *ts_ns,

@@ -125,20 +125,38 @@ static void flow_end(struct lt_capture *c, struct cap_flow *f, int64_t ts)
     free(f);
 }
 
-/* 1 when the payload starts like a request, 0 like a response, -1 unknown. */
+/*
+ * 1 when the payload starts like a request, 0 like a response, -1 unknown.
+ * A request: a common method and a space, or any token (a method, RFC 9110)
+ * and a space on a first line that ends in " HTTP/1.x".
+ */
 static int payload_role(const struct lt_pkt *p)
 {
     static const char *const starts[] = {"GET ",     "POST ",  "PUT ",   "HEAD ",   "DELETE ",
                                          "OPTIONS ", "PATCH ", "TRACE ", "CONNECT "};
+    const uint8_t *b = p->payload;
+    size_t n = p->caplen, i = 0;
+    const uint8_t *lf;
+    size_t ln;
 
-    if (p->caplen >= 7 && memcmp(p->payload, "HTTP/1.", 7) == 0)
+    if (n >= 7 && memcmp(b, "HTTP/1.", 7) == 0)
         return 0;
-    for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
-        size_t n = strlen(starts[i]);
-        if (p->caplen >= n && memcmp(p->payload, starts[i], n) == 0)
+    for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++) {
+        size_t m = strlen(starts[k]);
+        if (n >= m && memcmp(b, starts[k], m) == 0)
             return 1;
     }
-    return -1;
+    while (i < n && i < 32 && b[i] > 0x20 && b[i] < 0x7f && !strchr("\"(),/:;<=>?@[\\]{}", b[i]))
+        i++;
+    if (i == 0 || i >= n || b[i] != ' ')
+        return -1;
+    lf = memchr(b, '\n', n < 8192 ? n : 8192);
+    if (!lf)
+        return -1;
+    ln = (size_t)(lf - b);
+    if (ln && b[ln - 1] == '\r')
+        ln--;
+    return ln >= 10 && memcmp(b + ln - 9, " HTTP/1.", 8) == 0 ? 1 : -1;
 }
 
 /*

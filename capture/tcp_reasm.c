@@ -19,6 +19,8 @@ struct lt_tcp_seg {
     uint32_t seq;
     uint32_t cap;  /* bytes held in data[] */
     uint32_t miss; /* bytes after them cut by the snaplen */
+    uint32_t ack;  /* the segment's acknowledgement number, when has_ack */
+    int has_ack;
     int64_t ts_ns;
     uint8_t data[];
 };
@@ -103,12 +105,21 @@ static void deliver(struct lt_tcp_stream *s, uint32_t seq, const uint8_t *p, uin
     emit_gap(s, miss, LT_GAP_SNAPLEN, ts);
 }
 
+/* The bytes delivered next come from the packet at hand (not a held segment). */
+static void from_packet(struct lt_tcp_stream *s)
+{
+    s->cur_ack = s->pkt_ack;
+    s->cur_has_ack = s->pkt_has_ack;
+}
+
 /* Hands out held segments that have become contiguous. */
 static void drain(struct lt_tcp_stream *s)
 {
     while (s->ooo && seq_diff(s->ooo->seq, s->next) <= 0) {
         struct lt_tcp_seg *g = s->ooo;
         s->ooo = g->next;
+        s->cur_ack = g->ack;
+        s->cur_has_ack = g->has_ack;
         deliver(s, g->seq, g->data, g->cap, g->miss, g->ts_ns);
         seg_free(s, g);
     }
@@ -187,6 +198,8 @@ static void hold(struct lt_tcp_stream *s, uint32_t seq, const uint8_t *p, uint32
         g->seq = seq + a;
         g->cap = c;
         g->miss = m;
+        g->ack = s->pkt_ack;
+        g->has_ack = s->pkt_has_ack;
         g->ts_ns = ts;
         if (c)
             memcpy(g->data, p + a, c);
@@ -227,6 +240,7 @@ static void add_bytes(struct lt_tcp_stream *s, uint32_t seq, const uint8_t *p, u
             drain(s);
             return;
         }
+        from_packet(s);
         deliver(s, seq, p, cap, miss, ts);
         drain(s);
         return;
@@ -240,6 +254,7 @@ static void add_bytes(struct lt_tcp_stream *s, uint32_t seq, const uint8_t *p, u
             emit_gap(s, (uint64_t)seq_diff(seq, s->next), LT_GAP_MEMCAP, ts);
             drain(s);
             if (seq_diff(seq, s->next) <= 0) {
+                from_packet(s);
                 deliver(s, seq, p, cap, miss, ts);
                 drain(s);
                 return;
@@ -280,6 +295,8 @@ void lt_tcp_stream_segment(struct lt_tcp_stream *s, const struct lt_pkt *pkt)
     }
     if (len > 0x40000000u || cap > len) /* no segment is that long: a bogus header */
         return;
+    s->pkt_ack = pkt->ack;
+    s->pkt_has_ack = (pkt->flags & LT_TCP_ACK) != 0;
     if (pkt->flags & LT_TCP_FIN) {
         if (!s->fin_seen) {
             s->fin_seen = 1;

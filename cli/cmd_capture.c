@@ -116,12 +116,17 @@ static void print_summary(const struct lt_capture_stats *s, const char *iface, i
             (unsigned long long)s->no_response, (unsigned long long)s->flows,
             (unsigned long long)s->packets);
     fprintf(o,
-            "  kept but flagged %llu: %llu gap, %llu truncated by snaplen, %llu flow memory cap\n"
+            "  kept but flagged %llu: %llu gap, %llu truncated (snaplen or body limit), %llu flow "
+            "memory cap\n"
             "  dropped %llu: %llu gap in the head, %llu unparsable, %llu over a limit\n",
             (unsigned long long)kept, (unsigned long long)s->req_gap,
             (unsigned long long)s->req_truncated, (unsigned long long)s->req_memcap,
             (unsigned long long)dropped, (unsigned long long)s->dropped_gap,
             (unsigned long long)s->dropped_unparsable, (unsigned long long)s->dropped_limit);
+    fprintf(o,
+            "  responses: %llu lost in capture gaps (their requests flagged no_response), %llu "
+            "unpaired\n",
+            (unsigned long long)s->response_lost, (unsigned long long)s->unpaired_responses);
     fprintf(o,
             "  tcp: %llu bytes lost in gaps, %llu cut by snaplen, %llu at the memory cap,\n"
             "    %llu skipped to resync; %llu out-of-order, %llu retransmitted segments\n",
@@ -164,8 +169,8 @@ int cmd_capture(int argc, char **argv)
          UINT64_MAX, 0},
         {"snaplen", 0, LT_OPT_U64, "N", "bytes kept per packet (default: 262144, whole packets)",
          &snaplen, 64, 1 << 30, 0},
-        {"buffer-size", 0, LT_OPT_SIZE, "SIZE", "kernel capture buffer (default: 32MiB)", &bufsize,
-         0, 0, 0},
+        {"buffer-size", 0, LT_OPT_SIZE, "SIZE",
+         "kernel capture buffer (default: 256MiB, or 1/8 of RAM if less)", &bufsize, 0, 0, 0},
         {"reorder-window", 0, LT_OPT_DURATION, "D",
          "how long a request waits for its response (default: 10s)", &window, 0, 0, 0},
         {"no-responses", 0, LT_OPT_FLAG, NULL, "record requests only, no status or latency",
@@ -292,7 +297,9 @@ setup:
         if (!quiet)
             fprintf(stderr, "capture: listening on %s\n", lt_capture_listen_url(run.listen));
     } else {
-        run.src_json = source_json(iface, file, NULL, filter, (int)snaplen);
+        /* with -r, the file's snaplen: what its packets were cut to */
+        run.src_json = source_json(iface, file, NULL, filter,
+                                   file ? lt_pkt_source_snaplen(src) : (int)snaplen);
         run.cap = lt_capture_new(&co, on_record, &run, &err);
     }
     if (!run.cap || !run.src_json) {

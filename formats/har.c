@@ -166,7 +166,8 @@ static int put_headers(struct lt_buf *out, const struct lt_record *r)
 
 /*
  * One entry. request.url is absolute (HAR wants one): http:// + the Host
- * header (or localhost) + the recorded target. A record without a response
+ * header (or localhost) + the recorded target; asterisk-form, which has no
+ * absolute form, is written "*". A record without a response
  * gets status 0, as browsers write requests that got no answer.
  */
 int lt_har_entry(struct lt_buf *out, const struct lt_record *r, uint64_t origin_ns, int first)
@@ -184,12 +185,17 @@ int lt_har_entry(struct lt_buf *out, const struct lt_record *r, uint64_t origin_
                             "%s{\"startedDateTime\":\"%s\",\"time\":%.6f,\"request\":{\"method\":",
                             first ? "" : ",\n", when, ms)) ||
         (rc = put_json_str(out, r->method.p, r->method.len, 1)) ||
-        (rc = lt_buf_puts(out, ",\"url\":\"http://")))
+        (rc = lt_buf_puts(out, ",\"url\":\"")))
+        goto out;
+    if (r->url.len == 1 && r->url.p[0] == '*')
+        goto target; /* asterisk-form has no absolute form: "*" as it is */
+    if ((rc = lt_buf_puts(out, "http://")))
         goto out;
     if (host && host->value.len)
         rc = put_json_chars(out, host->value.p, host->value.len, 1);
     else
         rc = lt_buf_puts(out, "localhost");
+target:
     if (rc || (rc = put_json_chars(out, r->url.p, r->url.len, 1)) ||
         (rc = lt_buf_puts(out, "\",\"httpVersion\":\"HTTP/1.1\",\"cookies\":[],\"headers\":")) ||
         (rc = put_headers(out, r)) || (rc = lt_buf_puts(out, ",\"queryString\":")) ||
@@ -344,6 +350,10 @@ static int origin_form(const char *u, size_t len, struct lt_bytes *out)
 {
     const char *p = u, *end = u + len, *hash;
 
+    if (len == 1 && u[0] == '*') { /* asterisk-form, as lt_har_entry writes it */
+        *out = (struct lt_bytes){(const uint8_t *)u, 1};
+        return 0;
+    }
     if (len && u[0] != '/') {
         p = NULL;
         for (const char *q = u; q + 2 < end; q++)

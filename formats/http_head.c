@@ -57,29 +57,62 @@ static const char *const known_methods[] = {
 };
 
 /*
- * Does b look like the beginning of a start line? 1: yes (a known method and
- * a space, or "HTTP/1."), 0: b is too short to say but could be, -1: no.
- * Used only when resynchronising.
+ * Does b look like the beginning of a start line? 1: yes, 0: b is too short
+ * to say but could be, -1: no. For responses "HTTP/1."; for requests a
+ * method and a space: any RFC 9110 token (of at most HTTP_METHOD_SEEK_MAX
+ * characters) where a line starts (line_start), and one of the common
+ * methods anywhere, since skipped bytes seldom end in a line end but a
+ * word glued to a method ("garbageGET") is not a method. The whole line
+ * must still parse as a request line to be taken. Used only when
+ * resynchronising.
  */
-int http_start_candidate(enum lt_http_mode mode, const uint8_t *b, size_t n)
+int http_start_candidate(enum lt_http_mode mode, const uint8_t *b, size_t n, int line_start)
 {
+    size_t i = 0;
+    int maybe = 0;
+
     if (mode == LT_HTTP_RESPONSE) {
         size_t k = n < 7 ? n : 7;
         if (memcmp(b, "HTTP/1.", k) != 0)
             return -1;
         return n >= 7 ? 1 : 0;
     }
-    int maybe = 0;
-    for (size_t i = 0; i < sizeof(known_methods) / sizeof(known_methods[0]); i++) {
-        size_t m = strlen(known_methods[i]);
-        size_t k = n < m ? n : m;
-        if (memcmp(b, known_methods[i], k) == 0) {
+    if (line_start) {
+        while (i < n && i < HTTP_METHOD_SEEK_MAX && is_tchar(b[i]))
+            i++;
+        if (i == n)
+            return i < HTTP_METHOD_SEEK_MAX ? 0 : -1;
+        return i > 0 && b[i] == ' ' ? 1 : -1;
+    }
+    for (size_t k = 0; k < sizeof(known_methods) / sizeof(known_methods[0]); k++) {
+        size_t m = strlen(known_methods[k]);
+        size_t c = n < m ? n : m;
+        if (memcmp(b, known_methods[k], c) == 0) {
             if (n >= m)
                 return 1;
             maybe = 1;
         }
     }
     return maybe ? 0 : -1;
+}
+
+/*
+ * At a message boundary, does the line b[0, n) (without its line end) start
+ * like a request line, a method-shaped word (upper-case letters, digits, '_'
+ * and '-', starting with a letter) then a space or the line's end? Such a
+ * line that does not parse is a malformed request, not another protocol.
+ */
+int http_looks_like_request(const uint8_t *b, size_t n)
+{
+    size_t i = 0;
+
+    if (n == 0 || b[0] < 'A' || b[0] > 'Z')
+        return 0;
+    while (i < n && i < HTTP_METHOD_SEEK_MAX &&
+           ((b[i] >= 'A' && b[i] <= 'Z') || (b[i] >= '0' && b[i] <= '9') || b[i] == '_' ||
+            b[i] == '-'))
+        i++;
+    return i == n || b[i] == ' ';
 }
 
 static int parse_version(const uint8_t *v, size_t n, unsigned *minor, int *status)
@@ -425,7 +458,7 @@ int http_parse_head(struct lt_http_state *s, const uint8_t *b, size_t n, const c
             s->state = ST_CHUNK_SIZE;
             return STEP_GO;
         }
-        if (f.has_cl && f.cl > s->lim.body_max && !s->discard) {
+        if (f.has_cl && f.cl > s->lim.body_max && !s->discard && !s->cut) {
             *why = "body exceeds the size limit";
             *status = 413;
             return -1;

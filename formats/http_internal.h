@@ -25,6 +25,8 @@ enum state {
 enum { STEP_GO = 0, STEP_MSG = 1, STEP_CONTINUE = 2, STEP_MORE = 3 };
 
 #define CHUNK_LINE_MAX 4096
+/* Resynchronising takes methods up to this long (replay sends no longer ones). */
+#define HTTP_METHOD_SEEK_MAX 32
 #define REQQ_MAX 256
 
 struct field {
@@ -36,6 +38,7 @@ struct lt_http_state {
     struct lt_limits lim;
     int resync;
     int discard; /* discard_body: frame bodies, keep none of their bytes */
+    int cut;     /* cut_body: keep a body up to the limit, skip the rest */
     enum state state;
     int err_code, err_status;
     char err_msg[LT_ERR_MSG_MAX];
@@ -69,6 +72,9 @@ struct lt_http_state {
     uint64_t remaining;
     int resynced;
     int continue_told;
+    int line_checked; /* resync: the request line was checked as soon as it ended */
+    int line_start;   /* the stream's next byte starts a line (or follows a gap) */
+    int hold_ls;      /* seeking: hold's first byte started a line */
 
     /* chunk-size line */
     uint64_t csize;
@@ -94,7 +100,9 @@ static inline size_t http_line_body(const uint8_t *b, size_t lf)
 }
 
 /* Does b look like the start of a start line? 1 yes, 0 too short to say, -1 no. */
-int http_start_candidate(enum lt_http_mode mode, const uint8_t *b, size_t n);
+int http_start_candidate(enum lt_http_mode mode, const uint8_t *b, size_t n, int line_start);
+/* A line at a message boundary that starts like a request line: 1 or 0. */
+int http_looks_like_request(const uint8_t *b, size_t n);
 /* Parses a start line (without its line end); -1 with *why and *status set. */
 int http_parse_start_line(struct lt_http_state *s, const uint8_t *b, size_t n, const char **why,
                           int *status);

@@ -85,12 +85,14 @@ int lt_http_parser_init(struct lt_http_parser *p, enum lt_http_mode mode,
         lt_limits_default(&s->lim);
     s->resync = o ? o->resync : 0;
     s->discard = o ? o->discard_body : 0;
+    s->cut = o && mode == LT_HTTP_REQUEST ? o->cut_body : 0;
     /* Room for the start line, every field with generous whitespace, the blank line. */
     s->head_cap = s->lim.url_max + 2 + s->lim.headers_max + s->lim.nheaders_max * 8 + 2;
     lt_buf_init(&s->hold, s->head_cap + 1);
     lt_buf_init(&s->body, s->lim.body_max ? s->lim.body_max : 1);
     lt_buf_init(&s->tbuf, s->head_cap + 1);
     s->state = (o && o->seek_start) ? ST_SEEK : ST_START;
+    s->line_start = 1;
     p->st = s;
     return 0;
 }
@@ -132,6 +134,7 @@ static void drop_message(struct lt_http_state *s)
     s->status = 0;
     s->remaining = 0;
     s->continue_told = 0;
+    s->line_checked = 0;
     s->emitted = 0;
 }
 
@@ -322,6 +325,46 @@ static int on_head(struct lt_http_parser *p, const uint8_t *base, size_t n, int 
     return rc;
 }
 
+/*
+ * Resynchronising requests: a message that begins with a line that is not
+ * a request line is not waited for to its blank line. A line shaped like one
+ * (a method-like word, then a space or the line's end) is a malformed
+ * request: an error, counted by the caller. Anything else is another
+ * protocol's bytes, skipped while seeking, as before a message. b[0, n) is
+ * the line without its line end; the caller has consumed it.
+ */
+static int bad_first_line(struct lt_http_parser *p, const uint8_t *b, size_t n, size_t consumed,
+                          const char *why, int status, struct lt_err *err)
+{
+    struct lt_http_state *s = p->st;
+
+    if (http_looks_like_request(b, n))
+        return head_error(p, why, status, err);
+    drop_message(s);
+    p->skipped_bytes += consumed;
+    s->resynced = 1;
+    s->state = ST_SEEK;
+    return STEP_GO;
+}
+
+/* Resync, requests: checks the start line b[0, lf) once its line end is in. */
+static int check_first_line(struct lt_http_parser *p, const uint8_t *b, size_t lf, int *bad,
+                            struct lt_err *err)
+{
+    struct lt_http_state *s = p->st;
+    const char *why = "bad request line";
+    int status = 400;
+
+    *bad = 0;
+    if (!s->resync || s->mode != LT_HTTP_REQUEST || s->line_checked)
+        return 0;
+    s->line_checked = 1;
+    if (http_parse_start_line(s, b, http_line_body(b, lf), &why, &status) == 0)
+        return 0;
+    *bad = 1;
+    return bad_first_line(p, b, http_line_body(b, lf), lf + 1, why, status, err);
+}
+
 static int step_head(struct lt_http_parser *p, const uint8_t *data, size_t len, size_t *pos,
                      struct lt_err *err)
 {
@@ -337,7 +380,22 @@ static int step_head(struct lt_http_parser *p, const uint8_t *data, size_t len, 
         at_err = head_limit_at(s, data + at, n, &start_line);
         if (at_err && start_line) {
             *pos = at + at_err;
+            if (s->resync && s->mode == LT_HTTP_REQUEST &&
+                !http_looks_like_request(data + at, at_err))
+                return bad_first_line(p, data + at, at_err, at_err, "", 400, err);
             return head_limit_error(p, 1, err);
+        }
+        {
+            const uint8_t *lf = memchr(data + at, '\n', n);
+            int bad;
+            if (lf) {
+                size_t k = (size_t)(lf - (data + at));
+                int rc = check_first_line(p, data + at, k, &bad, err);
+                if (bad) {
+                    *pos = at + k + 1;
+                    return rc;
+                }
+            }
         }
         if (find_blank_line(data + at, n, &scan, &end)) {
             *pos = at + end;
@@ -372,17 +430,46 @@ static int step_head(struct lt_http_parser *p, const uint8_t *data, size_t len, 
             take = lim > old ? lim - old : 0;
         if (lt_buf_append(&s->hold, data + *pos, take))
             return fail(p, err, LT_E_NOMEM, 500, "out of memory");
+        if (old < s->hold.len && s->resync && !s->line_checked) {
+            const uint8_t *lf = memchr(s->hold.data, '\n', s->hold.len);
+            int bad, rc;
+            if (lf) {
+                size_t k = (size_t)(lf - s->hold.data);
+                /* copied out: a bad line drops hold */
+                *pos += k + 1 - old;
+                rc = check_first_line(p, s->hold.data, k, &bad, err);
+                if (bad)
+                    return rc;
+                *pos -= k + 1 - old;
+            }
+        }
         if (find_blank_line(s->hold.data, s->hold.len, &s->scan, &end)) {
             *pos += end - old;
             s->hold.len = end;
             return on_head(p, s->hold.data, end, 1, s->offset + *pos, err);
         }
         *pos += take;
-        if (head_limit_at(s, s->hold.data, s->hold.len, &start_line))
+        if (head_limit_at(s, s->hold.data, s->hold.len, &start_line)) {
+            if (start_line && s->resync && s->mode == LT_HTTP_REQUEST &&
+                !http_looks_like_request(s->hold.data, s->hold.len))
+                return bad_first_line(p, s->hold.data, s->hold.len, s->hold.len, "", 400, err);
             return head_limit_error(p, start_line, err);
+        }
         if (*pos == len)
             return STEP_MORE;
     }
+}
+
+/* Keeps n body bytes; with cut_body, those past the limit are skipped (flagged). */
+static int body_keep(struct lt_http_state *s, const uint8_t *b, size_t n)
+{
+    size_t room = s->lim.body_max - s->body.len;
+
+    if (s->cut && n > room) {
+        s->flags |= LT_HTTP_F_CUT;
+        n = room;
+    }
+    return lt_buf_append(&s->body, b, n);
 }
 
 static int step_body_cl(struct lt_http_parser *p, const uint8_t *data, size_t len, size_t *pos,
@@ -398,7 +485,8 @@ static int step_body_cl(struct lt_http_parser *p, const uint8_t *data, size_t le
         s->body_len += take;
         return s->remaining == 0 ? STEP_MSG : STEP_MORE;
     }
-    if (s->body.len == 0 && !(s->flags & LT_HTTP_F_GAP) && avail >= s->remaining) {
+    if (s->body.len == 0 && !(s->flags & LT_HTTP_F_GAP) && avail >= s->remaining &&
+        s->remaining <= s->lim.body_max) {
         s->body_view = data + *pos;
         s->body_view_len = (size_t)s->remaining;
         *pos += (size_t)s->remaining;
@@ -406,7 +494,7 @@ static int step_body_cl(struct lt_http_parser *p, const uint8_t *data, size_t le
         return STEP_MSG;
     }
     n = avail < s->remaining ? avail : (size_t)s->remaining;
-    if (lt_buf_append(&s->body, data + *pos, n))
+    if (body_keep(s, data + *pos, n))
         return fail(p, err, LT_E_LIMIT, 413, "body exceeds the %zu-byte limit", s->lim.body_max);
     *pos += n;
     s->remaining -= n;
@@ -482,7 +570,7 @@ static int step_chunk_size(struct lt_http_parser *p, const uint8_t *data, size_t
             /* Nothing is kept, so only the count could overflow (after 2^64 bytes). */
             if (s->csize > UINT64_MAX - s->body_len)
                 return chunk_error(p, "body length overflows 64 bits", err);
-        } else if (s->csize > s->lim.body_max - s->body.len) {
+        } else if (!s->cut && s->csize > s->lim.body_max - s->body.len) {
             return fail(p, err, LT_E_LIMIT, s->mode == LT_HTTP_REQUEST ? 413 : 502,
                         "body exceeds the %zu-byte limit", s->lim.body_max);
         }
@@ -510,7 +598,7 @@ static int step_chunk_data(struct lt_http_parser *p, const uint8_t *data, size_t
 
     if (s->discard)
         s->body_len += n;
-    else if (lt_buf_append(&s->body, data + *pos, n))
+    else if (body_keep(s, data + *pos, n))
         return fail(p, err, LT_E_LIMIT, 413, "body exceeds the %zu-byte limit", s->lim.body_max);
     *pos += n;
     s->remaining -= n;
@@ -580,6 +668,12 @@ static int step_trailers(struct lt_http_parser *p, const uint8_t *data, size_t l
  * prefix of one) that has not reached its line end; nothing past a line end
  * ever enters hold here, so the head step can carry on from it.
  */
+/* Does data[i] start a line (or follow a gap, or start the stream)? */
+static int line_start_at(const struct lt_http_state *s, const uint8_t *data, size_t i)
+{
+    return i > 0 ? data[i - 1] == '\n' : s->line_start;
+}
+
 static int step_seek(struct lt_http_parser *p, const uint8_t *data, size_t len, size_t *pos)
 {
     struct lt_http_state *s = p->st;
@@ -591,7 +685,7 @@ static int step_seek(struct lt_http_parser *p, const uint8_t *data, size_t len, 
             size_t i = *pos;
             /* Find the first byte where a candidate could start. */
             for (; i < len; i++) {
-                int c = http_start_candidate(s->mode, data + i, len - i);
+                int c = http_start_candidate(s->mode, data + i, len - i, line_start_at(s, data, i));
                 if (c >= 0)
                     break;
             }
@@ -605,7 +699,7 @@ static int step_seek(struct lt_http_parser *p, const uint8_t *data, size_t len, 
             if (lf) {
                 size_t n = (size_t)(lf - (data + i));
                 struct lt_http_state probe = *s;
-                if (http_start_candidate(s->mode, data + i, n) == 1 &&
+                if (http_start_candidate(s->mode, data + i, n, line_start_at(s, data, i)) == 1 &&
                     http_parse_start_line(&probe, data + i, http_line_body(data + i, n), &why,
                                           &status) == 0) {
                     s->state = ST_HEAD;
@@ -623,6 +717,7 @@ static int step_seek(struct lt_http_parser *p, const uint8_t *data, size_t len, 
                 s->resynced = 1;
                 continue;
             }
+            s->hold_ls = line_start_at(s, data, i);
             lt_buf_append(&s->hold, data + i, len - i);
             *pos = len;
             return STEP_MORE;
@@ -639,7 +734,7 @@ static int step_seek(struct lt_http_parser *p, const uint8_t *data, size_t len, 
         {
             const uint8_t *h = s->hold.data;
             size_t n = s->hold.len;
-            int c = http_start_candidate(s->mode, h, n);
+            int c = http_start_candidate(s->mode, h, n, s->hold_ls);
             int has_lf = h[n - 1] == '\n';
             int ok = 0;
             if (c == 0 && !has_lf && *pos == len)
@@ -661,8 +756,9 @@ static int step_seek(struct lt_http_parser *p, const uint8_t *data, size_t len, 
             }
             /* Not a start line: drop a byte and look again inside hold. */
             size_t k = 1;
-            while (k < n && http_start_candidate(s->mode, h + k, n - k) < 0)
+            while (k < n && http_start_candidate(s->mode, h + k, n - k, h[k - 1] == '\n') < 0)
                 k++;
+            s->hold_ls = h[k - 1] == '\n';
             p->skipped_bytes += k;
             s->resynced = 1;
             memmove(s->hold.data, h + k, n - k);
@@ -711,7 +807,7 @@ int lt_http_parser_feed(struct lt_http_parser *p, const uint8_t *data, size_t le
                 break;
             }
             chunk_line_reset(s);
-            if (s->resync) {
+            if (s->resync && (s->mode == LT_HTTP_RESPONSE || data[pos] < 'A' || data[pos] > 'Z')) {
                 s->state = ST_SEEK;
             } else {
                 s->state = ST_HEAD;
@@ -781,6 +877,8 @@ int lt_http_parser_feed(struct lt_http_parser *p, const uint8_t *data, size_t le
             rc = STEP_MORE;
     }
     *used = pos;
+    if (pos > 0)
+        s->line_start = data[pos - 1] == '\n';
     if (rc == STEP_MSG) {
         rc = finish_message(p, msg, s->offset + pos);
     } else if (rc == STEP_CONTINUE) {
@@ -838,6 +936,7 @@ int lt_http_parser_gap(struct lt_http_parser *p, uint64_t n)
     if (s->emitted)
         drop_message(s);
     s->offset += n;
+    s->line_start = 1; /* what follows a gap is taken to start a line */
     /* A gap that ends exactly at the body's end (the usual snaplen case) keeps the
      * message: the next feed or finish returns it flagged. */
     if ((s->state == ST_BODY_CL || s->state == ST_CHUNK_DATA) && n <= s->remaining) {

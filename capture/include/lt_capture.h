@@ -194,7 +194,8 @@ struct lt_capture_stats {
     uint64_t dropped_gap;        /* dropped: a gap inside the request head */
     uint64_t dropped_unparsable; /* dropped: the head could not be parsed */
     uint64_t dropped_limit;      /* dropped: the head exceeded a limit */
-    uint64_t unpaired_responses; /* responses with no request waiting */
+    uint64_t unpaired_responses; /* responses with no request waiting, or none provably theirs */
+    uint64_t response_lost;      /* requests whose response fell in a capture gap (no_response) */
 };
 
 /*
@@ -206,7 +207,7 @@ struct lt_capture_stats {
  *         "gap_bytes","snaplen_bytes","memcap_bytes","resync_bytes"},
  *  "protocols":{"http":N,"tls":N,"http2":N,"other":N},            (flows)
  *  "requests":{"seen","recorded","with_response","no_response","redacted",
- *              "responses","interim_responses","unpaired_responses"},
+ *              "responses","interim_responses","unpaired_responses","response_lost"},
  *  "not_recorded_whole":{"gap","truncated","flow_memory_cap",         (kept, flagged)
  *                        "dropped_gap","dropped_unparsable","dropped_limit"}}
  */
@@ -246,6 +247,13 @@ struct lt_tcp_stream {
     struct lt_tcp_seg *ooo; /* held segments, sorted by sequence */
     size_t buffered;
     int64_t last_ts_ns;
+    /* The acknowledgement number carried by the segment whose bytes are being
+     * delivered (valid during a sink callback when cur_has_ack): how far the
+     * sender had received the other direction when it sent them. */
+    uint32_t cur_ack;
+    int cur_has_ack;
+    uint32_t pkt_ack; /* the same for the segment being added */
+    int pkt_has_ack;
 };
 
 /* Sets up a stream; sink, stats and mem are borrowed. */
@@ -333,22 +341,29 @@ void lt_capture_listen_free(struct lt_capture_listen *cl);
 /* -- packet sources (pkt_source.c) -- */
 
 #define LT_SNAPLEN_DEFAULT 262144
-#define LT_CAPTURE_BUFFER_DEFAULT (32 << 20) /* kernel ring for live capture */
+/* Kernel ring for live capture: 256 MiB, but at most 1/8 of physical memory
+ * and at least 32 MiB (lt_pkt_source_buffer_default). */
+#define LT_CAPTURE_BUFFER_DEFAULT (256 << 20)
+#define LT_CAPTURE_BUFFER_MIN (32 << 20)
 
 struct lt_pkt_source_opts {
     const char *iface;    /* live capture on this interface, or */
     const char *file;     /* a pcap or pcapng file ("-" is stdin) */
     const char *filter;   /* BPF expression, may be NULL */
     int snaplen;          /* 0: LT_SNAPLEN_DEFAULT */
-    uint64_t buffer_size; /* kernel buffer bytes; 0: LT_CAPTURE_BUFFER_DEFAULT */
+    uint64_t buffer_size; /* kernel buffer bytes; 0: lt_pkt_source_buffer_default() */
     int timeout_ms;       /* live: how long next() may block; 0: 100 */
 };
 
 struct lt_pkt_source;
 
+/* The live buffer used when none is asked for (see LT_CAPTURE_BUFFER_DEFAULT). */
+uint64_t lt_pkt_source_buffer_default(void);
 struct lt_pkt_source *lt_pkt_source_open(const struct lt_pkt_source_opts *o, struct lt_err *err);
 void lt_pkt_source_free(struct lt_pkt_source *s);
 int lt_pkt_source_datalink(const struct lt_pkt_source *s);
+/* Bytes kept per packet: the file's snaplen offline, the one asked for live. */
+int lt_pkt_source_snaplen(const struct lt_pkt_source *s);
 /*
  * Next packet: 1 with *p (borrowed until the next call), *caplen and *ts_ns
  * filled; 0 when a live source timed out with nothing; LT_E_TRUNCATED at

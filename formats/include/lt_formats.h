@@ -313,6 +313,7 @@ enum lt_http_flag {
     LT_HTTP_F_TRUNCATED = 1u << 6,       /* the stream ended inside the body */
     LT_HTTP_F_GAP = 1u << 7,             /* bytes of the body were lost (lt_http_parser_gap) */
     LT_HTTP_F_RESYNCED = 1u << 8,        /* garbage was skipped right before this message */
+    LT_HTTP_F_CUT = 1u << 9,             /* body longer than the limit: kept up to it (cut_body) */
 };
 
 /*
@@ -359,9 +360,12 @@ struct lt_http_parser_opts {
     const struct lt_limits *limits; /* NULL means lt_limits_default() */
     /*
      * Resynchronise after errors: instead of stopping, the parser skips to the
-     * next thing that looks like a start line (a known method followed by a
-     * target and " HTTP/1.x", or "HTTP/1.x NNN" for responses), at any byte
-     * position, and goes on. Errors are still returned (so they can be
+     * next thing that looks like a start line (a method token followed by a
+     * target and " HTTP/1.x", or "HTTP/1.x NNN" for responses; mid-line only
+     * the common methods are sought), at any byte position, and goes on. A
+     * request line that starts like one (a method-like word, then a space or
+     * the line's end) but does not parse is an error as soon as its line
+     * ends; other bytes between messages are skipped. Errors are still returned (so they can be
      * counted), but the parser stays usable. Also used at the start of a
      * stream when seek_start is set.
      */
@@ -376,6 +380,12 @@ struct lt_http_parser_opts {
      * up, the parser then allocates nothing per message, whatever the bodies.
      */
     int discard_body;
+    /*
+     * Requests: a body longer than the body limit is not an error; its first
+     * body_max bytes are kept, the rest framed and skipped, and the message
+     * is flagged LT_HTTP_F_CUT (capture keeps such requests, truncated).
+     */
+    int cut_body;
 };
 
 struct lt_http_state; /* private */

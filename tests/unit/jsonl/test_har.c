@@ -245,12 +245,37 @@ static void test_errors(void **state)
     expect_error("{\"log\":{\"entries\":[}}", "invalid JSON at column 20: unexpected character");
 }
 
+/* Asterisk-form has no absolute URL: written "*", read back as "*". */
+static void test_asterisk_form(void **state)
+{
+    struct lt_header h[] = {{B("Host"), B("h")}};
+    struct lt_record r = {0, 1, B("OPTIONS"), B("*"), h, 1, {NULL, 0}, 0, 0, 0, 0};
+    struct lt_buf out;
+    struct got g = {0};
+    uint64_t origin = 1767225600000000000ull;
+
+    (void)state;
+    lt_buf_init(&out, 0);
+    assert_int_equal(lt_har_begin(&out, origin), 0);
+    assert_int_equal(lt_har_entry(&out, &r, origin, 1), 0);
+    assert_int_equal(lt_har_end(&out), 0);
+    assert_int_equal(lt_buf_cstr(&out), 0);
+    assert_non_null(strstr((char *)out.data, "\"url\":\"*\""));
+    assert_int_equal(import((char *)out.data, &g, &origin, NULL), 0);
+    assert_int_equal(g.n, 1);
+    ASSERT_BYTES(g.rb[0].rec.method, "OPTIONS");
+    ASSERT_BYTES(g.rb[0].rec.url, "*");
+    got_release(&g);
+    lt_buf_release(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_export_import),
         cmocka_unit_test(test_browser_har),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_asterisk_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
