@@ -120,10 +120,11 @@ struct replay_args {
     double speed, rate, max_speed, precision, require;
     int find_max;
     int64_t step, cooldown;
-    int burst, keep_order, keep_host, fresh_ids, json, progress, insecure;
+    int burst, keep_order, keep_host, fresh_ids, json, progress, insecure, check;
     uint64_t conns, loops, limit, seed, max_groups;
     int64_t timeout, duration;
-    struct lt_strlist headers, drops;
+    struct lt_strlist headers, drops; /* from rules, in their order */
+    struct lt_optseq rules;           /* every rewrite rule, in command-line order */
 };
 
 /*
@@ -261,6 +262,206 @@ static int parse_shard(const char *s, uint32_t *i, uint32_t *n)
     return 0;
 }
 
+/* ---- rewrite rules --------------------------------------------------------------- */
+
+static const struct {
+    const char *opt;
+    enum lt_rule_kind kind;
+} rule_opts[] = {
+    {"rewrite-path", LT_RULE_REWRITE_PATH}, {"set-query", LT_RULE_SET_QUERY},
+    {"drop-query", LT_RULE_DROP_QUERY},     {"header", LT_RULE_HEADER},
+    {"drop-header", LT_RULE_DROP_HEADER},   {"set-field", LT_RULE_SET_FIELD},
+    {"drop-field", LT_RULE_DROP_FIELD},
+};
+
+static int push(struct lt_strlist *l, const char *v)
+{
+    const char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+
+    if (!nv)
+        return -1;
+    nv[l->n++] = v;
+    l->v = nv;
+    return 0;
+}
+
+/*
+ * The rules in command-line order into rw, and --header/--drop-header also into the
+ * lists lt_request_build applies. Returns -1 to go on, or an exit status.
+ */
+static int add_rules(const char *cmd, struct replay_args *a, struct lt_rewrite *rw)
+{
+    struct lt_err err;
+
+    for (size_t i = 0; i < a->rules.n; i++) {
+        const struct lt_optseq_item *it = &a->rules.v[i];
+        size_t k = 0;
+        while (strcmp(rule_opts[k].opt, it->opt) != 0)
+            k++;
+        if (lt_rewrite_add(rw, rule_opts[k].kind, it->val, &err))
+            return lt_cli_usage(cmd, "%s", err.msg);
+        if ((rule_opts[k].kind == LT_RULE_HEADER && push(&a->headers, it->val)) ||
+            (rule_opts[k].kind == LT_RULE_DROP_HEADER && push(&a->drops, it->val))) {
+            lt_cli_error(cmd, "out of memory");
+            return LT_EXIT_FAIL;
+        }
+    }
+    return -1;
+}
+
+static const char *added_what(enum lt_rule_kind k)
+{
+    return k == LT_RULE_SET_QUERY ? "the parameter"
+           : k == LT_RULE_HEADER  ? "the header"
+                                  : "the field";
+}
+
+/* "rule 2 (--set-field writeKey) never matched", for each such rule, on stderr. */
+static void report_rules(const char *cmd, const struct lt_rewrite *rw)
+{
+    for (size_t i = 0; i < lt_rewrite_count(rw); i++) {
+        struct lt_rule_stat st;
+        lt_rewrite_stat(rw, i, &st);
+        if (st.matched)
+            continue;
+        if (st.added)
+            lt_cli_warn(cmd, "rule %zu (%s %s) never matched: it added %s to %llu request%s", i + 1,
+                        st.option, st.subject, added_what(st.kind), (unsigned long long)st.added,
+                        st.added == 1 ? "" : "s");
+        else
+            lt_cli_warn(cmd, "rule %zu (%s %s) never matched", i + 1, st.option, st.subject);
+    }
+}
+
+static cJSON *rules_json(const struct lt_rewrite *rw)
+{
+    cJSON *arr = cJSON_CreateArray();
+
+    for (size_t i = 0; i < lt_rewrite_count(rw); i++) {
+        struct lt_rule_stat st;
+        cJSON *o = cJSON_CreateObject();
+        lt_rewrite_stat(rw, i, &st);
+        cJSON_AddNumberToObject(o, "rule", (double)(i + 1));
+        cJSON_AddStringToObject(o, "option", st.option);
+        cJSON_AddStringToObject(o, "subject", st.subject);
+        cJSON_AddItemToObject(o, "matched", lt_json_u64(st.matched));
+        cJSON_AddItemToObject(o, "added", lt_json_u64(st.added));
+        cJSON_AddBoolToObject(o, "never_matched", st.matched == 0);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+/* ---- the plan and --check ---------------------------------------------------------- */
+
+#define LT_PLAN_BUDGET_RUN 1000000ULL     /* records the plan counts before a run */
+#define LT_PLAN_BUDGET_CHECK 100000000ULL /* ... and for --check */
+#define CHECK_SHOWN 3
+
+/* Prints the plan's lines on out and its warnings on stderr; 0, or -1 after an error. */
+static int show_plan(const char *cmd, const struct replay_args *a, const struct lt_replay_opts *ro,
+                     struct lt_source *src, FILE *out, uint64_t budget, lt_plan_each_fn each,
+                     void *ctx, struct lt_plan *planp)
+{
+    struct lt_plan plan;
+    struct lt_buf b;
+    struct lt_err err;
+    int rc;
+
+    if (lt_plan_compute(&plan, ro, src, budget, each, ctx, &err)) {
+        lt_cli_error(cmd, "%s", err.msg);
+        return -1;
+    }
+    lt_buf_init(&b, 0);
+    rc = lt_plan_text(&b, &plan);
+    if (!rc)
+        fwrite(b.data, 1, b.len, out);
+    lt_buf_reset(&b);
+    if (!rc)
+        rc = lt_plan_warnings(&b, &plan, a->spike);
+    for (size_t p = 0; !rc && p < b.len;) {
+        const char *nl = memchr(b.data + p, '\n', b.len - p);
+        size_t l = nl ? (size_t)(nl - (const char *)b.data) - p : b.len - p;
+        lt_cli_warn(cmd, "%.*s", (int)l, (const char *)b.data + p);
+        p += l + 1;
+    }
+    lt_buf_release(&b);
+    fflush(out);
+    if (rc)
+        lt_cli_error(cmd, "out of memory");
+    if (planp)
+        *planp = plan;
+    return rc ? -1 : 0;
+}
+
+struct check_ctx {
+    struct lt_rewrite *rw;
+    struct lt_request_opts ro;
+    uint64_t id_seed;
+    struct lt_request rq;
+    struct lt_buf out;
+    int shown;
+};
+
+/* Every record through the rules (so their counts cover the run); the first few built. */
+static int check_each(void *ctx, const struct lt_walk_item *it, struct lt_err *err)
+{
+    struct check_ctx *c = ctx;
+    struct lt_record rec;
+    uint64_t id_ctr = it->index << 20;
+    int rc;
+
+    if ((rc = lt_rewrite_apply(c->rw, &it->rec, &rec, err)))
+        return rc;
+    if (c->shown == CHECK_SHOWN)
+        return 0;
+    if ((rc = lt_request_build(&c->rq, &rec, &c->ro, c->id_seed, &id_ctr, err)))
+        return rc;
+    c->shown++;
+    if (lt_buf_printf(&c->out,
+                      "--- request %d: record %llu, at %.3fs of the run, session %llu, %zu bytes\n",
+                      c->shown, (unsigned long long)it->index, (double)it->s_ns / 1e9,
+                      (unsigned long long)it->session, c->rq.wire.len) ||
+        lt_buf_append(&c->out, c->rq.wire.p, c->rq.wire.len) ||
+        (c->rq.wire.len && c->rq.wire.p[c->rq.wire.len - 1] != '\n' && lt_buf_putc(&c->out, '\n')))
+        return lt_error(err, LT_E_NOMEM, "out of memory");
+    return 0;
+}
+
+/*
+ * --check: the plan and the first requests exactly as they would be sent, after
+ * every rule, on stdout; the plan's warnings and the rules that never matched on
+ * stderr. No engine is made, so no connection is opened.
+ */
+static int check_run(const char *cmd, const struct replay_args *a, const struct lt_replay_opts *ro,
+                     struct lt_source *src)
+{
+    struct check_ctx c;
+    struct lt_plan plan;
+    int ret = LT_EXIT_FAIL;
+
+    memset(&c, 0, sizeof(c));
+    c.rw = ro->rewrite;
+    c.ro = ro->req;
+    c.ro.want_wire = 1;
+    c.id_seed = ro->id_seed;
+    lt_request_init(&c.rq);
+    lt_buf_init(&c.out, 0);
+    if (show_plan(cmd, a, ro, src, stdout, LT_PLAN_BUDGET_CHECK, check_each, &c, &plan))
+        goto out;
+    fwrite(c.out.data, 1, c.out.len, stdout);
+    if (c.shown == 0)
+        printf("--- no request to show\n");
+    fflush(stdout);
+    if (plan.records)
+        report_rules(cmd, c.rw);
+    ret = LT_EXIT_OK;
+out:
+    lt_request_release(&c.rq);
+    lt_buf_release(&c.out);
+    return ret;
+}
+
 int cmd_replay(int argc, char **argv)
 {
     static const char cmd[] = "replay";
@@ -293,10 +494,27 @@ int cmd_replay(int argc, char **argv)
         {"to", 0, LT_OPT_STR, "T", "stop at T into the tape (or an ISO 8601 time)", &a.to, 0, 0, 0},
         {"limit", 0, LT_OPT_U64, "N", "replay at most N records (per pass)", &a.limit, 1,
          UINT64_MAX, 0},
-        {"header", 'H', LT_OPT_STRLIST, "'K: V'", "add or replace a header (repeatable)",
-         &a.headers, 0, 0, 0},
-        {"drop-header", 0, LT_OPT_STRLIST, "K", "remove a recorded header (repeatable)", &a.drops,
-         0, 0, 0},
+        {"header", 'H', LT_OPT_SEQ, "'K: V'", "add or replace a header (repeatable)", &a.rules, 0,
+         0, 0},
+        {"drop-header", 0, LT_OPT_SEQ, "K", "remove a recorded header (repeatable)", &a.rules, 0, 0,
+         0},
+        {"rewrite-path", 0, LT_OPT_SEQ, "'RE=>REPL'",
+         "rewrite the path: POSIX extended regex, \\1..\\9 in REPL (repeatable)", &a.rules, 0, 0,
+         0},
+        {"set-query", 0, LT_OPT_SEQ, "NAME=VALUE", "set a query parameter, or add it (repeatable)",
+         &a.rules, 0, 0, 0},
+        {"drop-query", 0, LT_OPT_SEQ, "NAME", "remove a query parameter (repeatable)", &a.rules, 0,
+         0, 0},
+        {"set-field", 0, LT_OPT_SEQ, "PATH=VALUE",
+         "set a JSON body field at a dotted path, also in each batch[] element; VALUE is a JSON "
+         "literal if it reads as one, else a string (repeatable)",
+         &a.rules, 0, 0, 0},
+        {"drop-field", 0, LT_OPT_SEQ, "PATH",
+         "remove a JSON body field, also from each batch[] element (repeatable)", &a.rules, 0, 0,
+         0},
+        {"check", 0, LT_OPT_FLAG, NULL,
+         "print the plan and the first 3 requests as they would be sent; send nothing", &a.check, 0,
+         0, 0},
         {"keep-host", 0, LT_OPT_FLAG, NULL, "send the recorded Host header, not the target's",
          &a.keep_host, 0, 0, 0},
         {"fresh-ids", 0, LT_OPT_FLAG, NULL, "give every event a new messageId (JSON bodies)",
@@ -359,6 +577,12 @@ int cmd_replay(int argc, char **argv)
         "hide its stall; service time counts from the actual send.\n"
         "A run that could not keep its schedule (scheduler lag p99 over 1 ms, or over 1%\n"
         "of requests waiting over 1 ms for a free connection) is flagged client-bound.\n"
+        "Rewrite rules (--rewrite-path, --set-query, --drop-query, -H, --drop-header,\n"
+        "--set-field, --drop-field) apply in the order given, once per record before it is\n"
+        "sent; Content-Length follows the new body. A rule that never matched is reported.\n"
+        "The plan (records, trace span and rates, wall-clock length and peak rate, spike\n"
+        "windows) is printed on stderr before every run, with its warnings; --check prints\n"
+        "it and the first 3 requests as they would be sent, and sends nothing.\n"
         "Exit status: 0 ok, 1 failure (or not one request reached the target), 2 usage,\n"
         "3 a --slo threshold failed, 4 inconclusive (interrupted, or client-bound with a\n"
         "latency or throughput threshold failed).\n"
@@ -376,6 +600,7 @@ int cmd_replay(int argc, char **argv)
         1};
     struct lt_replay_opts ro;
     struct lt_replay *run = NULL;
+    struct lt_rewrite *rw = NULL;
     struct lt_tape_reader *rd = NULL;
     struct lt_results_writer *w = NULL;
     struct lt_target target;
@@ -437,6 +662,11 @@ int cmd_replay(int argc, char **argv)
         rc = lt_cli_usage(cmd, "--arrivals needs --rate");
         goto out_rc;
     }
+    if (a.check && (a.out || a.json)) {
+        rc = lt_cli_usage(cmd, "--check sends nothing and prints text: %s does not go with it",
+                          a.out ? "-o" : "--json");
+        goto out_rc;
+    }
     if (a.spike && a.burst) {
         rc = lt_cli_usage(cmd, "--spike cannot be used with --burst (it has no rate to multiply)");
         goto out_rc;
@@ -467,6 +697,13 @@ int cmd_replay(int argc, char **argv)
         rc = lt_cli_usage(cmd, "--shard: expected I/N with 0 <= I < N, not '%s'", a.shard);
         goto out_rc;
     }
+    rw = lt_rewrite_new();
+    if (!rw) {
+        lt_cli_error(cmd, "out of memory");
+        goto out;
+    }
+    if ((rc = add_rules(cmd, &a, rw)) >= 0)
+        goto out_rc;
     for (size_t i = 0; i < a.headers.n; i++)
         if (!strchr(a.headers.v[i], ':') || a.headers.v[i][0] == ':' ||
             strpbrk(a.headers.v[i], "\r\n")) {
@@ -566,6 +803,25 @@ int cmd_replay(int argc, char **argv)
     ro.max_groups = (size_t)a.max_groups;
     ro.grace_ns = a.timeout < 2000000000LL ? a.timeout : 2000000000LL;
     ro.id_seed = (uint64_t)lt_wall_ns() ^ ((uint64_t)getpid() << 32);
+    ro.rewrite = lt_rewrite_count(rw) ? rw : NULL;
+    if (a.check) {
+        ret = check_run(cmd, &a, &ro, &src);
+        goto out;
+    }
+    /* the plan first, before --start-at's wait is reckoned (a tape from a pipe can be
+     * read only once, and one over http(s) would be fetched twice: no plan then) */
+    if (info->streamed) {
+        fprintf(stderr, "plan: not known before the run: the tape is read from a pipe\n");
+    } else if (lt_tape_reader_fetched(rd, &(uint64_t){0}, &(uint64_t){0})) {
+        fprintf(stderr, "plan: not counted before the run: the tape is read over the network "
+                        "(--check shows it)\n");
+    } else {
+        int prc = show_plan(cmd, &a, &ro, &src, stderr, LT_PLAN_BUDGET_RUN, NULL, NULL, NULL);
+        if (prc == 0)
+            prc = src.rewind(src.ctx, &err) ? (lt_cli_error(cmd, "%s", err.msg), -1) : 0;
+        if (prc)
+            goto out;
+    }
     show = lt_cli_progress_wanted(a.progress); /* on stderr: --json on stdout is unaffected */
     ro.progress_ns = show ? 200000000 : 0;
     if (ro.sched.mode == LT_MODE_SPEED && info->nrecords)
@@ -718,11 +974,15 @@ int cmd_replay(int argc, char **argv)
             run_rc = rc;
         }
     }
+    if (sum.scheduled)
+        report_rules(cmd, rw);
     if (a.json) {
         cJSON *j = lt_summary_json(&sum, lt_replay_totals(run), &meta, &slo);
         char *s;
         if (j)
             lt_summary_groups_json(j, rows, nrows);
+        if (j && lt_rewrite_count(rw))
+            cJSON_AddItemToObject(j, "rules", rules_json(rw));
         s = j ? cJSON_PrintUnformatted(j) : NULL;
         if (s)
             printf("%s\n", s);
@@ -758,6 +1018,8 @@ out:
 out_rc:
     free(rows);
     lt_replay_free(run);
+    lt_rewrite_free(rw);
+    free(a.rules.v);
     if (w)
         lt_results_writer_close(w, NULL);
     if (sched_f && (fflush(sched_f) != 0 || ferror(sched_f))) {

@@ -81,6 +81,17 @@ static int set_value(struct lt_cmd_spec *spec, struct lt_opt *o, const char *val
         l->v = v;
         break;
     }
+    case LT_OPT_SEQ: {
+        struct lt_optseq *q = o->dest;
+        struct lt_optseq_item *v = realloc(q->v, (q->n + 1) * sizeof(*v));
+        if (!v) {
+            lt_cli_error(spec->name, "out of memory");
+            return LT_EXIT_FAIL;
+        }
+        v[q->n++] = (struct lt_optseq_item){o->lname, val};
+        q->v = v;
+        break;
+    }
     case LT_OPT_U64:
         rc = lt_parse_u64(val, o->min, (o->min || o->max) ? o->max : UINT64_MAX, o->dest, &err);
         break;

@@ -87,6 +87,11 @@ static int put_str(struct lt_buf *out, const uint8_t *p, size_t n)
     return lt_buf_putc(out, '"');
 }
 
+int jsonl_put_str(struct lt_buf *out, const uint8_t *p, size_t n)
+{
+    return put_str(out, p, n);
+}
+
 /* Text that JSON can carry as a string: valid UTF-8 without NUL. */
 static int is_text(const struct lt_bytes *b)
 {

@@ -77,5 +77,7 @@ const char *jv_type_name(const struct jv_node *n);
  * shared with the HAR importer).
  */
 int jsonl_check_request_line(const struct lt_record *r, struct lt_err *err);
+/* Appends bytes (valid UTF-8) as a JSON string, escaping only what JSON must (jsonl.c). */
+int jsonl_put_str(struct lt_buf *out, const uint8_t *p, size_t n);
 
 #endif

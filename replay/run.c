@@ -467,12 +467,11 @@ static int worker_of(const struct lt_replay *r, uint64_t session)
 static void *reader_main(void *arg)
 {
     struct lt_replay *r = arg;
-    struct lt_schedule sc;
+    struct lt_walk walk;
+    struct lt_walk_item it;
     struct lt_record rec;
     struct lt_request_opts ro = r->o.req;
-    uint64_t i = 0, first_ts = 0, last_ts = 0, npass = 0, id_ctr;
-    int64_t pass_len = 0;
-    int have_first = 0, rc = 0;
+    uint64_t id_ctr;
     sigset_t all;
 
     /* signals go to the calling thread */
@@ -484,89 +483,53 @@ static void *reader_main(void *arg)
         /* not allowed: the reader keeps the run's priority */
     }
     ro.want_wire = r->eng->wants_wire;
-    if (lt_schedule_init(&sc, &r->o.sched, &r->rerr))
+    if (lt_walk_init(&walk, &r->o, r->src, &r->rerr))
         goto out;
-    for (uint64_t pass = 0; pass < r->o.loops && !atomic_load(&r->stop); pass++) {
-        uint64_t inpass = 0;
-        if (pass > 0) {
-            if (npass == 0)
-                break; /* an empty source stays empty */
-            if (r->src->rewind(r->src->ctx, &r->rerr))
-                goto out;
-            if (pass == 1) {
-                /* passes follow each other with one mean gap between them */
-                int64_t span = (int64_t)(last_ts - first_ts);
-                pass_len = span + (npass > 1 ? span / (int64_t)(npass - 1) : 1000000000LL);
-                if (pass_len <= 0)
-                    pass_len = 1;
-            }
-        }
-        while (!atomic_load(&r->stop) && (!r->o.limit || inpass < r->o.limit)) {
-            struct lt_xfer *x;
-            uint64_t session;
-            int64_t s;
+    while (!atomic_load(&r->stop)) {
+        struct lt_xfer *x;
+        int rc = lt_walk_next(&walk, &it, &r->rerr);
 
-            rc = r->src->next(r->src->ctx, &rec, &r->rerr);
-            if (rc < 0)
-                goto out;
-            if (rc == 0)
-                break;
-            if (!have_first) {
-                first_ts = rec.ts_ns;
-                have_first = 1;
-            }
-            if (pass == 0) {
-                last_ts = rec.ts_ns;
-                npass++;
-            }
-            inpass++;
-            /* the schedule covers every record, whatever the shard */
-            s = lt_schedule_next(&sc, i,
-                                 (int64_t)(rec.ts_ns - first_ts) + (int64_t)pass * pass_len);
-            id_ctr = i << 20; /* fresh ids unique across the tape (and shards) */
-            i++;
-            if (r->o.duration_ns && r->o.sched.mode != LT_MODE_BURST && s >= r->o.duration_ns)
-                goto out;
-            session =
-                pass ? lt_splitmix64(rec.session ^ (pass * 0x9e3779b97f4a7c15ULL)) : rec.session;
-            if (!lt_shard_member(session, r->o.shard_i, r->o.shard_n))
-                continue;
-            x = xfer_get(r);
-            if (!x) {
+        if (rc <= 0)
+            break;
+        id_ctr = it.index << 20; /* fresh ids unique across the tape (and shards) */
+        /* the rewrite rules: once per record, here, off the send path */
+        if (lt_rewrite_apply(r->o.rewrite, &it.rec, &rec, &r->rerr))
+            goto out;
+        x = xfer_get(r);
+        if (!x) {
+            lt_error(&r->rerr, LT_E_NOMEM, "out of memory");
+            goto out;
+        }
+        if (lt_request_build(&x->req, &rec, &ro, r->o.id_seed, &id_ctr, &r->rerr)) {
+            xfer_destroy(x);
+            goto out;
+        }
+        x->session = it.session;
+        x->s_ns = it.s_ns;
+        if (r->o.scheduled)
+            r->o.scheduled(r->o.scheduled_ctx, it.index, it.session, it.s_ns);
+        x->r_ns = x->a_ns = x->d_ns = x->q_ns = 0;
+        x->status = 0;
+        x->err = LT_XERR_NONE;
+        x->errmsg[0] = '\0';
+        x->bytes_sent = x->bytes_received = 0;
+        x->next = x->snext = NULL;
+        x->events = lt_count_events(rec.body.p, rec.body.len);
+        x->rec_status = rec.has_response ? rec.status : 0;
+        /* what it should get: as recorded, or the refusal of an event made invalid */
+        x->expect = x->rec_status ? x->rec_status : (rec.flags & LT_RF_INVALID) ? 400 : 0;
+        {
+            int g = lt_groups_classify(&r->groups, &rec.method, &rec.url);
+            if (g < 0) {
+                xfer_destroy(x);
                 lt_error(&r->rerr, LT_E_NOMEM, "out of memory");
                 goto out;
             }
-            if (lt_request_build(&x->req, &rec, &ro, r->o.id_seed, &id_ctr, &r->rerr)) {
-                xfer_destroy(x);
-                goto out;
-            }
-            x->session = session;
-            x->s_ns = s;
-            if (r->o.scheduled)
-                r->o.scheduled(r->o.scheduled_ctx, i - 1, session, s);
-            x->r_ns = x->a_ns = x->d_ns = x->q_ns = 0;
-            x->status = 0;
-            x->err = LT_XERR_NONE;
-            x->errmsg[0] = '\0';
-            x->bytes_sent = x->bytes_received = 0;
-            x->next = x->snext = NULL;
-            x->events = lt_count_events(rec.body.p, rec.body.len);
-            x->rec_status = rec.has_response ? rec.status : 0;
-            /* what it should get: as recorded, or the refusal of an event made invalid */
-            x->expect = x->rec_status ? x->rec_status : (rec.flags & LT_RF_INVALID) ? 400 : 0;
-            {
-                int g = lt_groups_classify(&r->groups, &rec.method, &rec.url);
-                if (g < 0) {
-                    xfer_destroy(x);
-                    lt_error(&r->rerr, LT_E_NOMEM, "out of memory");
-                    goto out;
-                }
-                x->group = (uint32_t)g;
-            }
-            if (ring_push(r, &r->w[worker_of(r, session)], x)) {
-                xfer_destroy(x);
-                goto out;
-            }
+            x->group = (uint32_t)g;
+        }
+        if (ring_push(r, &r->w[worker_of(r, it.session)], x)) {
+            xfer_destroy(x);
+            goto out;
         }
     }
 out:

@@ -35,6 +35,7 @@ enum lt_opt_type {
     LT_OPT_SIZE,     /* uint64_t * bytes: 50B, 4KiB, 50KB */
     LT_OPT_FRACTION, /* double * in [0,1]: 0.1 or 10% */
     LT_OPT_FACTOR,   /* double * above 0: 2 or 2x */
+    LT_OPT_SEQ,      /* struct lt_optseq *: repeatable; options sharing one keep their order */
 };
 
 /* min of a LT_OPT_DURATION that must be above 0, as every --duration is. */
@@ -42,6 +43,17 @@ enum lt_opt_type {
 
 struct lt_strlist {
     const char **v; /* pointers into argv */
+    size_t n;
+};
+
+/* Values of several options in the order given (rules applied in that order). */
+struct lt_optseq_item {
+    const char *opt; /* the option's long name */
+    const char *val; /* pointer into argv */
+};
+
+struct lt_optseq {
+    struct lt_optseq_item *v;
     size_t n;
 };
 

@@ -251,6 +251,31 @@ struct cJSON *lt_tape_stats_json(const struct lt_tape_stats *s);
 struct cJSON *lt_json_u64(uint64_t v);
 int lt_json_get_u64(const struct cJSON *v, uint64_t *out);
 
+/* ==== JSON field edits (replay --set-field, --drop-field) ================== */
+
+/*
+ * Sets or removes one field of a JSON body at a dotted path ("context.library.name":
+ * keys separated by dots), in the root object and in each object element of a
+ * top-level "batch" array. value (a JSON text, NUL-terminated) replaces the field
+ * wherever the path exists; when it exists in none of them it is added to the root
+ * object, with the objects on the way (*added = 1), unless a key on the way holds
+ * something other than an object. value NULL removes the member wherever it exists.
+ * The rest of the text is kept byte for byte, and the result is valid JSON.
+ * A body that is not a JSON object (or has more than about a million values) is
+ * left alone. Returns 1 with the edited body appended to out, 0 when nothing
+ * changed (out untouched), LT_E_USAGE for an empty path segment, LT_E_NOMEM.
+ * *matched: the places where the path existed. The editor is reusable.
+ */
+struct lt_json_edit;
+struct lt_json_edit *lt_json_edit_new(void);
+void lt_json_edit_free(struct lt_json_edit *e);
+int lt_json_edit_apply(struct lt_json_edit *e, struct lt_buf *out, const uint8_t *body, size_t len,
+                       const char *path, const char *value, size_t *matched, int *added);
+/* Whether s[0, n) is exactly one JSON value (a literal --set-field VALUE). */
+int lt_json_is_value(const char *s, size_t n);
+/* Appends bytes (valid UTF-8) as a quoted JSON string. */
+int lt_json_put_str(struct lt_buf *out, const uint8_t *p, size_t n);
+
 /* ==== JSONL and HAR (DESIGN.md §3) ========================================= */
 
 /*

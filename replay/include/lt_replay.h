@@ -6,6 +6,8 @@
  *   stats      (counters, status codes and histograms of one window of time)
  *   schedule   (trace time -> wall time: --speed, --rate, poisson, --spike)
  *   requests   (record -> what goes on the wire: target, headers, fresh ids)
+ *   rewrite    (rules that fit a record to another environment: path, query, JSON fields)
+ *   plan       (what a run will do, from the same schedule, before it starts)
  *   engines    (a transport behind a struct of function pointers; libcurl)
  *   the run    (reader thread, open-loop queue, epoll loop, intervals)
  *   summaries  (JSON and text), thresholds (--slo)
@@ -369,6 +371,49 @@ int lt_fresh_ids(struct lt_buf *out, const uint8_t *body, size_t len, uint64_t s
  */
 uint32_t lt_count_events(const uint8_t *body, size_t len);
 
+/* ==== rewrite rules (replay --rewrite-path ...) ============================== */
+
+enum lt_rule_kind {
+    LT_RULE_REWRITE_PATH, /* 'REGEX=>REPLACEMENT': POSIX ERE on the path, \1..\9 */
+    LT_RULE_SET_QUERY,    /* NAME=VALUE: every NAME parameter set, or one appended */
+    LT_RULE_DROP_QUERY,   /* NAME: every NAME parameter removed */
+    LT_RULE_HEADER,       /* 'K: V': applied by lt_request_build, counted here */
+    LT_RULE_DROP_HEADER,  /* K: likewise */
+    LT_RULE_SET_FIELD,    /* PATH=VALUE: lt_json_edit_apply; VALUE a JSON literal or a string */
+    LT_RULE_DROP_FIELD,   /* PATH */
+};
+
+/* What one rule did over a run. */
+struct lt_rule_stat {
+    enum lt_rule_kind kind;
+    const char *option;  /* "--set-field" */
+    const char *subject; /* what it names, never its value: regex, parameter, header, path */
+    uint64_t matched;    /* records where what it names was there */
+    uint64_t added;      /* records it added to instead (parameter, header or field missing) */
+};
+
+/*
+ * The rules of a run, applied in the order added, once per record on the
+ * reader's side. Not thread-safe: one reader uses it; its counts are read
+ * after the run.
+ */
+struct lt_rewrite;
+struct lt_rewrite *lt_rewrite_new(void);
+void lt_rewrite_free(struct lt_rewrite *rw);
+/* Parses and adds one rule (its argument as given on the command line); LT_E_USAGE. */
+int lt_rewrite_add(struct lt_rewrite *rw, enum lt_rule_kind kind, const char *arg,
+                   struct lt_err *err);
+size_t lt_rewrite_count(const struct lt_rewrite *rw);
+/* Rule i (0-based, in the order added); st's strings are borrowed from rw. */
+void lt_rewrite_stat(const struct lt_rewrite *rw, size_t i, struct lt_rule_stat *st);
+void lt_rewrite_reset_counts(struct lt_rewrite *rw);
+/*
+ * out = rec with every rule applied: url and body may point into rw's storage
+ * (valid until the next call), the rest is rec's. rw NULL: out = rec.
+ */
+int lt_rewrite_apply(struct lt_rewrite *rw, const struct lt_record *rec, struct lt_record *out,
+                     struct lt_err *err);
+
 /* ==== engines =============================================================== */
 
 /* Transport failures (DESIGN.md §4: classed, not timed). */
@@ -520,7 +565,8 @@ struct lt_replay_opts {
      */
     void (*scheduled)(void *ctx, uint64_t index, uint64_t session, int64_t s_ns);
     void *scheduled_ctx;
-    size_t max_groups; /* per-endpoint groups before (other) (0: LT_GROUPS_DEFAULT) */
+    size_t max_groups;          /* per-endpoint groups before (other) (0: LT_GROUPS_DEFAULT) */
+    struct lt_rewrite *rewrite; /* NULL: none; borrowed, used by the reader thread only */
 };
 
 struct lt_replay_progress {
@@ -554,6 +600,78 @@ const struct lt_groups *lt_replay_groups(const struct lt_replay *r);
 int lt_replay_threads(const struct lt_replay *r);
 /* The first transport error's message of a class (LT_XERR_*), "" when none (borrowed). */
 const char *lt_replay_first_error(const struct lt_replay *r, enum lt_xfer_err cls);
+
+/* ==== the walk and the plan (plan.c) ========================================== */
+
+/*
+ * The records a run sends, in order, each with its intended send time: the
+ * one loop both the run's reader and the plan go through, so they agree.
+ */
+struct lt_walk_item {
+    struct lt_record rec; /* valid until the next call */
+    uint64_t index;       /* over the whole tape and every pass, every shard alike */
+    uint64_t pass;        /* of --loop, from 0 */
+    uint64_t session;     /* as sent (a fresh one in later passes) */
+    int64_t trace_ns;     /* trace time fed to the schedule, passes included */
+    int64_t s_ns;         /* intended send time since the run's start */
+    int64_t base_ns;      /* the same without --spike's warp */
+};
+
+struct lt_walk {
+    const struct lt_replay_opts *o;
+    struct lt_source *src;
+    struct lt_schedule sc, base;
+    uint64_t loops, pass, inpass, npass, i, first_ts, last_ts;
+    int64_t pass_len;
+    int have_first, pass_start, done;
+    int cut; /* ended by --duration */
+};
+
+/* o and src are borrowed for the walk's life. */
+int lt_walk_init(struct lt_walk *w, const struct lt_replay_opts *o, struct lt_source *src,
+                 struct lt_err *err);
+/* 1 with the next record this run (shard) sends, 0 at the end, < 0 on a source error. */
+int lt_walk_next(struct lt_walk *w, struct lt_walk_item *it, struct lt_err *err);
+
+#define LT_PLAN_WINDOWS 8 /* spike windows listed */
+
+struct lt_plan {
+    enum lt_replay_mode mode;
+    int conns;
+    uint64_t loops;
+    uint64_t records;      /* the run will send (this shard) */
+    int partial;           /* the budget ran out: records is a lower bound, no warnings */
+    int cut;               /* --duration ends it before the source does */
+    uint64_t pass_records; /* in the first pass */
+    int64_t trace_span_ns; /* first to last record of the first pass */
+    uint64_t trace_peak;   /* most records in one second of trace time (first pass) */
+    int64_t pass_base_ns;  /* base time (schedule without spike) of the first pass's last */
+    int64_t wall_ns;       /* the last intended send, since the run's start */
+    int64_t base_ns;       /* ... and its base time */
+    uint64_t wall_peak;    /* most sends in one second of the run */
+    int has_spike;
+    struct lt_spike spike;
+    uint64_t nwindows;               /* spike windows with at least one send */
+    int64_t window[LT_PLAN_WINDOWS]; /* the first ones: k of [kP + P - D, (k+1)P) */
+    int64_t last_window;
+    int ends_in_window; /* the last send falls inside a window */
+    uint64_t svc_n;     /* first-pass records with a recorded latency */
+    double svc_sum_ns;
+};
+
+/* Called for every record the plan counts (--check builds the first requests). */
+typedef int (*lt_plan_each_fn)(void *ctx, const struct lt_walk_item *it, struct lt_err *err);
+
+/*
+ * Walks the run's records from src (which the caller rewinds afterwards) and
+ * sums them up. budget > 0 stops after that many records (partial).
+ */
+int lt_plan_compute(struct lt_plan *p, const struct lt_replay_opts *o, struct lt_source *src,
+                    uint64_t budget, lt_plan_each_fn each, void *ctx, struct lt_err *err);
+/* The plan for people: lines starting "plan: ". */
+int lt_plan_text(struct lt_buf *out, const struct lt_plan *p);
+/* Its warnings, one per line (none: nothing appended); spike is --spike as given. */
+int lt_plan_warnings(struct lt_buf *out, const struct lt_plan *p, const char *spike);
 
 /* Shard membership (DESIGN.md §6, frozen): splitmix64(session) mod n == i. */
 static inline int lt_shard_member(uint64_t session, uint32_t i, uint32_t n)
