@@ -2,9 +2,10 @@
 # completion.sh - 'loadtape completion bash' (made from the option tables) completes
 # commands, every option of a command, and option values from their lists.
 . "$LT_TEST_ROOT/lib.sh"
-# the long options a command's --help lists (its "options:" block)
+# the long options a command's --help lists (its "options:" block); awk reads to the end,
+# so a help longer than a pipe write never meets a closed pipe (SIGPIPE under pipefail)
 options_of() {
-    "$LOADTAPE" "$1" --help | awk '/^options:/{on=1; next} on && /^$/{exit} on' |
+    "$LOADTAPE" "$1" --help | awk '/^options:/{on=1; next} on && /^$/{on=0} on' |
         grep -o '^ *\(-[a-zA-Z], \)\?--[a-z-]*' | grep -o -- '--[a-z-]*'
 }
 "$LOADTAPE" completion bash >"$LT_TMP/loadtape.bash"
