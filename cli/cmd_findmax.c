@@ -192,7 +192,7 @@ static void thousands(double v, char *out, size_t n)
 static void fmt_point(const struct lt_cli_findmax *fm, double x, char *out, size_t n)
 {
     if (fm->rate_mode)
-        snprintf(out, n, "--rate %.4g", x);
+        snprintf(out, n, x >= 100 ? "--rate %.0f" : "--rate %.4g", x);
     else
         snprintf(out, n, "%.3gx", x);
 }
@@ -279,7 +279,7 @@ static void print_line(FILE *out, int rate_mode, unsigned k, const struct fm_lin
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (strcmp(words[i].name, l->verdict) == 0)
             v = words[i].text;
-    snprintf(pt, sizeof(pt), rate_mode ? "%.4g" : "%.3gx", l->point);
+    snprintf(pt, sizeof(pt), !rate_mode ? "%.3gx" : l->point >= 100 ? "%.0f" : "%.4g", l->point);
     fprintf(out, "%4u %8s %10.1f %10.3f %10.3f %7.2f%% %6.3f ms  %s%s%s\n", k, pt, l->rps, l->p50,
             l->p99, l->error_rate * 100, l->lag_p99, v, l->failed ? " " : "",
             l->failed ? l->failed : "");
@@ -867,7 +867,11 @@ int lt_cli_report_find_max(const char *cmd, const char *path, int json, FILE *ou
         char mx[32];
         unsigned k = 0;
         double maxv = num(fp, "max_speed") * (rate_mode ? num(meta, "rate") : 1);
-        snprintf(mx, sizeof(mx), rate_mode ? "--rate %.4g" : "%.3gx", maxv);
+        snprintf(mx, sizeof(mx),
+                 !rate_mode    ? "%.3gx"
+                 : maxv >= 100 ? "--rate %.0f"
+                               : "--rate %.4g",
+                 maxv);
         print_head(out, rate_mode, num(fp, "step_s"),
                    cJSON_GetArraySize(steps) ? num(cJSON_GetArrayItem(steps, 0), "warmup_s") : 0,
                    num(fp, "cooldown_s"), mx, num(fp, "precision"));
