@@ -15,6 +15,7 @@
  * so the heap stays about as large as the number of connections.
  */
 #include "lt_capture.h"
+#include "listener_probe.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -34,8 +35,16 @@
 #include <unistd.h>
 
 #define RBUF_SIZE (128 * 1024)
-#define OUT_HIGH ((size_t)1 << 20) /* stop reading a client that does not read */
-#define PQ_HIGH 1024               /* or that has this many responses waiting */
+/*
+ * A client that sends without reading: once a connection's unsent output is
+ * over OUT_HIGH, or PQ_HIGH responses wait in its queue, the listener stops
+ * parsing its input (what was read is held, at most one read's worth) and
+ * stops reading from it until the output drains. So one connection holds at
+ * most OUT_HIGH + one response of output, PQ_HIGH waiting responses and
+ * RBUF_SIZE of unparsed input (docs/DECISIONS.md).
+ */
+#define OUT_HIGH LT_LISTENER_OUT_CAP
+#define PQ_HIGH LT_LISTENER_QUEUE_CAP
 #define LINGER_NS (2 * (int64_t)1000000000)
 #define LINGER_BYTES ((size_t)256 << 20)
 #define NS_PER_S ((int64_t)1000000000)
@@ -58,6 +67,8 @@ struct conn {
     struct lt_http_parser parser;
     struct lt_buf out;
     size_t out_off;
+    struct lt_buf held; /* input read but not parsed while the output was over its cap */
+    size_t held_off;
     struct pending *pq; /* ring */
     size_t pq_head, pq_len, pq_cap;
     int64_t first_byte_ns; /* of the request being read, 0 between requests */
@@ -195,6 +206,7 @@ static void conn_close(struct worker *w, struct conn *c)
     free(c->pq);
     lt_http_parser_release(&c->parser);
     lt_buf_release(&c->out);
+    lt_buf_release(&c->held);
     free(c);
     atomic_fetch_sub(&w->open, 1);
 }
@@ -219,6 +231,17 @@ static void conn_schedule(struct worker *w, struct conn *c)
     }
 }
 
+/* The connection's output is at its cap: parse and read no more until it drains. */
+static int over_cap(const struct conn *c)
+{
+    return c->out.len - c->out_off > OUT_HIGH || c->pq_len > PQ_HIGH;
+}
+
+static int has_held(const struct conn *c)
+{
+    return c->held.len > c->held_off;
+}
+
 static void conn_interest(struct worker *w, struct conn *c)
 {
     uint32_t want = 0;
@@ -227,7 +250,8 @@ static void conn_interest(struct worker *w, struct conn *c)
     if (c->state == C_LINGER) {
         want = EPOLLIN;
     } else {
-        if (!c->read_eof && !c->want_close && unsent <= OUT_HIGH && c->pq_len <= PQ_HIGH)
+        if (!c->read_eof && !c->want_close && unsent <= OUT_HIGH && c->pq_len <= PQ_HIGH &&
+            c->held.len == c->held_off)
             want |= EPOLLIN;
         if (unsent)
             want |= EPOLLOUT;
@@ -296,27 +320,43 @@ static void begin_linger(struct conn *c, int64_t now)
  * Writes what can be written. Returns 0, or -1 when the connection was
  * closed (c is gone).
  */
+static void drain_held(struct worker *w, struct conn *c, int64_t now);
+
 static int conn_flush(struct worker *w, struct conn *c, int64_t now)
 {
-    release_ready(c, now);
-    while (c->out_off < c->out.len) {
-        ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
-        if (n > 0) {
-            c->out_off += (size_t)n;
-            c->activity_ns = now;
-            continue;
+    /* Bounded: each round either parses held input or finds the output at its cap. */
+    for (int round = 0; round < 64; round++) {
+        release_ready(c, now);
+        while (c->out_off < c->out.len) {
+            ssize_t n =
+                send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+            if (n > 0) {
+                c->out_off += (size_t)n;
+                c->activity_ns = now;
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                break;
+            conn_close(w, c);
+            return -1;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (c->out_off == c->out.len) {
+            lt_buf_reset(&c->out);
+            c->out_off = 0;
+        } else if (c->out_off > OUT_HIGH) {
+            /* keep the buffer from growing with what was sent long ago */
+            memmove(c->out.data, c->out.data + c->out_off, c->out.len - c->out_off);
+            c->out.len -= c->out_off;
+            c->out_off = 0;
+        }
+        if (c->state != C_OPEN || !has_held(c) || over_cap(c))
             break;
-        conn_close(w, c);
-        return -1;
+        drain_held(w, c, now);
     }
     if (c->out_off == c->out.len) {
-        lt_buf_reset(&c->out);
-        c->out_off = 0;
-        if (c->pq_len == 0 && c->state == C_OPEN) {
+        if (c->pq_len == 0 && c->state == C_OPEN && !has_held(c)) {
             if (c->close_after_out) {
                 begin_linger(c, now);
             } else if (c->read_eof) {
@@ -481,12 +521,17 @@ static void handle_request(struct worker *w, struct conn *c, const struct lt_htt
         c->want_close = 1;
 }
 
-/* Feeds bytes just read to the parser and handles what comes out. */
-static void conn_input(struct worker *w, struct conn *c, const uint8_t *buf, size_t n, int64_t now)
+/*
+ * Feeds bytes to the parser and handles what comes out, until they are used
+ * up, the connection will take no more, or its output is at its cap. Returns
+ * the bytes used.
+ */
+static size_t conn_input(struct worker *w, struct conn *c, const uint8_t *buf, size_t n,
+                         int64_t now)
 {
     size_t pos = 0;
 
-    while (pos < n && !c->want_close) {
+    while (pos < n && !c->want_close && !over_cap(c)) {
         struct lt_http_msg m;
         struct lt_err err;
         size_t used = 0;
@@ -519,11 +564,42 @@ static void conn_input(struct worker *w, struct conn *c, const uint8_t *buf, siz
     }
     if (lt_http_parser_idle(&c->parser))
         c->first_byte_ns = 0;
+    return pos;
+}
+
+/* Bytes just read: what the parser does not take now is held for later. */
+static void feed(struct worker *w, struct conn *c, const uint8_t *buf, size_t n, int64_t now)
+{
+    size_t used = conn_input(w, c, buf, n, now);
+
+    if (used < n && !c->want_close && lt_buf_append(&c->held, buf + used, n - used) < 0) {
+        reject(w, c, 503, "out of memory", now);
+        lt_buf_reset(&c->held);
+        c->held_off = 0;
+    }
+}
+
+/* Input held while the output was at its cap goes to the parser first. */
+static void drain_held(struct worker *w, struct conn *c, int64_t now)
+{
+    if (!has_held(c))
+        return;
+    if (!c->want_close)
+        c->held_off += conn_input(w, c, c->held.data + c->held_off, c->held.len - c->held_off, now);
+    if (c->want_close || c->held_off == c->held.len) {
+        lt_buf_reset(&c->held);
+        c->held_off = 0;
+    }
 }
 
 /* Reads what is there. Returns -1 when the connection was closed. */
 static int conn_read(struct worker *w, struct conn *c, int64_t now)
 {
+    if (c->state == C_OPEN) {
+        drain_held(w, c, now);
+        if (has_held(c))
+            return conn_flush(w, c, now);
+    }
     for (int round = 0; round < 4; round++) {
         ssize_t n = recv(c->fd, w->rbuf, RBUF_SIZE, 0);
         if (n < 0) {
@@ -551,10 +627,8 @@ static int conn_read(struct worker *w, struct conn *c, int64_t now)
             }
             continue;
         }
-        conn_input(w, c, w->rbuf, (size_t)n, now);
-        if (c->want_close || (size_t)n < RBUF_SIZE)
-            break;
-        if (c->out.len - c->out_off > OUT_HIGH || c->pq_len > PQ_HIGH)
+        feed(w, c, w->rbuf, (size_t)n, now);
+        if (c->want_close || (size_t)n < RBUF_SIZE || has_held(c) || over_cap(c))
             break;
     }
     return conn_flush(w, c, now);
@@ -613,6 +687,7 @@ static int conn_new(struct worker *w, int fd, int64_t now)
     c->activity_ns = now;
     c->events = EPOLLIN;
     lt_buf_init(&c->out, 0);
+    lt_buf_init(&c->held, RBUF_SIZE);
     ev.events = EPOLLIN;
     ev.data.u64 = (uint64_t)c->gen << 32 | (uint32_t)fd;
     if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -993,4 +1068,99 @@ void lt_listener_free(struct lt_listener *l)
     }
     free(l->w);
     free(l);
+}
+
+/* ---- one connection driven by hand (listener_probe.h) ------------------------------ */
+
+struct lt_listener_probe {
+    struct lt_listener l;
+    struct worker w;
+    int fd;
+    uint32_t gen;
+};
+
+struct lt_listener_probe *lt_listener_probe_new(const struct lt_listener_opts *o, int fd,
+                                                int64_t now)
+{
+    struct lt_listener_probe *p = calloc(1, sizeof(*p));
+
+    if (!p)
+        return NULL;
+    p->l.o = *o;
+    if (p->l.o.idle_timeout_ns <= 0)
+        p->l.o.idle_timeout_ns = 60 * NS_PER_S;
+    if (p->l.o.request_timeout_ns <= 0)
+        p->l.o.request_timeout_ns = 10 * NS_PER_S;
+    if (o->limits)
+        p->l.lim = *o->limits;
+    else
+        lt_limits_default(&p->l.lim);
+    p->l.nworkers = 1;
+    p->l.w = &p->w;
+    p->w.l = &p->l;
+    p->w.lfd = p->w.tfd = p->w.efd = -1;
+    p->w.epfd = epoll_create1(EPOLL_CLOEXEC);
+    p->w.rbuf = malloc(RBUF_SIZE);
+    lt_buf_init(&p->w.scratch, 0);
+    p->fd = fd;
+    if (p->w.epfd < 0 || !p->w.rbuf || conn_new(&p->w, fd, now) != 0) {
+        lt_listener_probe_free(p);
+        return NULL;
+    }
+    p->gen = p->w.conns[fd]->gen;
+    return p;
+}
+
+static struct conn *probe_conn(struct lt_listener_probe *p)
+{
+    struct conn *c = (size_t)p->fd < p->w.conns_cap ? p->w.conns[p->fd] : NULL;
+
+    return c && c->gen == p->gen ? c : NULL;
+}
+
+int lt_listener_probe_step(struct lt_listener_probe *p, int64_t now)
+{
+    struct conn *c = probe_conn(p);
+
+    if (!c)
+        return -1;
+    run_timers(&p->w, now);
+    if (!(c = probe_conn(p)))
+        return -1;
+    if (c->events & EPOLLIN && conn_read(&p->w, c, now) < 0)
+        return -1;
+    if (!(c = probe_conn(p)))
+        return -1;
+    if (c->events & EPOLLOUT && conn_flush(&p->w, c, now) < 0)
+        return -1;
+    return probe_conn(p) ? 0 : -1;
+}
+
+int64_t lt_listener_probe_next_timer(const struct lt_listener_probe *p)
+{
+    return p->w.hlen ? p->w.heap[0].at : 0;
+}
+
+size_t lt_listener_probe_buffered(struct lt_listener_probe *p, size_t *queued)
+{
+    struct conn *c = probe_conn(p);
+
+    *queued = c ? c->pq_len : 0;
+    return c ? c->out.len - c->out_off : 0;
+}
+
+void lt_listener_probe_free(struct lt_listener_probe *p)
+{
+    if (!p)
+        return;
+    for (size_t k = 0; k < p->w.conns_cap; k++)
+        if (p->w.conns[k])
+            conn_close(&p->w, p->w.conns[k]);
+    if (p->w.epfd >= 0)
+        close(p->w.epfd);
+    free(p->w.conns);
+    free(p->w.heap);
+    free(p->w.rbuf);
+    lt_buf_release(&p->w.scratch);
+    free(p);
 }

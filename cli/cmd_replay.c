@@ -705,9 +705,8 @@ int cmd_replay(int argc, char **argv)
     if ((rc = add_rules(cmd, &a, rw)) >= 0)
         goto out_rc;
     for (size_t i = 0; i < a.headers.n; i++)
-        if (!strchr(a.headers.v[i], ':') || a.headers.v[i][0] == ':' ||
-            strpbrk(a.headers.v[i], "\r\n")) {
-            rc = lt_cli_usage(cmd, "--header: expected 'Name: value', not '%s'", a.headers.v[i]);
+        if (lt_request_header_check(a.headers.v[i], &err)) {
+            rc = lt_cli_usage(cmd, "--header: %s", err.msg);
             goto out_rc;
         }
     if (a.start_at) {

@@ -155,6 +155,20 @@ static int unsafe(const struct lt_bytes *b)
     return 0;
 }
 
+/*
+ * --header 'Name: value': the name a token, the value without CR, LF or NUL,
+ * so nothing given on the command line can add a header line of its own.
+ */
+int lt_request_header_check(const char *s, struct lt_err *err)
+{
+    const char *colon = s ? strchr(s, ':') : NULL;
+    struct lt_bytes name = {(const uint8_t *)s, colon ? (size_t)(colon - s) : 0};
+
+    if (!colon || !is_token(&name) || strpbrk(colon, "\r\n"))
+        return lt_error(err, LT_E_USAGE, "expected 'Name: value', not '%s'", s ? s : "");
+    return 0;
+}
+
 /* Does the --header/--drop-header list name this header? */
 static int listed(const char *const *v, size_t n, const struct lt_bytes *name, int colon)
 {

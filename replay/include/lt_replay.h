@@ -350,6 +350,8 @@ void lt_request_init(struct lt_request *rq);
 void lt_request_release(struct lt_request *rq);
 /* Gives back buffers grown past keep bytes (after an unusually large request). */
 void lt_request_trim(struct lt_request *rq, size_t keep);
+/* Checks one --header value ('Name: value'); LT_E_USAGE naming it when bad. */
+int lt_request_header_check(const char *s, struct lt_err *err);
 /*
  * Builds rq from a record. id_seed makes fresh ids unique (mixed with a
  * counter the caller advances in *id_ctr). LT_E_FORMAT for a record that
