@@ -603,6 +603,7 @@ int cmd_replay(int argc, char **argv)
     struct lt_rewrite *rw = NULL;
     struct lt_tape_reader *rd = NULL;
     struct lt_results_writer *w = NULL;
+    int out_existed = 0;
     struct lt_target target;
     struct lt_slo slo;
     struct lt_err err;
@@ -846,6 +847,7 @@ int cmd_replay(int argc, char **argv)
     if (a.out) {
         meta_s = meta_json(&a, pos[0], mode, start_unix, ro.shard_i, ro.shard_n, ro.engine->name,
                            (int)a.threads, info);
+        out_existed = strcmp(a.out, "-") != 0 && access(a.out, F_OK) == 0;
         w = lt_results_writer_open(a.out, meta_s, &err);
         if (!w) {
             lt_cli_error(cmd, "%s", err.msg);
@@ -947,6 +949,17 @@ int cmd_replay(int argc, char **argv)
                     "client-bound: %s; latency includes loadtape's own delay (try --threads, a "
                     "higher -c, or --shard across machines)",
                     sum.client_bound_reason);
+    if (w && lt_results_writer_failed(w)) {
+        /* the error was said when the write failed; what is there is not whole */
+        lt_results_writer_close(w, NULL);
+        w = NULL;
+        if (out_existed)
+            lt_cli_warn(cmd, "'%s' was left as it was", a.out);
+        else if (access(a.out, F_OK) == 0)
+            lt_cli_warn(cmd,
+                        "'%s' holds only the first part of the run (report calls it incomplete)",
+                        a.out);
+    }
     if (w) {
         struct lt_results_section sec;
         void *scratch = malloc(lt_stats_scratch_size());

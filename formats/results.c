@@ -33,14 +33,29 @@
 struct lt_results_writer {
     FILE *f;
     char *path;
-    char *tmp; /* the name written under until the first section, then NULL */
+    char *tmp;   /* the name written under until it takes path's, then NULL */
+    int replace; /* a file was at path: it stays until a clean close */
+    int failed;  /* a write failed: nothing more is written */
+    uint64_t sections;
     struct lt_buf buf;
 };
 
 static int write_all(struct lt_results_writer *w, const void *p, size_t n, struct lt_err *err)
 {
-    if (n && fwrite(p, 1, n, w->f) != n)
+    if (n && fwrite(p, 1, n, w->f) != n) {
+        w->failed = 1;
         return lt_error(err, LT_E_IO, "cannot write '%s': %s", w->path, strerror(errno));
+    }
+    return 0;
+}
+
+/* Pushes what stdio holds to the file (where a full disk shows). */
+static int flush(struct lt_results_writer *w, struct lt_err *err)
+{
+    if (fflush(w->f) != 0) {
+        w->failed = 1;
+        return lt_error(err, LT_E_IO, "cannot write '%s': %s", w->path, strerror(errno));
+    }
     return 0;
 }
 
@@ -64,13 +79,16 @@ struct lt_results_writer *lt_results_writer_open(const char *path, const char *m
         goto fail;
     }
     /*
-     * A regular file is written under a temporary name beside it and takes
-     * its name with the first section: a run that fails before measuring
-     * anything leaves no results file (and an older one stays), while a run
-     * killed later leaves the intervals written so far under the real name.
+     * A regular file is written under a temporary name beside it. With no
+     * file at path it takes the name with its first section: a run that
+     * fails before measuring anything leaves no results file, while a run
+     * killed later leaves the intervals written so far under the real name
+     * (which report calls incomplete). A file already at path is replaced
+     * only at a clean close, so it survives any failure.
      */
     if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) {
         int fd;
+        w->replace = access(path, F_OK) == 0;
         w->tmp = malloc(strlen(path) + 32);
         if (!w->tmp) {
             lt_error(err, LT_E_NOMEM, "out of memory");
@@ -97,7 +115,7 @@ struct lt_results_writer *lt_results_writer_open(const char *path, const char *m
     if (write_all(w, hdr, sizeof(hdr), err) || write_all(w, meta, mlen, err))
         goto fail;
     lt_put_le32(hdr, lt_crc32c(0, meta, mlen));
-    if (write_all(w, hdr, 4, err) || fflush(w->f) != 0)
+    if (write_all(w, hdr, 4, err) || flush(w, err))
         goto fail;
     return w;
 fail:
@@ -180,18 +198,22 @@ static int write_section(struct lt_results_writer *w, unsigned kind, struct lt_e
     c = lt_crc32c(0, hdr, sizeof(hdr));
     c = lt_crc32c(c, w->buf.data, w->buf.len);
     lt_put_le32(crc, c);
+    if (w->failed)
+        return lt_error(err, LT_E_IO, "'%s': an earlier write failed", w->path);
     if (write_all(w, hdr, sizeof(hdr), err) || write_all(w, w->buf.data, w->buf.len, err) ||
-        write_all(w, crc, sizeof(crc), err))
-        return err ? err->code : LT_E_IO;
-    if (fflush(w->f) != 0)
-        return lt_error(err, LT_E_IO, "cannot write '%s': %s", w->path, strerror(errno));
+        write_all(w, crc, sizeof(crc), err) || flush(w, err))
+        return LT_E_IO;
     return 0;
 }
 
-/* After the first section: the file takes its name. */
+/*
+ * After a section: with no file at path before, the file takes its name with
+ * the first one (a file that was there is replaced only at a clean close).
+ */
 static int publish(struct lt_results_writer *w, struct lt_err *err)
 {
-    if (w->tmp) {
+    w->sections++;
+    if (w->tmp && !w->replace) {
         if (rename(w->tmp, w->path) != 0)
             return lt_error(err, LT_E_IO, "cannot rename '%s' to '%s': %s", w->tmp, w->path,
                             strerror(errno));
@@ -199,6 +221,11 @@ static int publish(struct lt_results_writer *w, struct lt_err *err)
         w->tmp = NULL;
     }
     return 0;
+}
+
+int lt_results_writer_failed(const struct lt_results_writer *w)
+{
+    return w && w->failed;
 }
 
 int lt_results_writer_add(struct lt_results_writer *w, const struct lt_results_section *s,
@@ -237,8 +264,18 @@ int lt_results_writer_close(struct lt_results_writer *w, struct lt_err *err)
     rc = write_section(w, KIND_END, err);
     if (fclose(w->f) != 0 && !rc)
         rc = lt_error(err, LT_E_IO, "cannot close '%s': %s", w->path, strerror(errno));
+    if (w->tmp && !rc && w->sections) {
+        if (rename(w->tmp, w->path) != 0)
+            rc = lt_error(err, LT_E_IO, "cannot rename '%s' to '%s': %s", w->tmp, w->path,
+                          strerror(errno));
+        else {
+            free(w->tmp);
+            w->tmp = NULL;
+        }
+    }
+    /* not one section (nothing was measured), or a file that was there stays */
     if (w->tmp)
-        unlink(w->tmp); /* not one section: nothing was measured */
+        unlink(w->tmp);
     lt_buf_release(&w->buf);
     free(w->path);
     free(w->tmp);

@@ -41,7 +41,8 @@ struct lt_tape_writer {
     int own_fd;
     int is_reg; /* a regular file we created: abort() removes it */
     char *name;
-    char *tmp; /* a regular file's name until its first record (or close) */
+    char *tmp;   /* a regular file's name until its first record (or close) */
+    int replace; /* a file was at the name: it stays until a clean close */
     int failed;
     int level;
     size_t block_records, block_bytes;
@@ -414,17 +415,20 @@ struct lt_tape_writer *lt_tape_writer_open(const char *path, const struct lt_tap
     struct lt_tape_writer *w;
     struct stat st;
     char *tmp = NULL;
-    int fd, is_reg;
+    int fd, is_reg, replace;
 
     if (strcmp(path, "-") == 0)
         return writer_new(STDOUT_FILENO, "-", o, err);
     /*
-     * A regular file is written under a temporary name beside it that takes
-     * the real name with the first record (or a clean close): an error before
-     * then leaves no empty tape, and a tape already at path stays. A writer
-     * killed later leaves its complete blocks under the real name.
+     * A regular file is written under a temporary name beside it. When there
+     * was no file at path, it takes the real name with the first record: an
+     * error before then leaves no empty tape, and a writer killed later
+     * leaves its complete blocks under the real name. When a file was there,
+     * the new one takes its place only at a clean close, so an older tape
+     * survives any failure (a full disk, a kill).
      */
     is_reg = stat(path, &st) != 0 || S_ISREG(st.st_mode);
+    replace = is_reg && access(path, F_OK) == 0;
     if (is_reg) {
         if (!(tmp = malloc(strlen(path) + 32))) {
             lt_error(err, LT_E_NOMEM, "out of memory");
@@ -449,6 +453,7 @@ struct lt_tape_writer *lt_tape_writer_open(const char *path, const struct lt_tap
     w->own_fd = 1;
     w->is_reg = is_reg;
     w->tmp = tmp;
+    w->replace = replace;
     return w;
 }
 
@@ -540,7 +545,7 @@ int lt_tape_writer_append(struct lt_tape_writer *w, const struct lt_record *r, s
     w->have_ts = 1;
     w->last_ts = r->ts_ns;
     lt_tape_stats_add(w->stats, r);
-    if (w->tmp && (rc = settle_name(w, err)))
+    if (w->tmp && !w->replace && (rc = settle_name(w, err)))
         return rc;
     if (w->blk_nrec >= w->block_records || block_raw_len(w) >= w->block_bytes)
         return write_block(w, err);
@@ -557,6 +562,11 @@ int lt_tape_writer_flush(struct lt_tape_writer *w, struct lt_err *err)
 uint64_t lt_tape_writer_count(const struct lt_tape_writer *w)
 {
     return w->nrecords;
+}
+
+uint64_t lt_tape_writer_written(const struct lt_tape_writer *w)
+{
+    return w->nrecords - w->blk_nrec;
 }
 
 /* The trailer JSON: the writer's counts and stats, with the caller's keys. */
@@ -658,7 +668,9 @@ out:
     if (!rc)
         rc = settle_name(w, err);
     else if (w->tmp)
-        unlink(w->tmp); /* failed before its first record: no tape */
+        unlink(w->tmp); /* no tape, or the one that was there stays */
+    else if (w->is_reg && w->nrecords == w->blk_nrec)
+        unlink(w->name); /* not one record reached the file: no empty tape */
     writer_free(w);
     return rc;
 }

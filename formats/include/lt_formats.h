@@ -119,8 +119,10 @@ struct lt_tape_writer;
 
 /*
  * Creates a tape at path ("-" is stdout) and writes its header. The writer
- * streams: it never seeks, so a pipe works. Returns NULL and fills err on
- * failure.
+ * streams: it never seeks, so a pipe works. A regular file is written under
+ * PATH.tmpPID, renamed to path with the first record when nothing was at
+ * path, else at a clean close (so a tape already there survives any
+ * failure). Returns NULL and fills err on failure.
  */
 struct lt_tape_writer *lt_tape_writer_open(const char *path, const struct lt_tape_writer_opts *o,
                                            struct lt_err *err);
@@ -145,6 +147,9 @@ int lt_tape_writer_close(struct lt_tape_writer *w, const char *final_meta_json, 
  * writer created: for failed imports. Frees w. */
 void lt_tape_writer_abort(struct lt_tape_writer *w);
 uint64_t lt_tape_writer_count(const struct lt_tape_writer *w);
+/* Records in the blocks written to the file so far (the others are in the block
+ * being filled): what a reader finds if the writer fails now. */
+uint64_t lt_tape_writer_written(const struct lt_tape_writer *w);
 
 struct lt_block_info {
     uint64_t offset;   /* file offset of the block header */
@@ -620,13 +625,14 @@ struct lt_results_section {
 struct lt_results_writer;
 /*
  * Creates path and writes the header with meta_json (a JSON object). A
- * regular file is written under a temporary name beside path until the first
- * section is added, so a writer closed (or a run that failed) before any
- * section leaves no file at path, and a file already there stays.
+ * regular file is written under a temporary name beside path, renamed to
+ * path with the first section when nothing was there, else at a clean
+ * close: a writer closed (or a run that failed) before any section leaves no
+ * file at path, and a file already there survives any failure.
  */
 struct lt_results_writer *lt_results_writer_open(const char *path, const char *meta_json,
                                                  struct lt_err *err);
-/* Appends a section and flushes it to the file (the first renames it to path). */
+/* Appends a section and flushes it to the file. */
 int lt_results_writer_add(struct lt_results_writer *w, const struct lt_results_section *s,
                           struct lt_err *err);
 /*
@@ -637,6 +643,8 @@ int lt_results_writer_add(struct lt_results_writer *w, const struct lt_results_s
 int lt_results_writer_note(struct lt_results_writer *w, const char *json, struct lt_err *err);
 /* Writes the end marker and closes; frees w in every case. */
 int lt_results_writer_close(struct lt_results_writer *w, struct lt_err *err);
+/* A write failed (the disk is full...): the file is not whole, nothing more is written. */
+int lt_results_writer_failed(const struct lt_results_writer *w);
 
 struct lt_results_reader;
 /* Opens a results file; "-" is standard input (read in order, so a pipe works). */

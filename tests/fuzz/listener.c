@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t n = i < size ? (size_t)data[i++] + 1 : 0;
             if (n > size - i)
                 n = size - i;
-            if (n && write(sv[1], data + i, n) < 0) {
+            if (n && send(sv[1], data + i, n, MSG_NOSIGNAL) < 0) {
                 /* the socket is full: the listener is not reading (its output is at the cap) */
             }
             i += n;

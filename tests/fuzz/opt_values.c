@@ -53,8 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (lt_spike_warp(&sp, 0) != 0)
             abort();
         for (size_t i = 0; i < 64; i++) {
-            int64_t w;
-            t += (int64_t)(data[i % size] + 1) * (sp.period_ns / 97 + 1);
+            int64_t w, step = (int64_t)(data[i % size] + 1) * (sp.period_ns / 97 + 1);
+            if (step > INT64_MAX / 4 - t)
+                break;
+            t += step;
             w = lt_spike_warp(&sp, t);
             if (w < prev || w > t)
                 abort();

@@ -153,7 +153,18 @@ static void test_no_empty_file(void **state)
     assert_non_null(w);
     lt_stats_to_section(&st, LT_RESULTS_INTERVAL, scratch, &sec);
     assert_int_equal(lt_results_writer_add(w, &sec, &err), 0);
-    /* a run killed now leaves its intervals under the real name */
+    /* over an older file: a run killed now leaves it as it was */
+    assert_int_equal(stat(p2, &sb), 0);
+    assert_int_equal(sb.st_size, 13);
+    assert_int_equal(lt_results_writer_close(w, &err), 0);
+    assert_int_equal(stat(p2, &sb), 0);
+    assert_true(sb.st_size > 16);
+    assert_int_equal(stat(tmp, &sb), -1);
+    unlink(p2);
+    /* a new file: a run killed after its first section leaves its intervals under the name */
+    w = lt_results_writer_open(p2, "{}", &err);
+    assert_non_null(w);
+    assert_int_equal(lt_results_writer_add(w, &sec, &err), 0);
     assert_int_equal(stat(p2, &sb), 0);
     assert_true(sb.st_size > 16);
     assert_int_equal(lt_results_writer_close(w, &err), 0);

@@ -190,8 +190,11 @@ static uint8_t *write_tape(const struct recset *s, size_t n, const struct lt_tap
 {
     struct lt_err err = {0};
     char *path = tmp_path();
-    struct lt_tape_writer *w = lt_tape_writer_open(path, o, &err);
+    struct lt_tape_writer *w;
     uint8_t *p;
+
+    unlink(path); /* a new file: its blocks are under path from the first record */
+    w = lt_tape_writer_open(path, o, &err);
 
     assert_non_null(w);
     for (size_t i = 0; i < n; i++)

@@ -303,6 +303,21 @@ static void test_writer_no_empty_file(void **state)
     fclose(f);
     assert_string_equal(buf, "an older tape");
 
+    /* over an older tape: the new one takes its place only at a clean close */
+    w = lt_tape_writer_open(path, &o, &err);
+    assert_non_null(w);
+    assert_int_equal(lt_tape_writer_append(w, &a, &err), 0);
+    assert_int_equal(lt_tape_writer_flush(w, &err), 0);
+    assert_int_equal(access(tmp, F_OK), 0); /* a writer killed now leaves the older tape */
+    lt_tape_writer_abort(w);
+    assert_int_equal(access(tmp, F_OK), -1);
+    f = fopen(path, "r");
+    assert_non_null(fgets(buf, sizeof(buf), f));
+    fclose(f);
+    assert_string_equal(buf, "an older tape");
+
+    /* a new file: its name with the first record */
+    unlink(path);
     w = lt_tape_writer_open(path, &o, &err);
     assert_non_null(w);
     assert_int_equal(lt_tape_writer_append(w, &a, &err), 0);
@@ -504,6 +519,7 @@ static void test_killed_writer(void **state)
     (void)state;
     recset_make(&s, 500, 9, 0, SIZE_MAX);
     snprintf(path, sizeof(path), "%s", tmp_path());
+    unlink(path); /* a new tape: under its name from the first record */
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
