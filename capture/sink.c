@@ -51,7 +51,8 @@ struct lt_sink {
     pthread_mutex_t tape_mu;
     struct lt_tape_writer *tape;
     uint64_t last_ts;
-    uint64_t recorded;
+    uint64_t recorded; /* records the tape holds (or will, once its block is written) */
+    uint64_t lost;     /* answered, but lost with the block a failed write held */
     int rec_rc;
     struct lt_err rec_err;
     int closed;
@@ -72,8 +73,15 @@ static struct stream_ctr *stream_slot(struct wstats *ws, const uint8_t *name, si
     return &ws->streams[ws->nstreams++];
 }
 
-static void record(struct lt_sink *s, const struct lt_listener_req *rq, int status, int64_t delay)
+/*
+ * Appends the request to the tape; 0, or -1 when recording has failed (now or
+ * earlier). On the first failure the records of the block that could not be
+ * written are moved from `recorded` to `lost`, so the counters say what the
+ * tape holds, and the caller's callback hears of it once.
+ */
+static int record(struct lt_sink *s, const struct lt_listener_req *rq, int status, int64_t delay)
 {
+    int ok = 0;
     const struct lt_http_msg *m = rq->msg;
     struct lt_record r;
     uint64_t ts = rq->first_byte_ns > s->t0_mono ? (uint64_t)(rq->first_byte_ns - s->t0_mono) : 0;
@@ -93,10 +101,19 @@ static void record(struct lt_sink *s, const struct lt_listener_req *rq, int stat
         r.ts_ns = ts > s->last_ts ? ts : s->last_ts;
         s->last_ts = r.ts_ns;
         s->rec_rc = lt_tape_writer_append(s->tape, &r, &s->rec_err);
-        if (s->rec_rc == 0)
+        if (s->rec_rc == 0) {
             s->recorded++;
+            ok = 1;
+        } else {
+            uint64_t held = lt_tape_writer_written(s->tape);
+            s->lost = s->recorded > held ? s->recorded - held : 0;
+            s->recorded = held;
+            if (s->o.on_record_error)
+                s->o.on_record_error(s->o.ctx, s->rec_err.msg, s->recorded, s->lost);
+        }
     }
     pthread_mutex_unlock(&s->tape_mu);
+    return ok ? 0 : -1;
 }
 
 static int64_t pick_delay(struct lt_sink *s, struct wstats *ws)
@@ -183,6 +200,14 @@ static void on_request(void *ctx, const struct lt_listener_req *rq, struct lt_li
         status = 404;
         lt_buf_puts(&ws->body, "{\"error\":\"not found\"}");
     }
+    /* What cannot be recorded is not accepted: 503 while recording is broken. */
+    if (s->tape && record(s, rq, status, rs->delay_ns) != 0 &&
+        (sc || (plen == 7 && memcmp(path, "/health", 7) == 0))) {
+        status = 503;
+        v.accepted = 0;
+        lt_buf_reset(&ws->body);
+        lt_buf_puts(&ws->body, "{\"error\":\"cannot record: the tape could not be written\"}");
+    }
     rs->status = (uint16_t)status;
     rs->body = ws->body.data;
     rs->body_len = ws->body.len;
@@ -200,8 +225,6 @@ static void on_request(void *ctx, const struct lt_listener_req *rq, struct lt_li
         sc->rejected += status == 400;
     }
     pthread_mutex_unlock(&ws->mu);
-    if (s->tape)
-        record(s, rq, status, rs->delay_ns);
 }
 
 static void on_reject(void *ctx, unsigned worker, int status, const char *reason)
@@ -296,6 +319,10 @@ char *lt_sink_stats_json(struct lt_sink *s)
     if (s->o.record_path) {
         pthread_mutex_lock(&s->tape_mu);
         cJSON_AddNumberToObject(root, "recorded", (double)s->recorded);
+        if (s->rec_rc) {
+            cJSON_AddNumberToObject(root, "record_lost", (double)s->lost);
+            cJSON_AddStringToObject(root, "record_error", s->rec_err.msg);
+        }
         pthread_mutex_unlock(&s->tape_mu);
     }
     out = cJSON_PrintUnformatted(root);
@@ -405,7 +432,14 @@ int lt_sink_close(struct lt_sink *s, struct lt_err *err)
     free(stats);
     free(meta);
     if (s->rec_rc) {
-        lt_error(err, s->rec_rc, "recording to '%s' stopped: %s", s->o.record_path, s->rec_err.msg);
+        /* the close said where the records are, after its own message */
+        const char *where = strstr(err->msg, "); ");
+        char tail[LT_ERR_MSG_MAX];
+        snprintf(tail, sizeof(tail), "%s", where ? where + 3 : "");
+        lt_error(err, s->rec_rc,
+                 "recording to '%s' stopped: %s; %llu requests answered with 202 were lost with "
+                 "the block that could not be written; %s",
+                 s->o.record_path, s->rec_err.msg, (unsigned long long)s->lost, tail);
         return s->rec_rc;
     }
     return rc;

@@ -35,7 +35,9 @@ struct cap_run {
     struct lt_capture_listen *listen;
     uint64_t limit; /* --count: records to write, 0 = all */
     uint64_t written;
-    int opened; /* the tape writer opened (so truncated) out_path */
+    int opened;       /* the tape writer opened out_path */
+    int write_failed; /* the tape could not be written: said once, when it happened */
+    uint64_t refused; /* records the writer did not take after that */
 };
 
 static int open_writer(struct cap_run *run, uint64_t origin_ns, struct lt_err *err)
@@ -63,8 +65,14 @@ static int on_record(void *ctx, const struct lt_record *r, struct lt_err *err)
             return rc;
     }
     rc = lt_tape_writer_append(run->w, r, err);
-    if (!rc)
+    if (!rc) {
         run->written++;
+        return 0;
+    }
+    run->refused++;
+    if (run->write_failed)
+        return lt_error(err, LT_E_IO, "the tape could not be written"); /* said already */
+    run->write_failed = 1;
     return rc;
 }
 
@@ -95,12 +103,15 @@ static char *source_json(const char *iface, const char *file, const char *listen
 
 /* The end summary on stderr, in lines that fit 80 columns. */
 static void print_summary(const struct lt_capture_stats *s, const char *iface, int listen,
-                          uint64_t written)
+                          uint64_t written, uint64_t lost, const char *lost_why)
 {
     FILE *o = stderr;
     uint64_t kept = s->req_gap + s->req_truncated + s->req_memcap;
     uint64_t dropped = s->dropped_gap + s->dropped_unparsable + s->dropped_limit;
 
+    if (lost)
+        fprintf(o, "capture: %llu requests captured but lost: %s\n", (unsigned long long)lost,
+                lost_why);
     if (listen) {
         fprintf(o,
                 "capture: %llu requests recorded\n"
@@ -207,7 +218,9 @@ int cmd_capture(int argc, char **argv)
     char **pos;
     int npos, rc, ret = LT_EXIT_FAIL, nsrc, sig_set = 0;
     int64_t t_start = 0, first_pkt = 0, t_shown = 0;
-    int out_existed = 0, out_probed = 0;
+    int out_existed = 0;
+    uint64_t held = 0;
+    char lost_why[600] = "";
 
     memset(&run, 0, sizeof(run));
     lt_err_clear(&err);
@@ -256,7 +269,10 @@ int cmd_capture(int argc, char **argv)
             goto out;
         }
         close(fd);
-        out_probed = 1;
+        /* the writer makes its own file (and replaces one that was there only once
+         * closed): the probe leaves nothing behind */
+        if (!out_existed)
+            unlink(out);
     }
     if (listen)
         goto setup;
@@ -397,14 +413,26 @@ setup:
             cJSON_AddItemToObject(meta, "capture", cs);
         final = cJSON_PrintUnformatted(meta);
     }
+    held = lt_tape_writer_written(run.w);
     rc = lt_tape_writer_close(run.w, final, &err);
     run.w = NULL;
-    if (rc) {
+    if (rc && run.write_failed) {
+        /* the write error was said; what the tape holds is what counts */
+        const char *where = strstr(err.msg, "); ");
+        snprintf(lost_why, sizeof(lost_why), "the tape could not be written; %s",
+                 where ? where + 3 : "");
+        ret = LT_EXIT_FAIL;
+    } else if (rc) {
         lt_cli_error("capture", "%s", err.msg);
         ret = LT_EXIT_FAIL;
+        held = 0;
+        snprintf(lost_why, sizeof(lost_why), "the tape could not be closed");
+    } else {
+        held = run.written;
     }
     if (!quiet)
-        print_summary(lt_capture_stats(run.cap), iface, listen != NULL, run.written);
+        print_summary(lt_capture_stats(run.cap), iface, listen != NULL, held,
+                      run.written - held + run.refused, lost_why);
     if (stop_signal && lt_cli_verbosity > 0 && !quiet)
         fprintf(stderr, "capture: stopped by signal %d\n", (int)stop_signal);
 
@@ -415,11 +443,6 @@ out:
     }
     if (run.w)
         lt_tape_writer_close(run.w, NULL, &err);
-    /* An error before the first record leaves no empty tape behind: remove
-     * what this run created or truncated (a tape that was there and never
-     * opened for writing stays as it was). */
-    if (ret != LT_EXIT_OK && out_probed && run.written == 0 && (!out_existed || run.opened))
-        unlink(out);
     if (run.listen)
         lt_capture_listen_free(run.listen);
     else

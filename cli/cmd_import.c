@@ -1,13 +1,16 @@
 /*
  * cmd_import.c - 'loadtape import': a tape from JSONL (what export writes) or
- * from a HAR 1.2 file. Any error stops the import and removes the partial
- * tape: nothing half-written is left behind looking like a good tape.
+ * from a HAR 1.2 file. Any error, SIGINT or SIGTERM stops the import and
+ * removes the partial tape: nothing half-written is left behind looking like
+ * a good tape, and a tape that was at the name stays (the tape writer writes
+ * under a temporary name).
  */
 #include "lt_cli.h"
 #include "lt_formats.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,6 +25,13 @@
 
 static const char *out_path, *origin_arg;
 static uint64_t level;
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
 
 static struct lt_opt opts[] = {
     {"output", 'o', LT_OPT_STR, "TAPE", "the tape to write (required)", &out_path, 0, 0, 0},
@@ -130,12 +140,11 @@ struct import {
     char *meta;
     int origin_given;
     uint64_t *har_origin; /* HAR: set by the importer before the first record */
-    char *write_path;     /* TAPE, or a temporary name beside it renamed on success */
 };
 
 static int open_tape(struct import *im, struct lt_err *err)
 {
-    im->w = lt_tape_writer_open(im->write_path, &im->wo, err);
+    im->w = lt_tape_writer_open(out_path, &im->wo, err);
     return im->w ? 0 : (err->code ? err->code : LT_E_IO);
 }
 
@@ -191,7 +200,11 @@ static int import_jsonl(struct import *im, FILE *in)
     }
     for (;;) {
         lineno++;
+        if (interrupted)
+            goto out;
         rc = next_line(&lr, &line, &len);
+        if (interrupted)
+            goto out;
         if (rc == 0)
             break;
         if (rc == LT_E_LIMIT) {
@@ -241,6 +254,8 @@ static int har_record(void *ctx, const struct lt_record *r, struct lt_err *err)
 {
     struct import *im = ctx;
 
+    if (interrupted)
+        return lt_error(err, LT_E_IO, "interrupted");
     if (!im->w) {
         if (!im->origin_given)
             im->wo.origin_ns = *im->har_origin;
@@ -271,7 +286,9 @@ static int import_har(struct import *im, FILE *in)
         }
         n = fread(doc.data + doc.len, 1, READ_CHUNK, in);
         doc.len += n;
-    } while (n > 0);
+    } while (n > 0 && !interrupted);
+    if (interrupted)
+        goto out;
     if (ferror(in)) {
         lt_cli_error(CMD, "cannot read '%s': %s", im->in_path, strerror(errno));
         goto out;
@@ -284,6 +301,8 @@ static int import_har(struct import *im, FILE *in)
     im->wo.meta_json = im->meta;
     im->har_origin = &har_origin;
     if (lt_har_import((const char *)doc.data, doc.len, &lim, &har_origin, har_record, im, &err)) {
+        if (interrupted)
+            goto out;
         lt_cli_error(CMD, "'%s': %s", im->in_path, one_line(&err));
         goto out;
     }
@@ -309,7 +328,8 @@ int cmd_import(int argc, char **argv)
     struct import im;
     struct lt_err err;
     char **pos;
-    int npos, rc, ret = LT_EXIT_FAIL;
+    int npos, rc, ret = LT_EXIT_FAIL, sig_set = 0;
+    struct sigaction old_int, old_term;
     FILE *in = NULL;
 
     out_path = origin_arg = NULL;
@@ -339,51 +359,46 @@ int cmd_import(int argc, char **argv)
         lt_cli_error(CMD, "cannot open '%s': %s", im.in_path, strerror(errno));
         return LT_EXIT_FAIL;
     }
-    /*
-     * A regular output is written under a temporary name and renamed when
-     * complete: a failed import neither leaves a partial tape nor destroys a
-     * tape that was already there.
-     */
-    im.write_path = malloc(strlen(out_path) + 32);
-    if (!im.write_path) {
-        lt_cli_error(CMD, "out of memory");
-        goto out;
+    {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal; /* no SA_RESTART: a read waiting on a pipe returns */
+        sigemptyset(&sa.sa_mask);
+        interrupted = 0;
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
+        sig_set = 1;
     }
-    if (strcmp(out_path, "-") == 0)
-        strcpy(im.write_path, out_path);
-    else
-        sprintf(im.write_path, "%s.tmp%ld", out_path, (long)getpid());
     im.format = ends_with(im.in_path, ".har") ? "har" : "jsonl";
     if (strcmp(im.format, "har") == 0)
         ret = import_har(&im, in);
     else
         ret = import_jsonl(&im, in);
-    if (ret == LT_EXIT_OK && im.w) {
+    if (ret == LT_EXIT_OK && im.w && !interrupted) {
         uint64_t n = lt_tape_writer_count(im.w);
         rc = lt_tape_writer_close(im.w, NULL, &err);
         im.w = NULL;
         if (rc) {
             lt_cli_error(CMD, "%s", err.msg);
             ret = LT_EXIT_FAIL;
-        } else if (strcmp(out_path, "-") != 0 && rename(im.write_path, out_path) != 0) {
-            lt_cli_error(CMD, "cannot rename '%s' to '%s': %s", im.write_path, out_path,
-                         strerror(errno));
-            ret = LT_EXIT_FAIL;
-        }
-        if (ret != LT_EXIT_OK) {
-            if (strcmp(out_path, "-") != 0)
-                unlink(im.write_path); /* a tape that failed to close is not a good tape */
         } else if (lt_cli_verbosity > 0) {
             fprintf(stderr, "loadtape import: %llu records from '%s' into '%s'\n",
                     (unsigned long long)n, im.in_path, out_path);
         }
     }
-out:
+    if (interrupted) {
+        lt_cli_warn(CMD, "interrupted: no tape written%s",
+                    strcmp(out_path, "-") == 0 ? "" : " (a tape already there is unchanged)");
+        ret = LT_EXIT_FAIL;
+    }
     if (im.w)
         lt_tape_writer_abort(im.w);
+    if (sig_set) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
     if (in && in != stdin)
         fclose(in);
-    free(im.write_path);
     free(im.meta);
     return ret;
 }

@@ -66,6 +66,16 @@ static struct lt_cmd_spec spec = {
 
 static struct lt_sink *running;
 
+/* The tape cannot be written: said at once, as the sink keeps answering (503). */
+static void on_record_error(void *ctx, const char *msg, uint64_t recorded, uint64_t lost)
+{
+    (void)ctx;
+    lt_cli_error(CMD,
+                 "%s; answering 503 to /collect and /health from now on (the tape holds %llu "
+                 "records, %llu answered with 202 were lost with the block being written)",
+                 msg, (unsigned long long)recorded, (unsigned long long)lost);
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -102,6 +112,7 @@ int cmd_sink(int argc, char **argv)
     so.error_rate = error_rate;
     so.seed = seed;
     so.record_path = record_path;
+    so.on_record_error = on_record_error;
     lt_err_clear(&err);
 
     /* A reader of the URL line may go away: never die of SIGPIPE. */

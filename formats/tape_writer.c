@@ -649,6 +649,37 @@ static void writer_free(struct lt_tape_writer *w)
     free(w);
 }
 
+/*
+ * What a close that failed leaves, said after the error: the records of the
+ * blocks written stay readable (not closed) under the temporary name when a
+ * file was at the name (which stays as it was), or under the name itself;
+ * a file that holds not one record is removed.
+ */
+static void failed_close(struct lt_tape_writer *w, struct lt_err *err)
+{
+    uint64_t held = w->nrecords - w->blk_nrec;
+    char what[512];
+
+    if (!w->is_reg)
+        return;
+    if (held == 0) {
+        unlink(w->tmp ? w->tmp : w->name);
+        snprintf(what, sizeof(what), "no tape written%s",
+                 w->tmp && w->replace ? ", the file at the name is unchanged" : "");
+    } else if (w->tmp) {
+        snprintf(what, sizeof(what),
+                 "its first %llu records are in '%s' (not closed); '%s' is unchanged",
+                 (unsigned long long)held, w->tmp, w->name);
+    } else {
+        snprintf(what, sizeof(what), "'%s' holds its first %llu records (not closed)", w->name,
+                 (unsigned long long)held);
+    }
+    if (err) {
+        size_t n = strnlen(err->msg, sizeof(err->msg));
+        snprintf(err->msg + n, sizeof(err->msg) - n, "; %s", what);
+    }
+}
+
 int lt_tape_writer_close(struct lt_tape_writer *w, const char *final_meta_json, struct lt_err *err)
 {
     int rc;
@@ -656,7 +687,7 @@ int lt_tape_writer_close(struct lt_tape_writer *w, const char *final_meta_json, 
     if (!w)
         return 0;
     if (w->failed) {
-        rc = lt_error(err, LT_E_USAGE, "tape '%s': writer failed earlier", w->name);
+        rc = lt_error(err, LT_E_IO, "tape '%s' was not closed (a write failed earlier)", w->name);
         goto out;
     }
     rc = write_block(w, err);
@@ -667,10 +698,8 @@ out:
         rc = lt_error(err, LT_E_IO, "cannot close tape '%s': %s", w->name, strerror(errno));
     if (!rc)
         rc = settle_name(w, err);
-    else if (w->tmp)
-        unlink(w->tmp); /* no tape, or the one that was there stays */
-    else if (w->is_reg && w->nrecords == w->blk_nrec)
-        unlink(w->name); /* not one record reached the file: no empty tape */
+    else
+        failed_close(w, err);
     writer_free(w);
     return rc;
 }

@@ -157,7 +157,9 @@ static int unsafe(const struct lt_bytes *b)
 
 /*
  * --header 'Name: value': the name a token, the value without CR, LF or NUL,
- * so nothing given on the command line can add a header line of its own.
+ * so nothing given on the command line can add a header line of its own, and
+ * not Content-Length or Transfer-Encoding (found by fuzzing: a length that
+ * is not the body's made the rest of it a request of its own).
  */
 int lt_request_header_check(const char *s, struct lt_err *err)
 {
@@ -166,6 +168,10 @@ int lt_request_header_check(const char *s, struct lt_err *err)
 
     if (!colon || !is_token(&name) || strpbrk(colon, "\r\n"))
         return lt_error(err, LT_E_USAGE, "expected 'Name: value', not '%s'", s ? s : "");
+    /* the body's framing is the engine's: a wrong length would send a second request */
+    if (name_is(&name, "content-length") || name_is(&name, "transfer-encoding"))
+        return lt_error(err, LT_E_USAGE, "'%.*s' follows from the body and cannot be set",
+                        (int)name.len, s);
     return 0;
 }
 

@@ -106,6 +106,14 @@ struct lt_sink_opts {
     double error_rate;           /* share of /collect requests answered 503 */
     uint64_t seed;               /* for jitter and error injection */
     const char *record_path;     /* record every request to this tape; NULL: no */
+    /*
+     * Called once, on a worker thread, when the tape cannot be written (a
+     * full disk): from then on /collect and /health answer 503. recorded is
+     * what the tape holds, lost what was answered but went with the block
+     * that failed. May be NULL.
+     */
+    void (*on_record_error)(void *ctx, const char *msg, uint64_t recorded, uint64_t lost);
+    void *ctx;
 };
 
 struct lt_sink;
@@ -125,7 +133,7 @@ char *lt_sink_stats_json(struct lt_sink *s);
  * Safe to call more than once; lt_sink_free calls it when needed.
  */
 int lt_sink_close(struct lt_sink *s, struct lt_err *err);
-/* Records written to the tape so far. */
+/* Records in the tape (after a write failure: those it holds). */
 uint64_t lt_sink_recorded(const struct lt_sink *s);
 void lt_sink_free(struct lt_sink *s);
 

@@ -140,7 +140,10 @@ int lt_tape_writer_flush(struct lt_tape_writer *w, struct lt_err *err);
 /*
  * Flushes, writes the index and the trailer with final metadata (a JSON
  * object merged over the header's, e.g. capture counters; may be NULL), and
- * closes the file. Frees w in every case.
+ * closes the file. Frees w in every case. When it fails (or a write failed
+ * earlier), the complete blocks stay readable, unclosed: under the name, or
+ * under the temporary name when a file was at the name (that file stays);
+ * err then ends with where they are. A file with no record is removed.
  */
 int lt_tape_writer_close(struct lt_tape_writer *w, const char *final_meta_json, struct lt_err *err);
 /* Closes without an index and removes the file when it is a regular file the
