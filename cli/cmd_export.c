@@ -14,11 +14,14 @@
 #define FLUSH_AT ((size_t)1 << 20)
 
 static const char *to_arg, *out_path;
+static int skip_damaged;
 
 static struct lt_opt opts[] = {
     {"to", 0, LT_OPT_STR, "FORMAT", "jsonl or har (default: jsonl)", &to_arg, 0, 0, 0},
     {"output", 'o', LT_OPT_STR, "OUT", "write to OUT (default: standard output)", &out_path, 0, 0,
      0},
+    {"skip-damaged", 0, LT_OPT_FLAG, NULL,
+     "pass over corrupt blocks (found by the index), say which", &skip_damaged, 0, 0, 0},
     LT_OPT_END,
 };
 
@@ -31,7 +34,11 @@ static struct lt_cmd_spec spec = {
     "docs/FORMAT.md. 'loadtape import' reads it back into the same records.\n"
     "HAR entries carry startedDateTime (origin + ts_ns, to the millisecond), the request\n"
     "(url as http://HOST/path), the observed status and latency, and 'connection' (the\n"
-    "session).\n",
+    "session).\n"
+    "A corrupt block stops the export (exit 1, no output file left). With --skip-damaged the\n"
+    "blocks after it are read through the index: each one passed over is named with the\n"
+    "records it held, and the export exits 0 with a warning of the total (a tape that was\n"
+    "not closed has no index, and still stops).\n",
     opts,
     1,
     1,
@@ -96,6 +103,15 @@ out:
     return ret;
 }
 
+static void on_skip(void *ctx, size_t block, uint64_t offset, uint64_t records, const char *why)
+{
+    (void)ctx;
+    (void)block;
+    (void)offset;
+    lt_cli_warn(CMD, "%s; skipped, with its %llu records (--skip-damaged)", why,
+                (unsigned long long)records);
+}
+
 int cmd_export(int argc, char **argv)
 {
     struct lt_tape_reader *r = NULL;
@@ -107,6 +123,7 @@ int cmd_export(int argc, char **argv)
     FILE *out = NULL;
 
     to_arg = out_path = NULL;
+    skip_damaged = 0;
     rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
     if (rc >= 0)
         return rc;
@@ -122,10 +139,17 @@ int cmd_export(int argc, char **argv)
     if (lt_tape_reader_warning(r))
         lt_cli_warn(CMD, "%s", lt_tape_reader_warning(r));
     origin = lt_tape_reader_info(r)->origin_ns;
+    if (skip_damaged)
+        lt_tape_reader_skip_damaged(r, on_skip, NULL);
     if (!(out = lt_cli_open_out(CMD, out_path, 0)))
         goto out;
     if (write_records(r, out, har, origin, name) == 0)
         ret = LT_EXIT_OK;
+    if (ret == LT_EXIT_OK && lt_tape_reader_skipped(r, NULL)) {
+        uint64_t blocks, recs = lt_tape_reader_skipped(r, &blocks);
+        lt_cli_warn(CMD, "the export lacks %llu records: %llu damaged block%s skipped",
+                    (unsigned long long)recs, (unsigned long long)blocks, blocks == 1 ? "" : "s");
+    }
     /* from a pipe, whether the tape was closed is known only now */
     if (lt_tape_reader_info(r)->streamed && lt_tape_reader_warning(r))
         lt_cli_warn(CMD, "%s", lt_tape_reader_warning(r));

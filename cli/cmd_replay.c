@@ -111,6 +111,16 @@ static void write_scheduled(void *ctx, uint64_t index, uint64_t session, int64_t
             (long long)s_ns);
 }
 
+/* A damaged block passed over (--skip-damaged), on the reader thread. */
+static void on_skip(void *ctx, size_t block, uint64_t offset, uint64_t records, const char *why)
+{
+    (void)ctx;
+    (void)block;
+    (void)offset;
+    lt_cli_warn("replay", "%s; skipped, with its %llu records (--skip-damaged)", why,
+                (unsigned long long)records);
+}
+
 /* ---- options ---------------------------------------------------------------------- */
 
 struct replay_args {
@@ -125,6 +135,7 @@ struct replay_args {
     int64_t timeout, duration;
     struct lt_strlist headers, drops; /* from rules, in their order */
     struct lt_optseq rules;           /* every rewrite rule, in command-line order */
+    int skip_damaged;
 };
 
 /*
@@ -566,6 +577,9 @@ int cmd_replay(int argc, char **argv)
         {"max-groups", 0, LT_OPT_U64, "N",
          "per-endpoint groups (method and path) before the rest go to (other) (default: 64)",
          &a.max_groups, 1, LT_GROUPS_MAX, 0},
+        {"skip-damaged", 0, LT_OPT_FLAG, NULL,
+         "pass over corrupt tape blocks (the run is then inconclusive, exit 4)", &a.skip_damaged, 0,
+         0, 0},
         LT_OPT_END,
     };
     struct lt_cmd_spec spec = {
@@ -751,6 +765,8 @@ int cmd_replay(int argc, char **argv)
     }
     if (lt_tape_reader_warning(rd))
         lt_cli_warn(cmd, "%s", lt_tape_reader_warning(rd));
+    if (a.skip_damaged)
+        lt_tape_reader_skip_damaged(rd, on_skip, NULL);
     info = lt_tape_reader_info(rd);
     memset(&ts, 0, sizeof(ts));
     ts.rd = rd;
@@ -935,6 +951,7 @@ int cmd_replay(int argc, char **argv)
         goto out;
     }
     nrows = lt_groups_rows(groups, rows);
+    sum.tape_skipped = lt_tape_reader_skipped(rd, NULL);
     memset(&meta, 0, sizeof(meta));
     fill_meta(&meta, &a, mode, pos[0], ro.engine->name, lt_replay_threads(run));
     if (sum.interrupted)
@@ -968,6 +985,7 @@ int cmd_replay(int argc, char **argv)
             goto out;
         }
         lt_stats_to_section(lt_replay_totals(run), LT_RESULTS_TOTAL, scratch, &sec);
+        sec.c[LT_RC_TAPE_SKIPPED] = sum.tape_skipped;
         rc = lt_results_writer_add(w, &sec, &err);
         /* after the total, so a reader before 1.2 skips them */
         for (size_t i = 0; !rc && i < groups->n; i++)
@@ -1024,7 +1042,9 @@ int cmd_replay(int argc, char **argv)
     else if (ret == LT_EXIT_INCONCLUSIVE)
         lt_cli_warn(cmd, "inconclusive: %s",
                     sum.interrupted ? "the run was interrupted"
-                                    : "a threshold failed while the client could not keep up");
+                    : sum.tape_skipped
+                        ? "damaged tape blocks were skipped, so not the whole tape was sent"
+                        : "a threshold failed while the client could not keep up");
 out:
     rc = ret;
 out_rc:

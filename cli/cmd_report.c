@@ -532,6 +532,14 @@ verdict:
     ret = lt_cli_verdict_exit(lt_summary_verdict(&sum, &slo));
     if (sum.interrupted)
         lt_cli_warn(cmd, "the run was interrupted: the numbers cover part of it (exit 4)");
+    if (sum.tape_skipped)
+        lt_cli_warn(cmd, "%llu records of damaged tape blocks were never sent (exit 4)",
+                    (unsigned long long)sum.tape_skipped);
+    if (sum.no_outcome)
+        lt_cli_warn(cmd,
+                    "incomplete: %llu requests have no outcome in the results (their writer "
+                    "stopped first); the counters do not add up (exit 4)",
+                    (unsigned long long)sum.no_outcome);
     if (sum.client_bound)
         lt_cli_warn(cmd, "client-bound: %s; latency includes loadtape's own delay",
                     sum.client_bound_reason);

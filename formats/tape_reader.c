@@ -799,6 +799,38 @@ bad:
     return block_corrupt(r, r->cur, msg, err);
 }
 
+void lt_tape_reader_skip_damaged(struct lt_tape_reader *r, lt_tape_skip_fn fn, void *ctx)
+{
+    r->on_skip = fn;
+    r->skip_ctx = ctx;
+}
+
+uint64_t lt_tape_reader_skipped(const struct lt_tape_reader *r, uint64_t *blocks)
+{
+    if (blocks)
+        *blocks = r->skipped_blocks;
+    return r->skipped_records;
+}
+
+/*
+ * Block i failed its checks with r->failed: pass over it when asked to and
+ * the index says where the next one is. unread: its records not returned.
+ */
+static int skip_block(struct lt_tape_reader *r, size_t i, uint64_t unread, struct lt_err *err)
+{
+    if (!r->on_skip || r->stream || !r->info.closed || r->failed.code != LT_E_CORRUPT)
+        return 0;
+    r->skipped_blocks++;
+    r->skipped_records += unread;
+    r->on_skip(r->skip_ctx, i, blk(r, i)->offset, unread, r->failed.msg);
+    lt_err_clear(&r->failed);
+    lt_err_clear(err);
+    r->left = 0;
+    r->pending = 0;
+    r->next_block = i + 1;
+    return 1;
+}
+
 int lt_tape_reader_next(struct lt_tape_reader *r, struct lt_record *rec, struct lt_err *err)
 {
     int rc;
@@ -813,27 +845,36 @@ int lt_tape_reader_next(struct lt_tape_reader *r, struct lt_record *rec, struct 
         r->pending = 0;
         return 1;
     }
-    while (r->left == 0) {
-        if (r->stream) {
-            rc = tape_stream_next_block(r, err);
-            if (rc <= 0)
-                return rc;
-            continue;
-        }
-        if (r->next_block >= r->nblocks) {
-            if (r->deferred.code) {
-                r->failed = r->deferred;
-                if (err)
-                    *err = r->failed;
-                return r->failed.code;
+    for (;;) {
+        while (r->left == 0) {
+            if (r->stream) {
+                rc = tape_stream_next_block(r, err);
+                if (rc <= 0)
+                    return rc;
+                continue;
             }
-            return 0;
+            if (r->next_block >= r->nblocks) {
+                if (r->deferred.code) {
+                    r->failed = r->deferred;
+                    if (err)
+                        *err = r->failed;
+                    return r->failed.code;
+                }
+                return 0;
+            }
+            rc = tape_load_block(r, r->next_block, err);
+            if (rc && !skip_block(r, r->next_block, blk(r, r->next_block)->nrecords, err))
+                return rc;
         }
-        rc = tape_load_block(r, r->next_block, err);
-        if (rc)
-            return rc;
+        {
+            uint32_t left = r->left;
+            rc = decode_record(r, rec, err);
+            /* a record that does not decode: the rest of its block is passed over */
+            if (rc < 0 && skip_block(r, r->cur, left, err))
+                continue;
+        }
+        return rc;
     }
-    return decode_record(r, rec, err);
 }
 
 /* Seeking needs the index, which a pipe reaches only at its end. */

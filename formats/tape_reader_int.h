@@ -104,6 +104,10 @@ struct lt_tape_reader {
     int pending;
     struct lt_record pend;
     struct lt_err failed; /* code != 0: stop and repeat this error */
+    /* lt_tape_reader_skip_damaged: corrupt blocks are passed over, and told */
+    lt_tape_skip_fn on_skip;
+    void *skip_ctx;
+    uint64_t skipped_blocks, skipped_records;
 };
 
 /*

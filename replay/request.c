@@ -156,8 +156,9 @@ static int unsafe(const struct lt_bytes *b)
 }
 
 /*
- * --header 'Name: value': the name a token, the value without CR, LF or NUL,
- * so nothing given on the command line can add a header line of its own, and
+ * --header 'Name: value': the name a token, the value without control
+ * characters (CR and LF above all), so nothing given on the command line
+ * can add a header line of its own or make the request unparsable, and
  * not Content-Length or Transfer-Encoding (found by fuzzing: a length that
  * is not the body's made the rest of it a request of its own).
  */
@@ -166,8 +167,12 @@ int lt_request_header_check(const char *s, struct lt_err *err)
     const char *colon = s ? strchr(s, ':') : NULL;
     struct lt_bytes name = {(const uint8_t *)s, colon ? (size_t)(colon - s) : 0};
 
-    if (!colon || !is_token(&name) || strpbrk(colon, "\r\n"))
+    if (!colon || !is_token(&name))
         return lt_error(err, LT_E_USAGE, "expected 'Name: value', not '%s'", s ? s : "");
+    /* RFC 9110 §5.5: no control character but the tab in a field value */
+    for (const unsigned char *v = (const unsigned char *)colon + 1; *v; v++)
+        if ((*v < 0x20 && *v != '\t') || *v == 0x7f)
+            return lt_error(err, LT_E_USAGE, "'%s' holds a control character", s);
     /* the body's framing is the engine's: a wrong length would send a second request */
     if (name_is(&name, "content-length") || name_is(&name, "transfer-encoding"))
         return lt_error(err, LT_E_USAGE, "'%.*s' follows from the body and cannot be set",

@@ -34,6 +34,13 @@ void lt_summary_compute(struct lt_summary *sum, const struct lt_stats *s)
         sum->errors += sum->err_class[i];
     }
     sum->not_sent = c[LT_RC_NOT_SENT];
+    sum->tape_skipped = c[LT_RC_TAPE_SKIPPED];
+    {
+        uint64_t out = sum->sent + sum->skipped + sum->not_sent;
+        uint64_t done = sum->completed + sum->errors + sum->abandoned;
+        sum->no_outcome = (sum->scheduled > out ? sum->scheduled - out : 0) +
+                          (sum->sent > done ? sum->sent - done : 0);
+    }
     sum->failed = sum->completed - sum->ok + sum->errors + sum->not_sent;
     sum->mismatched = c[LT_RC_MISMATCHED];
     sum->bytes_sent = c[LT_RC_BYTES_SENT];
@@ -294,7 +301,7 @@ enum lt_verdict lt_summary_verdict(const struct lt_summary *sum, const struct lt
             timing_breach |=
                 slo->t[i].metric != LT_SLO_ERROR_RATE && !lt_slo_service_fails(&slo->t[i], sum);
         }
-    if (sum->interrupted)
+    if (sum->interrupted || sum->no_outcome || sum->tape_skipped)
         return LT_VERDICT_INCONCLUSIVE;
     if (timing_breach && sum->client_bound)
         return LT_VERDICT_INCONCLUSIVE; /* its latency holds the client's own delay */
@@ -363,6 +370,8 @@ static void numbers_json(cJSON *o, const struct lt_summary *sum, const struct lt
     cJSON_AddNumberToObject(req, "mismatched", (double)sum->mismatched);
     cJSON_AddNumberToObject(req, "held", (double)sum->held);
     cJSON_AddNumberToObject(req, "not_sent_target_stalled", (double)sum->not_sent);
+    if (sum->no_outcome)
+        cJSON_AddNumberToObject(req, "no_outcome", (double)sum->no_outcome);
     st = cJSON_AddObjectToObject(o, "status");
     for (int i = 0; i < LT_STATUS_CODES; i++)
         if (s->status[i]) {
@@ -419,6 +428,10 @@ struct cJSON *lt_summary_json(const struct lt_summary *sum, const struct lt_stat
     if (sum->client_bound)
         cJSON_AddStringToObject(o, "client_bound_reason", sum->client_bound_reason);
     cJSON_AddBoolToObject(o, "interrupted", sum->interrupted);
+    if (sum->no_outcome)
+        cJSON_AddBoolToObject(o, "incomplete", 1);
+    if (sum->tape_skipped)
+        cJSON_AddNumberToObject(o, "tape_skipped", (double)sum->tape_skipped);
     if (meta->mixed)
         cJSON_AddBoolToObject(o, "mixed_runs", 1);
     run = cJSON_AddObjectToObject(o, "run");
@@ -485,6 +498,16 @@ int lt_summary_text(struct lt_buf *out, const struct lt_summary *sum, const stru
     if (sum->interrupted)
         rc |= lt_buf_puts(out,
                           "INTERRUPTED stopped by a signal: the numbers cover part of the run\n");
+    if (sum->no_outcome)
+        rc |= lt_buf_printf(out,
+                            "INCOMPLETE  %llu requests have no outcome here: the results end\n"
+                            "            before the run did, so the counters do not add up\n",
+                            (unsigned long long)sum->no_outcome);
+    if (sum->tape_skipped)
+        rc |= lt_buf_printf(out,
+                            "DAMAGED     %llu records of damaged tape blocks were skipped\n"
+                            "            (--skip-damaged): the load sent was not the whole tape\n",
+                            (unsigned long long)sum->tape_skipped);
     if (sum->client_bound)
         rc |= lt_buf_printf(out,
                             "CLIENT-BOUND %s\n"

@@ -223,6 +223,19 @@ const struct lt_block_info *lt_tape_reader_block(const struct lt_tape_reader *r,
  * its number and file offset; the reader stops there).
  */
 int lt_tape_reader_next(struct lt_tape_reader *r, struct lt_record *rec, struct lt_err *err);
+/*
+ * Damaged blocks: with a callback set, a block that fails its checks (a
+ * corrupt block, LT_E_CORRUPT) no longer stops lt_tape_reader_next; the block
+ * is passed over and the callback told its number, offset, how many of its
+ * records were not returned (from the index) and why. Only for a tape read
+ * with its index (a closed tape from a file or memory): a recovery scan or a
+ * pipe cannot tell where the next block starts, and still stops. The
+ * totals so far: lt_tape_reader_skipped.
+ */
+typedef void (*lt_tape_skip_fn)(void *ctx, size_t block, uint64_t offset, uint64_t records,
+                                const char *why);
+void lt_tape_reader_skip_damaged(struct lt_tape_reader *r, lt_tape_skip_fn fn, void *ctx);
+uint64_t lt_tape_reader_skipped(const struct lt_tape_reader *r, uint64_t *blocks);
 /* Positions at block i (0 = start). */
 int lt_tape_reader_seek_block(struct lt_tape_reader *r, size_t i, struct lt_err *err);
 /* Positions at the first record with ts_ns >= ts (skips whole blocks via the index). */
@@ -579,6 +592,7 @@ enum lt_results_counter {
     LT_RC_WINDOW_END_NS, /* the latest send's intended time plus its service time; with LAST */
     LT_RC_NOT_SENT,      /* released, but every connection stayed busy until the run ended */
     LT_RC_EVENTS,        /* events in the bodies of completed requests (a batch counts each) */
+    LT_RC_TAPE_SKIPPED,  /* records of damaged tape blocks passed over (--skip-damaged); TOTAL */
     LT_RESULTS_NCOUNTERS
 };
 

@@ -181,7 +181,12 @@ void lt_run_meta_from_json(struct lt_run_meta *meta, const char *json);
 struct lt_summary {
     double duration_s;
     uint64_t scheduled, sent, completed, ok, failed, errors, skipped, abandoned;
-    uint64_t not_sent;     /* every connection stayed busy until the end: failures */
+    uint64_t not_sent; /* every connection stayed busy until the end: failures */
+    /* released or sent, with no outcome in the counters (scheduled = sent + skipped +
+     * not_sent and sent = completed + errors + abandoned do not hold): results whose
+     * writer stopped before the run did. Always 0 for a whole run. */
+    uint64_t no_outcome;
+    uint64_t tape_skipped; /* records of damaged blocks never sent (--skip-damaged) */
     uint64_t err_class[4]; /* connect, timeout, reset, other */
     uint64_t mismatched, bytes_sent, bytes_received;
     double error_rate, throughput_rps;
