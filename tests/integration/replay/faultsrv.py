@@ -10,6 +10,7 @@ usage: faultsrv.py MODE PORT [CAPTURE]
   once     answer the first request of a connection (keep-alive), then read the next
            and close without a word: the keep-alive race HTTP clients retry
   trickle  answer 202 one byte every 5 ms
+  slowtrickle  the same, one byte every 100 ms (an answer takes about 5 s)
   shapes   answer each request of a connection in turn with: Content-Length,
            chunked with an extension and trailers, 103 then 200, 204, 304,
            then close-delimited (HTTP/1.0 style, closing the connection)
@@ -81,10 +82,10 @@ def serve(conn, mode, capture, lock):
             if mode == "half":
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
                 return
-            if mode == "trickle":
+            if mode in ("trickle", "slowtrickle"):
                 for b in b"HTTP/1.1 202 Accepted\r\nContent-Length: 14\r\n\r\n{\"accepted\":1}":
                     conn.sendall(bytes([b]))
-                    time.sleep(0.005)
+                    time.sleep(0.005 if mode == "trickle" else 0.1)
                 continue
             if mode == "shapes":
                 n += 1

@@ -60,6 +60,20 @@ lt_eq "stalled: not sent" 16 "$(jget "$LT_TMP/stalled.json" 'j["requests"]["not_
 lt_eq "stalled: skipped" 0 "$(jget "$LT_TMP/stalled.json" 'j["requests"]["skipped"]')"
 lt_eq "stalled: timeouts" 4 "$(jget "$LT_TMP/stalled.json" 'j["errors"]["timeout"]')"
 lt_eq "stalled: error_rate" 1 "$(jget "$LT_TMP/stalled.json" 'j["error_rate"]')"
+
+# a target that trickles a byte every 100 ms (issue 16): the four connections stay busy
+# past --duration, so the other 16 requests are never sent; they are failures, warned
+# about, never "skipped" and never an error_rate of 0
+port=$(lt_free_port)
+start_fault slowtrickle "$port"
+run slowtrickle "$LT_TMP/t.tape" --target "http://127.0.0.1:$port" -c 4 --duration 1s --timeout 10s
+lt_eq "slow trickle exit" 0 "$rc"
+lt_eq "slow trickle: completed" 4 "$(jget "$LT_TMP/slowtrickle.json" 'j["requests"]["completed"]')"
+lt_eq "slow trickle: not sent" 16 "$(jget "$LT_TMP/slowtrickle.json" 'j["requests"]["not_sent_target_stalled"]')"
+lt_eq "slow trickle: skipped" 0 "$(jget "$LT_TMP/slowtrickle.json" 'j["requests"]["skipped"]')"
+lt_eq "slow trickle: error_rate" 0.8 "$(jget "$LT_TMP/slowtrickle.json" 'j["error_rate"]')"
+grep -q "16 requests were never sent: every connection was still busy" "$LT_TMP/slowtrickle.err" ||
+    { cat "$LT_TMP/slowtrickle.err"; lt_fail "slow trickle: no warning"; }
 grep -q "16 requests were never sent" "$LT_TMP/stalled.err" || lt_fail "no warning for a stalled target"
 
 # the keep-alive race: a server that closes a kept connection on the next request
