@@ -58,7 +58,8 @@ static struct lt_cmd_spec spec = {
     "alias; a non-empty \"userId\" or \"anonymousId\"; track needs a string \"event\";\n"
     "\"properties\", \"traits\" and \"context\" are objects when present.\n"
     "The first line on stdout is 'listening on http://HOST:PORT'. SIGINT or SIGTERM stops\n"
-    "the sink; a --record tape is closed and valid.\n",
+    "the sink; a --record tape is closed and valid. When the tape cannot be written (a full\n"
+    "disk), the sink says so and answers /collect and /health with 503 from then on.\n",
     opts,
     0,
     0,
