@@ -21,7 +21,7 @@ for f in "$dir"/tests/fuzz/*-fuzzer; do
     if "$f" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=0 "$scratch/$name" \
         >"$scratch/$name.log" 2>&1; then
         done_line=$(grep -E 'DONE' "$scratch/$name.log" | tail -1)
-        echo "fuzz $name: ok ($(grep -oE 'cov: [0-9]+' <<<"$done_line" || echo ran)$(grep -oE ', exec/s: [0-9]+' <<<"$done_line" | tr -d ,  | sed 's/^/, /'))"
+        echo "fuzz $name: ok ($(grep -oE 'cov: [0-9]+' <<<"$done_line" || echo ran)$(grep -oE 'exec/s: [0-9]+' <<<"$done_line" | sed 's/^/, /'))"
     else
         echo "fuzz $name: FAILED"; tail -40 "$scratch/$name.log"; failed=1
     fi
