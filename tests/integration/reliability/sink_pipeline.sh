@@ -48,8 +48,8 @@ print("sink RSS %d -> %d KiB (+%d KiB) after %d MiB pipelined on %d connections 
       % (before >> 10, after >> 10, grow >> 10, sum(sent) >> 20, N, delay))
 assert max(sent) < 64 << 20, "the sink read everything: it never stopped reading"
 # per connection: 256 KiB of output plus one answer, 1024 queued answers (under 256 B
-# each), 128 KiB held, buffers that grew by doubling: 2 MiB is a generous bound
-assert grow < N * (2 << 20), "sink RSS grew by %d KiB" % (grow >> 10)
+# each), 128 KiB held, allocator slack: 1 MiB. (Before the cap this run grew by 33 MiB.)
+assert grow < N * (1 << 20), "sink RSS grew by %d KiB" % (grow >> 10)
 PY
     kill $spid
     wait $spid 2>/dev/null || true
