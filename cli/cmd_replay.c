@@ -618,6 +618,7 @@ int cmd_replay(int argc, char **argv)
     struct lt_tape_reader *rd = NULL;
     struct lt_results_writer *w = NULL;
     int out_existed = 0;
+    uint64_t skipped0 = 0;
     struct lt_target target;
     struct lt_slo slo;
     struct lt_err err;
@@ -920,6 +921,7 @@ int cmd_replay(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_sa);
     sigaction(SIGTERM, &sa, NULL);
+    skipped0 = lt_tape_reader_skipped(rd, NULL); /* a plan pass may have read the tape */
     run_rc = lt_replay_run(run, &cbs, &err);
     sigaction(SIGINT, &old_sa, NULL);
     signal(SIGTERM, SIG_DFL);
@@ -951,7 +953,7 @@ int cmd_replay(int argc, char **argv)
         goto out;
     }
     nrows = lt_groups_rows(groups, rows);
-    sum.tape_skipped = lt_tape_reader_skipped(rd, NULL);
+    sum.tape_skipped = lt_tape_reader_skipped(rd, NULL) - skipped0;
     memset(&meta, 0, sizeof(meta));
     fill_meta(&meta, &a, mode, pos[0], ro.engine->name, lt_replay_threads(run));
     if (sum.interrupted)
