@@ -421,6 +421,21 @@ static void add_factor(cJSON *o, const char *key, double v)
         cJSON_AddNullToObject(o, key);
 }
 
+/* {"find_max": answer} with its steps, on one line; takes both. */
+static void print_json(FILE *out, cJSON *answer, cJSON *steps)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *s;
+
+    cJSON_AddItemToObject(answer, "steps", steps);
+    cJSON_AddItemToObject(o, "find_max", answer);
+    s = cJSON_PrintUnformatted(o);
+    if (s)
+        fprintf(out, "%s\n", s);
+    free(s);
+    cJSON_Delete(o);
+}
+
 static void sleep_ns(int64_t ns)
 {
     int64_t end = lt_mono_ns() + ns;
@@ -661,17 +676,8 @@ int lt_cli_find_max(const struct lt_cli_findmax *fm)
         cJSON_Delete(note);
     }
     if (fm->json && res) {
-        cJSON *o = cJSON_CreateObject();
-        char *s;
-        cJSON_AddItemToObject(res, "steps", steps);
-        steps = NULL;
-        cJSON_AddItemToObject(o, "find_max", res);
-        res = NULL;
-        s = cJSON_PrintUnformatted(o);
-        if (s)
-            printf("%s\n", s);
-        free(s);
-        cJSON_Delete(o);
+        print_json(stdout, res, steps);
+        res = steps = NULL;
     } else {
         printf("%s\n", line);
     }
@@ -850,17 +856,8 @@ int lt_cli_report_find_max(const char *cmd, const char *path, int json, FILE *ou
     rate_mode = is_rate(meta);
     ret = (int)num(answer, "exit");
     if (json) {
-        cJSON *o = cJSON_CreateObject();
-        char *s;
-        cJSON_AddItemToObject(answer, "steps", steps);
-        steps = NULL;
-        cJSON_AddItemToObject(o, "find_max", answer);
-        answer = NULL;
-        s = cJSON_PrintUnformatted(o);
-        if (s)
-            fprintf(out, "%s\n", s);
-        free(s);
-        cJSON_Delete(o);
+        print_json(out, answer, steps);
+        answer = steps = NULL;
     } else {
         const cJSON *fp = cJSON_GetObjectItemCaseSensitive(meta, "find_max");
         const cJSON *st, *a = cJSON_GetObjectItemCaseSensitive(answer, "answer");
