@@ -81,7 +81,7 @@ int http_start_candidate(enum lt_http_mode mode, const uint8_t *b, size_t n, int
         while (i < n && i < HTTP_METHOD_SEEK_MAX && is_tchar(b[i]))
             i++;
         if (i == n)
-            return i < HTTP_METHOD_SEEK_MAX ? 0 : -1;
+            return 0; /* n <= HTTP_METHOD_SEEK_MAX: the space may come next */
         return i > 0 && b[i] == ' ' ? 1 : -1;
     }
     for (size_t k = 0; k < sizeof(known_methods) / sizeof(known_methods[0]); k++) {
