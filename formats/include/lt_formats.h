@@ -37,7 +37,7 @@ void lt_limits_default(struct lt_limits *l);
 /* Flags on a record. Names (for JSONL) come from lt_record_flag_name(). */
 enum lt_record_flag {
     LT_RF_TRUNCATED = 1u << 0,   /* "truncated": body cut by snaplen or a limit */
-    LT_RF_REDACTED = 1u << 1,    /* "redacted": secret header values removed */
+    LT_RF_REDACTED = 1u << 1,    /* "redacted": secret values (header, query, body) replaced */
     LT_RF_INCOMPLETE = 1u << 2,  /* "incomplete": a gap in the capture inside the request */
     LT_RF_NO_RESPONSE = 1u << 3, /* "no_response": response not seen within the reorder window */
     LT_RF_INVALID = 1u << 4,     /* "invalid": deliberately invalid event (synth errors) */
@@ -99,6 +99,127 @@ int lt_record_check(const struct lt_record *r, const struct lt_limits *l, struct
 
 /* Case-insensitive header lookup; returns the first match or NULL. */
 const struct lt_header *lt_record_header(const struct lt_record *r, const char *name);
+
+/* ==== the record pipeline: sources -> transforms -> sinks (formats/pipe.c) ===== */
+
+/*
+ * Where records come from. A pull source fills *rec on next() (1, 0 at the
+ * end, < 0 on error; rec valid until the next call). A push source (a packet
+ * capture, a listener) instead drives its own loop and hands each record to
+ * a sink from run(). Either may be NULL, not both. rewind() (for --loop) may
+ * be NULL; meta() gives a JSON object text naming the source for the tape's
+ * metadata (NULL when there is none). release() (may be NULL) frees ctx.
+ */
+struct lt_record_sink;
+struct lt_record_source {
+    void *ctx;
+    int (*next)(void *ctx, struct lt_record *rec, struct lt_err *err);
+    int (*run)(void *ctx, struct lt_record_sink *out, struct lt_err *err);
+    int (*rewind)(void *ctx, struct lt_err *err);
+    const char *(*meta)(void *ctx);
+    void (*release)(void *ctx);
+};
+
+/*
+ * Where records go. put() receives each record, borrowed for the call.
+ * finish() (may be NULL) makes what was put durable, given final metadata
+ * (a JSON object text, may be NULL); release() (may be NULL) frees ctx and,
+ * when finish() was not called or failed, leaves nothing half-written in
+ * place of what was there before.
+ */
+struct lt_record_sink {
+    void *ctx;
+    int (*put)(void *ctx, const struct lt_record *rec, struct lt_err *err);
+    int (*finish)(void *ctx, const char *final_meta_json, struct lt_err *err);
+    void (*release)(void *ctx);
+};
+
+/*
+ * Moves every record of src into out (next() in a loop, or run()), until the
+ * end, an error, or *stop becomes non-zero (checked between records; may be
+ * NULL). *n (may be NULL) counts the records put. Does not call finish().
+ */
+int lt_record_pump(struct lt_record_source *src, struct lt_record_sink *out,
+                   const volatile int *stop, uint64_t *n, struct lt_err *err);
+/* Calls release() where set and clears the struct. */
+void lt_record_source_release(struct lt_record_source *src);
+void lt_record_sink_release(struct lt_record_sink *out);
+
+/* An HTTP request message as a record view (method, url, headers, body); the
+ * rest of r zeroed. The one place a parsed message becomes a record. */
+struct lt_http_msg;
+void lt_record_from_http(struct lt_record *r, const struct lt_http_msg *m);
+
+/*
+ * The transform every recording path applies (formats/redact.c): the request
+ * target in origin form, framing that matches the body (Transfer-Encoding
+ * and a wrong Content-Length become the body's Content-Length), and secrets
+ * redacted: header values, query parameter values and JSON body fields at
+ * any depth (also inside arrays), by name, case-insensitively. A redacted
+ * value is replaced by a fixed marker (LT_REDACTED; in a query its
+ * percent-encoded form; in JSON the string "[redacted]") and the record is
+ * flagged LT_RF_REDACTED. keep_secrets turns redaction off; normalisation
+ * stays.
+ */
+#define LT_REDACTED "[redacted]"
+#define LT_REDACTED_QUERY "%5Bredacted%5D"
+
+struct lt_redact_opts {
+    int keep_secrets;
+    const char *const *headers; /* more names of each kind (borrowed), beside the defaults */
+    size_t nheaders;
+    const char *const *queries;
+    size_t nqueries;
+    const char *const *fields;
+    size_t nfields;
+};
+
+struct lt_redact_stats {
+    uint64_t records;                  /* records seen */
+    uint64_t redacted;                 /* records with at least one value redacted */
+    uint64_t headers, queries, fields; /* values redacted, by kind */
+    uint64_t normalised;               /* records whose target or framing was rewritten */
+};
+
+struct lt_redact;
+struct lt_redact *lt_redact_new(const struct lt_redact_opts *o, struct lt_err *err);
+void lt_redact_free(struct lt_redact *rd);
+/*
+ * Applies the transform to in; *out is a view into in and into rd's scratch,
+ * valid until the next call (in must outlive *out).
+ */
+int lt_redact_apply(struct lt_redact *rd, const struct lt_record *in, struct lt_record *out,
+                    struct lt_err *err);
+const struct lt_redact_stats *lt_redact_stats(const struct lt_redact *rd);
+/* The default names of one kind ('h', 'q' or 'f'), NULL-terminated (for --help and docs). */
+const char *const *lt_redact_defaults(int kind);
+/*
+ * *out becomes a sink that applies rd to each record and puts the result into
+ * next; finish() is next's. rd and next are borrowed: releasing *out releases
+ * neither.
+ */
+int lt_redact_sink(struct lt_record_sink *out, struct lt_redact *rd, struct lt_record_sink *next,
+                   struct lt_err *err);
+
+/* ---- adapters in formats/ (formats/pipe_io.c) ---- */
+
+/*
+ * A tape as a source, read through the window [from_ts, to_ts) of record
+ * ts (to_ts 0: to the end; has_from 0: from the first record). The reader is
+ * borrowed; rewind() seeks back to the window's start.
+ */
+struct lt_tape_window {
+    uint64_t from_ts, to_ts;
+    int has_from;
+};
+struct lt_tape_reader;
+int lt_tape_source(struct lt_record_source *src, struct lt_tape_reader *rd,
+                   const struct lt_tape_window *w, struct lt_err *err);
+
+/* A tape writer as a sink: finish() closes it with the final metadata, release()
+ * without finish() aborts it. The writer is owned by the sink. */
+struct lt_tape_writer;
+int lt_tape_sink(struct lt_record_sink *out, struct lt_tape_writer *w, struct lt_err *err);
 
 /* ==== tapes (DESIGN.md §3, docs/FORMAT.md) =============================== */
 
