@@ -123,7 +123,7 @@ struct jsonl_src {
     struct lt_limits lim;
     struct line_reader lr;
     struct lt_recbuf rb;
-    uint64_t lineno, prev_ts, n;
+    uint64_t lineno, rec_line, prev_ts, n;
     char *meta;
     char where[320];
 };
@@ -165,6 +165,7 @@ static int jsonl_next(void *ctx, struct lt_record *rec, struct lt_err *err)
                         s->name, (unsigned long long)s->lineno, (unsigned long long)s->rb.rec.ts_ns,
                         (unsigned long long)s->prev_ts);
     s->prev_ts = s->rb.rec.ts_ns;
+    s->rec_line = s->lineno;
     s->n++;
     *rec = s->rb.rec;
     return 1;
@@ -179,7 +180,8 @@ static const char *jsonl_where(void *ctx)
 {
     struct jsonl_src *s = ctx;
 
-    snprintf(s->where, sizeof(s->where), "'%s' line %llu", s->name, (unsigned long long)s->lineno);
+    snprintf(s->where, sizeof(s->where), "'%s' line %llu", s->name,
+             (unsigned long long)s->rec_line);
     return s->where;
 }
 
