@@ -1,6 +1,7 @@
 /*
  * cmd_export.c - 'loadtape export': a tape's records as JSONL (what import
- * takes back, byte for byte) or as a HAR 1.2 log. Streams: one block of the
+ * takes back, byte for byte) or as a HAR 1.2 log. Wiring: the tape as a
+ * source, a JSONL or HAR sink, the pump between. Streams: one block of the
  * tape and about a megabyte of output in memory whatever the tape's size.
  */
 #include "lt_cli.h"

@@ -1,6 +1,7 @@
 /*
  * cmd_synth.c - 'loadtape synth': a synthetic event tape from a built-in
- * scenario or a scenario file, with command-line overrides.
+ * scenario or a scenario file, with command-line overrides. Wiring: the
+ * scenario's generator as a source, pumped into a tape sink.
  */
 #include "lt_cli.h"
 #include "lt_formats.h"
