@@ -1,6 +1,7 @@
 /*
  * cmd_export.c - 'loadtape export': a tape's records as JSONL (what import
- * takes back, byte for byte) or as a HAR 1.2 log. Streams: one block of the
+ * takes back, byte for byte) or as a HAR 1.2 log. Wiring: the tape as a
+ * source, a JSONL or HAR sink, the pump between. Streams: one block of the
  * tape and about a megabyte of output in memory whatever the tape's size.
  */
 #include "lt_cli.h"
@@ -8,10 +9,10 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CMD "export"
-#define FLUSH_AT ((size_t)1 << 20)
 
 static const char *to_arg, *out_path;
 static int skip_damaged;
@@ -44,62 +45,28 @@ static struct lt_cmd_spec spec = {
     1,
 };
 
-static int flush_out(FILE *out, struct lt_buf *b, const char *name)
-{
-    if (b->len && fwrite(b->data, 1, b->len, out) != b->len) {
-        lt_cli_error(CMD, "cannot write '%s': %s", name, strerror(errno));
-        return -1;
-    }
-    lt_buf_reset(b);
-    return 0;
-}
-
 /*
- * Streams every record of r to out as JSONL or HAR, through a buffer flushed
- * every megabyte. 0 on success; -1 after printing the error.
+ * Streams every record of r to out as JSONL or HAR: the tape as a source, a
+ * file sink, the pump between. 0 on success; -1 after printing the error.
  */
 static int write_records(struct lt_tape_reader *r, FILE *out, int har, uint64_t origin,
                          const char *name)
 {
-    struct lt_record rec;
+    struct lt_record_source src = {0};
+    struct lt_record_sink sink = {0};
     struct lt_err err;
-    struct lt_buf b;
-    int rc, ret = -1, first = 1, oom = 0;
+    int ret = -1;
 
-    lt_buf_init(&b, 0);
     lt_err_clear(&err);
-    if (har && lt_har_begin(&b, origin)) {
-        oom = 1;
-        goto out;
-    }
-    while ((rc = lt_tape_reader_next(r, &rec, &err)) == 1) {
-        if (har ? lt_har_entry(&b, &rec, origin, first) : lt_jsonl_write(&b, &rec)) {
-            oom = 1;
-            goto out;
-        }
-        first = 0;
-        if (b.len >= FLUSH_AT && flush_out(out, &b, name))
-            goto out;
-    }
-    if (rc < 0) {
+    if (lt_tape_source(&src, r, NULL, &err) ||
+        (har ? lt_har_sink(&sink, out, name, origin, &err)
+             : lt_jsonl_sink(&sink, out, name, &err)) ||
+        lt_record_pump(&src, &sink, NULL, NULL, &err) || sink.finish(sink.ctx, NULL, &err))
         lt_cli_error(CMD, "%s", err.msg);
-        goto out;
-    }
-    if (har && lt_har_end(&b)) {
-        oom = 1;
-        goto out;
-    }
-    if (flush_out(out, &b, name))
-        goto out;
-    if (fflush(out) != 0 || ferror(out)) {
-        lt_cli_error(CMD, "cannot write '%s': %s", name, strerror(errno));
-        goto out;
-    }
-    ret = 0;
-out:
-    if (oom)
-        lt_cli_error(CMD, "out of memory writing '%s'", name);
-    lt_buf_release(&b);
+    else
+        ret = 0;
+    lt_record_sink_release(&sink);
+    lt_record_source_release(&src);
     return ret;
 }
 
@@ -155,11 +122,14 @@ int cmd_export(int argc, char **argv)
         lt_cli_warn(CMD, "%s", lt_tape_reader_warning(r));
 out:
     if (out && out != stdout) {
+        struct stat st;
+        /* only a file: a device such as /dev/full is not ours to remove */
+        int regular = fstat(fileno(out), &st) == 0 && S_ISREG(st.st_mode);
         if (fclose(out) != 0 && ret == LT_EXIT_OK) {
             lt_cli_error(CMD, "cannot write '%s': %s", name, strerror(errno));
             ret = LT_EXIT_FAIL;
         }
-        if (ret != LT_EXIT_OK)
+        if (ret != LT_EXIT_OK && regular)
             unlink(out_path); /* no half export left behind as if complete */
     } else if (out) {
         fflush(out);

@@ -1,14 +1,14 @@
 /*
  * cmd_import.c - 'loadtape import': a tape from JSONL (what export writes) or
- * from a HAR 1.2 file. Any error, SIGINT or SIGTERM stops the import and
- * removes the partial tape: nothing half-written is left behind looking like
- * a good tape, and a tape that was at the name stays (the tape writer writes
- * under a temporary name).
+ * from a HAR 1.2 file. Wiring: a JSONL or HAR source, the redaction transform
+ * when asked for, a tape sink. Any error, SIGINT or SIGTERM stops the import
+ * and removes the partial tape: nothing half-written is left behind looking
+ * like a good tape, and a tape that was at the name stays (the tape writer
+ * writes under a temporary name).
  */
 #include "lt_cli.h"
 #include "lt_formats.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,12 +19,11 @@
 #define CMD "import"
 /* The default time origin of a JSONL import (the same fixed instant synth uses). */
 #define DEFAULT_ORIGIN "2026-01-01T00:00:00Z"
-/* A HAR file is read whole; past this it is refused. */
-#define HAR_FILE_MAX ((size_t)512 << 20)
-#define READ_CHUNK ((size_t)1 << 20)
 
 static const char *out_path, *origin_arg;
 static uint64_t level;
+static int redact;
+static struct lt_strlist redact_headers, redact_queries, redact_fields;
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
@@ -38,282 +37,76 @@ static struct lt_opt opts[] = {
     {"origin", 0, LT_OPT_STR, "ISO8601", "the tape's time origin (default: see below)", &origin_arg,
      0, 0, 0},
     {"level", 0, LT_OPT_U64, "N", "zstd compression level, 1..19 (default: 3)", &level, 1, 19, 0},
+    {"redact", 0, LT_OPT_FLAG, NULL, "replace secrets before they reach the tape (see below)",
+     &redact, 0, 0, 0},
+    {"redact-header", 0, LT_OPT_STRLIST, "NAME", "also redact this header (repeatable)",
+     &redact_headers, 0, 0, 0},
+    {"redact-query", 0, LT_OPT_STRLIST, "NAME", "also redact this query parameter (repeatable)",
+     &redact_queries, 0, 0, 0},
+    {"redact-field", 0, LT_OPT_STRLIST, "NAME", "also redact this JSON body field (repeatable)",
+     &redact_fields, 0, 0, 0},
     LT_OPT_END,
 };
 
+static char details[4096];
+
 static struct lt_cmd_spec spec = {
     CMD,
-    "FILE (.jsonl|.har) -o TAPE [--origin ISO8601] [--level N]",
+    "FILE (.jsonl|.har) -o TAPE [--origin ISO8601] [--level N] [--redact]",
     "Make a tape from JSON lines (one record per line, as 'loadtape export' writes them)\n"
     "or from a HAR 1.2 file (as browsers export them).",
-    "FILE ending in .har is read as HAR, anything else (or '-', standard input) as JSONL.\n"
-    "The time origin (Unix time of ts_ns 0) defaults to " DEFAULT_ORIGIN " for JSONL\n"
-    "(JSONL carries records only) and to the earliest startedDateTime for HAR.\n"
-    "JSONL records must be in time order (ts_ns never decreasing). HAR entries are sorted\n"
-    "by startedDateTime; ts_ns counts from the earliest one, sessions follow 'connection'.\n"
-    "Errors name the line (JSONL) or the entry (HAR) and what is wrong; on any error the\n"
-    "partial tape is removed and the exit status is 1. The record format is in\n"
-    "docs/FORMAT.md.\n",
+    details,
     opts,
     1,
     1,
 };
 
-/* Messages quote input; a control character in them must not break the line. */
-static const char *one_line(struct lt_err *err)
+/* Appends the names as ", "-separated words, wrapped at 88 columns under a 4-column indent. */
+static size_t put_names(size_t n, const char *title, const char *const *names)
 {
-    for (char *p = err->msg; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    return err->msg;
+    size_t col = 0;
+
+    n += (size_t)snprintf(details + n, sizeof(details) - n, "  %s:", title);
+    col = strlen(title) + 3;
+    for (size_t i = 0; names[i] && n < sizeof(details); i++) {
+        size_t w = strlen(names[i]) + (names[i + 1] ? 1 : 0);
+        if (col + 1 + w > 88) {
+            n += (size_t)snprintf(details + n, sizeof(details) - n, "\n   ");
+            col = 3;
+        }
+        n += (size_t)snprintf(details + n, sizeof(details) - n, " %s%s", names[i],
+                              names[i + 1] ? "," : "");
+        col += 1 + w;
+    }
+    if (n < sizeof(details))
+        n += (size_t)snprintf(details + n, sizeof(details) - n, "\n");
+    return n;
 }
 
-/* ---- a bounded line reader ------------------------------------------------ */
-
-struct line_reader {
-    FILE *f;
-    struct lt_buf buf;
-    size_t start, scan;
-    size_t max_line;
-    int eof;
-};
-
-/*
- * The next line (without "\n" or "\r\n"): 1 with *line set, 0 at the end,
- * LT_E_LIMIT for a line longer than max_line, LT_E_IO for a read error. The
- * line stays valid until the next call.
- */
-static int next_line(struct line_reader *lr, const char **line, size_t *len)
+/* --help's text after the options, with the names redaction takes from formats/. */
+static void build_details(void)
 {
-    for (;;) {
-        uint8_t *nl = lr->buf.len > lr->scan
-                          ? memchr(lr->buf.data + lr->scan, '\n', lr->buf.len - lr->scan)
-                          : NULL;
-        size_t n;
+    size_t n = 0;
 
-        if (nl || (lr->eof && lr->start < lr->buf.len)) {
-            size_t end = nl ? (size_t)(nl - lr->buf.data) : lr->buf.len;
-            if (end - lr->start > lr->max_line)
-                return LT_E_LIMIT;
-            *line = (const char *)lr->buf.data + lr->start;
-            *len = end - lr->start;
-            if (*len && (*line)[*len - 1] == '\r')
-                (*len)--;
-            lr->start = lr->scan = nl ? end + 1 : end;
-            return 1;
-        }
-        if (lr->eof)
-            return 0;
-        lr->scan = lr->buf.len;
-        if (lr->buf.len - lr->start > lr->max_line)
-            return LT_E_LIMIT;
-        /* keep only the unfinished line, then read more */
-        if (lr->start)
-            memmove(lr->buf.data, lr->buf.data + lr->start, lr->buf.len - lr->start);
-        lr->buf.len -= lr->start;
-        lr->scan -= lr->start;
-        lr->start = 0;
-        if (lt_buf_reserve(&lr->buf, READ_CHUNK))
-            return LT_E_LIMIT;
-        n = fread(lr->buf.data + lr->buf.len, 1, READ_CHUNK, lr->f);
-        lr->buf.len += n;
-        if (n == 0) {
-            if (ferror(lr->f))
-                return LT_E_IO;
-            lr->eof = 1;
-        }
-    }
-}
-
-/* The longest line a record within the limits can take: every byte escaped as \u00XX. */
-static size_t max_line_for(const struct lt_limits *l)
-{
-    return 6 * (l->body_max + l->headers_max + l->url_max) + 32 * l->nheaders_max + 4096;
-}
-
-/* ---- the tape being written ------------------------------------------------ */
-
-struct import {
-    const char *in_path, *format;
-    struct lt_tape_writer_opts wo;
-    struct lt_tape_writer *w;
-    char *meta;
-    int origin_given;
-    uint64_t *har_origin; /* HAR: set by the importer before the first record */
-};
-
-static int open_tape(struct import *im, struct lt_err *err)
-{
-    im->w = lt_tape_writer_open(out_path, &im->wo, err);
-    return im->w ? 0 : (err->code ? err->code : LT_E_IO);
-}
-
-static char *source_meta(const char *file, const char *format)
-{
-    cJSON *m = cJSON_CreateObject(), *s = cJSON_CreateObject();
-    char *text;
-
-    cJSON_AddStringToObject(s, "kind", "import");
-    cJSON_AddStringToObject(s, "format", format);
-    cJSON_AddStringToObject(s, "file", file);
-    cJSON_AddItemToObject(m, "source", s);
-    text = cJSON_PrintUnformatted(m);
-    cJSON_Delete(m);
-    return text;
-}
-
-static int is_blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t')
-            return 0;
-    return 1;
-}
-
-/* JSONL: line by line, each record checked and in time order. */
-static int import_jsonl(struct import *im, FILE *in)
-{
-    struct lt_limits lim;
-    struct line_reader lr;
-    struct lt_recbuf rb;
-    struct lt_err err;
-    uint64_t lineno = 0, prev_ts = 0, n = 0;
-    const char *line;
-    size_t len;
-    int rc, ret = LT_EXIT_FAIL;
-
-    lt_limits_default(&lim);
-    memset(&lr, 0, sizeof(lr));
-    lr.f = in;
-    lr.max_line = max_line_for(&lim);
-    lt_buf_init(&lr.buf, lr.max_line + READ_CHUNK + 16);
-    lt_recbuf_init(&rb);
-    lt_err_clear(&err);
-    if (!(im->meta = source_meta(im->in_path, "jsonl"))) {
-        lt_cli_error(CMD, "out of memory");
-        goto out;
-    }
-    im->wo.meta_json = im->meta;
-    if (open_tape(im, &err)) {
-        lt_cli_error(CMD, "%s", err.msg);
-        goto out;
-    }
-    for (;;) {
-        lineno++;
-        if (interrupted)
-            goto out;
-        rc = next_line(&lr, &line, &len);
-        if (interrupted)
-            goto out;
-        if (rc == 0)
-            break;
-        if (rc == LT_E_LIMIT) {
-            lt_cli_error(CMD, "'%s' line %llu: line is longer than %zu bytes (the record limits)",
-                         im->in_path, (unsigned long long)lineno, lr.max_line);
-            goto out;
-        }
-        if (rc < 0) {
-            lt_cli_error(CMD, "cannot read '%s': %s", im->in_path, strerror(errno));
-            goto out;
-        }
-        if (lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-            line += 3; /* a UTF-8 byte order mark, as some editors write */
-            len -= 3;
-        }
-        if (is_blank(line, len))
-            continue; /* blank lines carry nothing */
-        if (lt_jsonl_parse(&rb, line, len, &lim, &err)) {
-            lt_cli_error(CMD, "'%s' line %llu: %s", im->in_path, (unsigned long long)lineno,
-                         one_line(&err));
-            goto out;
-        }
-        if (n && rb.rec.ts_ns < prev_ts) {
-            lt_cli_error(CMD,
-                         "'%s' line %llu: ts_ns %llu is below the previous record's %llu "
-                         "(records must be in time order)",
-                         im->in_path, (unsigned long long)lineno, (unsigned long long)rb.rec.ts_ns,
-                         (unsigned long long)prev_ts);
-            goto out;
-        }
-        if (lt_tape_writer_append(im->w, &rb.rec, &err)) {
-            lt_cli_error(CMD, "'%s' line %llu: %s", im->in_path, (unsigned long long)lineno,
-                         one_line(&err));
-            goto out;
-        }
-        prev_ts = rb.rec.ts_ns;
-        n++;
-    }
-    ret = LT_EXIT_OK;
-out:
-    lt_recbuf_release(&rb);
-    lt_buf_release(&lr.buf);
-    return ret;
-}
-
-static int har_record(void *ctx, const struct lt_record *r, struct lt_err *err)
-{
-    struct import *im = ctx;
-
-    if (interrupted)
-        return lt_error(err, LT_E_IO, "interrupted");
-    if (!im->w) {
-        if (!im->origin_given)
-            im->wo.origin_ns = *im->har_origin;
-        if (open_tape(im, err))
-            return err->code;
-    }
-    return lt_tape_writer_append(im->w, r, err);
-}
-
-/* HAR: the whole file (bounded), then the entries in time order. */
-static int import_har(struct import *im, FILE *in)
-{
-    struct lt_limits lim;
-    struct lt_buf doc;
-    struct lt_err err;
-    uint64_t har_origin = 0;
-    int ret = LT_EXIT_FAIL;
-    size_t n;
-
-    lt_limits_default(&lim);
-    lt_buf_init(&doc, HAR_FILE_MAX);
-    lt_err_clear(&err);
-    do {
-        if (lt_buf_reserve(&doc, READ_CHUNK)) {
-            lt_cli_error(CMD, "'%s' is larger than %zu MiB, the most a HAR import reads",
-                         im->in_path, HAR_FILE_MAX >> 20);
-            goto out;
-        }
-        n = fread(doc.data + doc.len, 1, READ_CHUNK, in);
-        doc.len += n;
-    } while (n > 0 && !interrupted);
-    if (interrupted)
-        goto out;
-    if (ferror(in)) {
-        lt_cli_error(CMD, "cannot read '%s': %s", im->in_path, strerror(errno));
-        goto out;
-    }
-    im->meta = source_meta(im->in_path, "har");
-    if (!im->meta) {
-        lt_cli_error(CMD, "out of memory");
-        goto out;
-    }
-    im->wo.meta_json = im->meta;
-    im->har_origin = &har_origin;
-    if (lt_har_import((const char *)doc.data, doc.len, &lim, &har_origin, har_record, im, &err)) {
-        if (interrupted)
-            goto out;
-        lt_cli_error(CMD, "'%s': %s", im->in_path, one_line(&err));
-        goto out;
-    }
-    if (!im->w && open_tape(im, &err)) { /* no entries: an empty tape */
-        lt_cli_error(CMD, "%s", err.msg);
-        goto out;
-    }
-    ret = LT_EXIT_OK;
-out:
-    lt_buf_release(&doc);
-    return ret;
+    n += (size_t)snprintf(
+        details, sizeof(details), "%s",
+        "FILE ending in .har is read as HAR, anything else (or '-', standard input) as JSONL.\n"
+        "The time origin (Unix time of ts_ns 0) defaults to " DEFAULT_ORIGIN " for JSONL\n"
+        "(JSONL carries records only) and to the earliest startedDateTime for HAR.\n"
+        "JSONL records must be in time order (ts_ns never decreasing). HAR entries are sorted\n"
+        "by startedDateTime; ts_ns counts from the earliest one, sessions follow 'connection'.\n"
+        "Errors name the line (JSONL) or the entry (HAR) and what is wrong; on any error the\n"
+        "partial tape is removed and the exit status is 1. The record format is in\n"
+        "docs/FORMAT.md.\n"
+        "\n"
+        "Records go into the tape as they are, unless --redact (or a --redact-* option, which\n"
+        "implies it): then the values of these headers, query parameters (also of a form\n"
+        "body) and JSON body fields (at any depth) become \"" LT_REDACTED "\" (names in any\n"
+        "case), records with one are flagged 'redacted' (the summary counts them), the target\n"
+        "is put in origin form and Content-Length made to match the body:\n");
+    n = put_names(n, "headers", lt_redact_defaults('h'));
+    n = put_names(n, "query", lt_redact_defaults('q'));
+    put_names(n, "fields", lt_redact_defaults('f'));
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -323,82 +116,168 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-int cmd_import(int argc, char **argv)
-{
-    struct import im;
-    struct lt_err err;
-    char **pos;
-    int npos, rc, ret = LT_EXIT_FAIL, sig_set = 0;
-    struct sigaction old_int, old_term;
-    FILE *in = NULL;
+/* What the command line asks for. */
+struct import {
+    const char *in_path;
+    int har, origin_given;
+    struct lt_tape_writer_opts wo;
+    struct lt_redact *rd; /* with --redact */
+};
 
-    out_path = origin_arg = NULL;
-    level = 0;
-    rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
-    if (rc >= 0)
-        return rc;
+/* Builds the chain: source -> (redaction) -> tape; then runs it. An exit code. */
+static int run_import(struct import *im, FILE *in)
+{
+    struct lt_record_source src = {0};
+    struct lt_record_sink tape = {0}, red = {0}, *out = &tape;
+    struct lt_tape_writer *w;
+    struct lt_limits lim;
+    struct lt_err err;
+    uint64_t har_origin = im->wo.origin_ns, n = 0;
+    int rc, ret = LT_EXIT_FAIL;
+
+    lt_limits_default(&lim);
+    lt_err_clear(&err);
+    rc = im->har ? lt_har_source(&src, in, im->in_path, &lim, &har_origin, &err)
+                 : lt_jsonl_source(&src, in, im->in_path, &lim, &err);
+    if (rc)
+        goto out;
+    if (im->har && !im->origin_given)
+        im->wo.origin_ns = har_origin;
+    im->wo.meta_json = src.meta(src.ctx);
+    if (!(w = lt_tape_writer_open(out_path, &im->wo, &err)) || lt_tape_sink(&tape, w, &err))
+        goto out;
+    if (im->rd) {
+        if (lt_redact_sink(&red, im->rd, &tape, &err))
+            goto out;
+        out = &red;
+    }
+    if (lt_record_pump(&src, out, &interrupted, &n, &err) || interrupted ||
+        out->finish(out->ctx, NULL, &err))
+        goto out;
+    ret = LT_EXIT_OK;
+    if (lt_cli_verbosity <= 0)
+        goto out;
+    if (im->rd)
+        fprintf(stderr, "loadtape import: %llu records from '%s' into '%s', %llu redacted\n",
+                (unsigned long long)n, im->in_path, out_path,
+                (unsigned long long)lt_redact_stats(im->rd)->redacted);
+    else
+        fprintf(stderr, "loadtape import: %llu records from '%s' into '%s'\n",
+                (unsigned long long)n, im->in_path, out_path);
+out:
+    /* interrupted: the warning says it all (a read cut short is no error of the file) */
+    if (ret != LT_EXIT_OK && !interrupted)
+        lt_cli_error(CMD, "%s", err.msg);
+    lt_record_sink_release(&red);
+    lt_record_sink_release(&tape); /* aborts a tape not finished: nothing left behind */
+    lt_record_source_release(&src);
+    return ret;
+}
+
+/* The redaction transform of --redact and --redact-*; -1 to go on, or an exit code. */
+static int make_redact(struct import *im)
+{
+    struct lt_redact_opts ro;
+    struct lt_err err;
+
+    if (!redact && !redact_headers.n && !redact_queries.n && !redact_fields.n)
+        return -1;
+    memset(&ro, 0, sizeof(ro));
+    ro.headers = redact_headers.v;
+    ro.nheaders = redact_headers.n;
+    ro.queries = redact_queries.v;
+    ro.nqueries = redact_queries.n;
+    ro.fields = redact_fields.v;
+    ro.nfields = redact_fields.n;
+    lt_err_clear(&err);
+    if (!(im->rd = lt_redact_new(&ro, &err))) {
+        if (err.code == LT_E_NOMEM) {
+            lt_cli_error(CMD, "%s", err.msg);
+            return LT_EXIT_FAIL;
+        }
+        return lt_cli_usage(CMD, "%s", err.msg);
+    }
+    return -1;
+}
+
+/* Checks the options into *im; -1 to go on, or an exit code. */
+static int check_options(struct import *im, const char *in_path)
+{
+    struct lt_err err;
+
     if (!out_path)
         return lt_cli_usage(CMD, "missing -o TAPE (where to write the tape)");
     if (strcmp(out_path, "-") == 0 && isatty(STDOUT_FILENO)) {
         lt_cli_error(CMD, "refusing to write binary data to a terminal (use -o FILE)");
         return LT_EXIT_FAIL;
     }
-    memset(&im, 0, sizeof(im));
     lt_err_clear(&err);
-    im.in_path = pos[0];
-    im.wo.level = (int)level;
-    if (lt_parse_iso8601(origin_arg ? origin_arg : DEFAULT_ORIGIN, (int64_t *)&im.wo.origin_ns,
+    im->in_path = in_path;
+    im->wo.level = (int)level;
+    if (lt_parse_iso8601(origin_arg ? origin_arg : DEFAULT_ORIGIN, (int64_t *)&im->wo.origin_ns,
                          &err) ||
-        (int64_t)im.wo.origin_ns < 0)
+        (int64_t)im->wo.origin_ns < 0)
         return lt_cli_usage(CMD, "--origin: '%s' is not an ISO 8601 time after 1970 (like %s)",
                             origin_arg, DEFAULT_ORIGIN);
-    im.origin_given = origin_arg != NULL;
+    im->origin_given = origin_arg != NULL;
+    im->har = ends_with(in_path, ".har");
+    return make_redact(im);
+}
+
+static void free_lists(void)
+{
+    free(redact_headers.v);
+    free(redact_queries.v);
+    free(redact_fields.v);
+    memset(&redact_headers, 0, sizeof(redact_headers));
+    memset(&redact_queries, 0, sizeof(redact_queries));
+    memset(&redact_fields, 0, sizeof(redact_fields));
+}
+
+int cmd_import(int argc, char **argv)
+{
+    struct import im;
+    struct sigaction sa, old_int, old_term;
+    char **pos;
+    int npos, ret;
+    FILE *in;
+
+    memset(&im, 0, sizeof(im));
+    out_path = origin_arg = NULL;
+    level = 0;
+    redact = 0;
+    free_lists();
+    build_details();
+    ret = lt_cli_parse(&spec, argc, argv, &pos, &npos);
+    if (ret < 0)
+        ret = check_options(&im, pos[0]);
+    if (ret >= 0)
+        goto out;
     if (strcmp(im.in_path, "-") == 0) {
         in = stdin;
     } else if (!(in = fopen(im.in_path, "rb"))) {
         lt_cli_error(CMD, "cannot open '%s': %s", im.in_path, strerror(errno));
-        return LT_EXIT_FAIL;
+        ret = LT_EXIT_FAIL;
+        goto out;
     }
-    {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal; /* no SA_RESTART: a read waiting on a pipe returns */
-        sigemptyset(&sa.sa_mask);
-        interrupted = 0;
-        sigaction(SIGINT, &sa, &old_int);
-        sigaction(SIGTERM, &sa, &old_term);
-        sig_set = 1;
-    }
-    im.format = ends_with(im.in_path, ".har") ? "har" : "jsonl";
-    if (strcmp(im.format, "har") == 0)
-        ret = import_har(&im, in);
-    else
-        ret = import_jsonl(&im, in);
-    if (ret == LT_EXIT_OK && im.w && !interrupted) {
-        uint64_t n = lt_tape_writer_count(im.w);
-        rc = lt_tape_writer_close(im.w, NULL, &err);
-        im.w = NULL;
-        if (rc) {
-            lt_cli_error(CMD, "%s", err.msg);
-            ret = LT_EXIT_FAIL;
-        } else if (lt_cli_verbosity > 0) {
-            fprintf(stderr, "loadtape import: %llu records from '%s' into '%s'\n",
-                    (unsigned long long)n, im.in_path, out_path);
-        }
-    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal; /* no SA_RESTART: a read waiting on a pipe returns */
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    ret = run_import(&im, in);
     if (interrupted) {
         lt_cli_warn(CMD, "interrupted: no tape written%s",
                     strcmp(out_path, "-") == 0 ? "" : " (a tape already there is unchanged)");
         ret = LT_EXIT_FAIL;
     }
-    if (im.w)
-        lt_tape_writer_abort(im.w);
-    if (sig_set) {
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
-    }
-    if (in && in != stdin)
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (in != stdin)
         fclose(in);
-    free(im.meta);
+out:
+    lt_redact_free(im.rd);
+    free_lists();
     return ret;
 }

@@ -1,6 +1,7 @@
 /*
  * cmd_synth.c - 'loadtape synth': a synthetic event tape from a built-in
- * scenario or a scenario file, with command-line overrides.
+ * scenario or a scenario file, with command-line overrides. Wiring: the
+ * scenario's generator as a source, pumped into a tape sink.
  */
 #include "lt_cli.h"
 #include "lt_formats.h"
@@ -208,27 +209,49 @@ static int apply_overrides(struct lt_synth_config *c)
     return -1;
 }
 
+/* The status line while a tape is written: a sink in front of the tape's. */
+struct progress {
+    struct lt_record_sink *next;
+    uint64_t n;
+    int64_t next_ns;
+};
+
+static int progress_put(void *ctx, const struct lt_record *rec, struct lt_err *err)
+{
+    struct progress *p = ctx;
+    int rc = p->next->put(p->next->ctx, rec, err);
+
+    if (rc == 0 && (++p->n & 0xffff) == 0 && lt_mono_ns() >= p->next_ns) {
+        char d[32], ev[48], tr[48];
+        const char *f[] = {ev, tr};
+        lt_format_duration((int64_t)rec->ts_ns, d, sizeof(d));
+        snprintf(ev, sizeof(ev), "synth: %llu events", (unsigned long long)p->n);
+        snprintf(tr, sizeof(tr), "%s of traffic", d);
+        lt_cli_status(f, 2);
+        p->next_ns = lt_mono_ns() + 200000000;
+    }
+    return rc;
+}
+
 int lt_cli_synth_write(const char *cmd, const struct lt_synth_config *cfg, const char *path,
                        int level, int show, volatile sig_atomic_t *stop, uint64_t *count)
 {
+    struct lt_record_source src = {0};
+    struct lt_record_sink tape = {0}, shown = {0};
+    struct progress prog = {&tape, 0, 0};
     struct lt_tape_writer_opts wo;
-    struct lt_tape_writer *w = NULL;
-    struct lt_synth *s = NULL;
-    struct lt_record rec;
+    struct lt_tape_writer *w;
     struct lt_err err;
-    char *meta = NULL;
-    int rc, ret = LT_EXIT_FAIL;
-    int64_t next_progress = 0;
+    const char *meta;
+    int ret = LT_EXIT_FAIL;
 
     lt_err_clear(&err);
     *count = 0;
-    s = lt_synth_new(cfg, &err);
-    if (!s) {
+    if (lt_synth_source(&src, cfg, &err)) {
         lt_cli_error(cmd, "%s", err.msg);
         goto out;
     }
-    meta = lt_synth_meta_json(cfg, NULL);
-    if (!meta) {
+    if (!(meta = src.meta(src.ctx))) {
         lt_cli_error(cmd, "out of memory");
         goto out;
     }
@@ -236,46 +259,28 @@ int lt_cli_synth_write(const char *cmd, const struct lt_synth_config *cfg, const
     wo.level = level;
     wo.origin_ns = cfg->origin_ns;
     wo.meta_json = meta;
-    w = lt_tape_writer_open(path, &wo, &err);
-    if (!w) {
+    if (!(w = lt_tape_writer_open(path, &wo, &err)) || lt_tape_sink(&tape, w, &err)) {
         lt_cli_error(cmd, "%s", err.msg);
         goto out;
     }
-    while (!*stop && (rc = lt_synth_next(s, &rec, &err)) == 1) {
-        if (lt_tape_writer_append(w, &rec, &err)) {
-            lt_cli_error(cmd, "%s", err.msg);
-            goto out;
-        }
-        if (show && (lt_synth_count(s) & 0xffff) == 0 && lt_mono_ns() >= next_progress) {
-            char d[32], ev[48], tr[48];
-            const char *f[] = {ev, tr};
-            lt_format_duration((int64_t)rec.ts_ns, d, sizeof(d));
-            snprintf(ev, sizeof(ev), "synth: %llu events", (unsigned long long)lt_synth_count(s));
-            snprintf(tr, sizeof(tr), "%s of traffic", d);
-            lt_cli_status(f, 2);
-            next_progress = lt_mono_ns() + 200000000;
-        }
-    }
-    if (!*stop && rc < 0) {
+    shown.ctx = &prog;
+    shown.put = progress_put;
+    /* Ctrl-C (*stop) ends the records early; the tape is still closed, shorter. */
+    if (lt_record_pump(&src, show ? &shown : &tape, stop, count, &err)) {
         lt_cli_error(cmd, "%s", err.msg);
         goto out;
     }
     /* The trailer's source adds what was made: events by type, invalid by kind. */
-    free(meta);
-    meta = lt_synth_meta_json(cfg, s);
-    if (!meta) {
+    if (!(meta = src.meta(src.ctx))) {
         lt_cli_error(cmd, "out of memory");
         goto out;
     }
-    rc = lt_tape_writer_close(w, meta, &err);
-    w = NULL;
-    if (rc) {
+    if (tape.finish(tape.ctx, meta, &err)) {
         lt_cli_error(cmd, "%s", err.msg);
         goto out;
     }
     if (show)
         lt_cli_status_clear();
-    *count = lt_synth_count(s);
     if (*stop) {
         lt_cli_warn(cmd, "interrupted: '%s' holds the first %llu events", path,
                     (unsigned long long)*count);
@@ -283,10 +288,8 @@ int lt_cli_synth_write(const char *cmd, const struct lt_synth_config *cfg, const
     }
     ret = LT_EXIT_OK;
 out:
-    if (w)
-        lt_tape_writer_abort(w);
-    lt_synth_free(s);
-    free(meta);
+    lt_record_sink_release(&tape);
+    lt_record_source_release(&src);
     return ret;
 }
 

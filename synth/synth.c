@@ -200,3 +200,76 @@ int lt_synth_next(struct lt_synth *s, struct lt_record *rec, struct lt_err *err)
     s->n++;
     return 1;
 }
+
+/* ---- the generator as a record source ----------------------------------------- */
+
+struct synth_src {
+    struct lt_synth_config cfg;
+    struct lt_synth *s;
+    int started;
+    char *meta;
+};
+
+static int src_next(void *ctx, struct lt_record *rec, struct lt_err *err)
+{
+    struct synth_src *ss = ctx;
+
+    ss->started = 1;
+    return lt_synth_next(ss->s, rec, err);
+}
+
+/* The same records again: a new generator from the same config. */
+static int src_rewind(void *ctx, struct lt_err *err)
+{
+    struct synth_src *ss = ctx;
+    struct lt_synth *s = lt_synth_new(&ss->cfg, err);
+
+    if (!s)
+        return err && err->code ? err->code : LT_E_NOMEM;
+    lt_synth_free(ss->s);
+    ss->s = s;
+    ss->started = 0;
+    return 0;
+}
+
+static const char *src_meta(void *ctx)
+{
+    struct synth_src *ss = ctx;
+
+    free(ss->meta);
+    ss->meta = lt_synth_meta_json(&ss->cfg, ss->started ? ss->s : NULL);
+    return ss->meta;
+}
+
+static void src_release(void *ctx)
+{
+    struct synth_src *ss = ctx;
+
+    if (!ss)
+        return;
+    lt_synth_free(ss->s);
+    free(ss->meta);
+    free(ss);
+}
+
+int lt_synth_source(struct lt_record_source *src, const struct lt_synth_config *cfg,
+                    struct lt_err *err)
+{
+    struct synth_src *ss = calloc(1, sizeof(*ss));
+
+    memset(src, 0, sizeof(*src));
+    if (!ss)
+        return lt_error(err, LT_E_NOMEM, "out of memory");
+    ss->cfg = *cfg;
+    if (!(ss->s = lt_synth_new(&ss->cfg, err))) {
+        int rc = err && err->code ? err->code : LT_E_NOMEM;
+        free(ss);
+        return rc;
+    }
+    src->ctx = ss;
+    src->next = src_next;
+    src->rewind = src_rewind;
+    src->meta = src_meta;
+    src->release = src_release;
+    return 0;
+}

@@ -109,6 +109,8 @@ const struct lt_header *lt_record_header(const struct lt_record *r, const char *
  * a sink from run(). Either may be NULL, not both. rewind() (for --loop) may
  * be NULL; meta() gives a JSON object text naming the source for the tape's
  * metadata (NULL when there is none). release() (may be NULL) frees ctx.
+ * where() (may be NULL) names the record next() gave last ("'in.jsonl' line
+ * 7"): lt_record_pump puts it before the message of a sink that refused it.
  */
 struct lt_record_sink;
 struct lt_record_source {
@@ -118,6 +120,7 @@ struct lt_record_source {
     int (*rewind)(void *ctx, struct lt_err *err);
     const char *(*meta)(void *ctx);
     void (*release)(void *ctx);
+    const char *(*where)(void *ctx);
 };
 
 /*
@@ -138,6 +141,7 @@ struct lt_record_sink {
  * Moves every record of src into out (next() in a loop, or run()), until the
  * end, an error, or *stop becomes non-zero (checked between records; may be
  * NULL). *n (may be NULL) counts the records put. Does not call finish().
+ * An error of out's is prefixed with src's where() when it has one.
  */
 int lt_record_pump(struct lt_record_source *src, struct lt_record_sink *out,
                    const volatile int *stop, uint64_t *n, struct lt_err *err);
@@ -220,6 +224,46 @@ int lt_tape_source(struct lt_record_source *src, struct lt_tape_reader *rd,
  * without finish() aborts it. The writer is owned by the sink. */
 struct lt_tape_writer;
 int lt_tape_sink(struct lt_record_sink *out, struct lt_tape_writer *w, struct lt_err *err);
+
+/*
+ * JSON lines (what lt_jsonl_write makes) read from in, one record per line:
+ * blank lines are skipped, a UTF-8 byte order mark on the first line too, and
+ * records must come in time order. Lines are bounded by what a record within
+ * l can take (every byte escaped). Errors name the line ("'NAME' line 4:
+ * unknown key 'sesion'"), where() the line of the last record. in and name
+ * are borrowed; in is read from but neither rewound nor closed. meta():
+ * {"source":{"kind":"import","format":"jsonl","file":NAME}}.
+ */
+int lt_jsonl_source(struct lt_record_source *src, FILE *in, const char *name,
+                    const struct lt_limits *l, struct lt_err *err);
+
+/* The most of a HAR document lt_har_source reads (the document is read whole). */
+#define LT_HAR_FILE_MAX ((size_t)512 << 20)
+
+/*
+ * A HAR 1.2 log read from in: the document is read whole (at most
+ * LT_HAR_FILE_MAX) and parsed by lt_har_import before this returns, so every
+ * error of the file is reported here ("'NAME': log.entries[1]: ..."), and
+ * *origin_ns gets the earliest startedDateTime (unchanged when there is no
+ * entry). next() then gives the entries' records in startedDateTime order
+ * (held in memory, the document freed); rewind() starts them over. in and
+ * name are borrowed; in is not closed. meta(): {"source":{"kind":"import",
+ * "format":"har","file":NAME}}.
+ */
+int lt_har_source(struct lt_record_source *src, FILE *in, const char *name,
+                  const struct lt_limits *l, uint64_t *origin_ns, struct lt_err *err);
+
+/*
+ * Records written to f as JSON lines (lt_jsonl_write) or as a HAR 1.2 log
+ * (lt_har_begin/_entry/_end, times from origin_ns), through a buffer written
+ * out every megabyte. finish() writes the rest (and the HAR log's end) and
+ * flushes f; a failed write is an error naming name ("cannot write 'OUT': No
+ * space left on device"). release() without finish() writes nothing more.
+ * f and name are borrowed; f is not closed.
+ */
+int lt_jsonl_sink(struct lt_record_sink *out, FILE *f, const char *name, struct lt_err *err);
+int lt_har_sink(struct lt_record_sink *out, FILE *f, const char *name, uint64_t origin_ns,
+                struct lt_err *err);
 
 /* ==== tapes (DESIGN.md §3, docs/FORMAT.md) =============================== */
 

@@ -169,4 +169,16 @@ uint64_t lt_synth_count(const struct lt_synth *s);
 void lt_synth_counts(const struct lt_synth *s, uint64_t types[LT_SYNTH_NTYPES],
                      uint64_t invalid[LT_SYNTH_NINVALID]);
 
+/*
+ * The generator as a record source (pull): next() is lt_synth_next() on a
+ * generator made from cfg (copied, and checked as lt_synth_new() does), and
+ * rewind() starts the same records over. meta() is lt_synth_meta_json() of
+ * the scenario: before the first next() without what was made (a tape's
+ * header), after it with what was made since the start or the last rewind
+ * (a tape's final metadata); the text is borrowed until the next meta() or
+ * the release, NULL when out of memory. release() frees the generator.
+ */
+int lt_synth_source(struct lt_record_source *src, const struct lt_synth_config *cfg,
+                    struct lt_err *err);
+
 #endif
