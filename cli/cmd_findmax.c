@@ -28,93 +28,6 @@ static void on_signal(int sig)
         lt_replay_stop(fm_run);
 }
 
-/* ---- the tape as one endless stream of successive windows ---------------------- */
-
-/*
- * Records in trace order, pass after pass (the next pass one mean gap after
- * the last record, with fresh sessions, as --loop does), so each step takes
- * up where the one before left off. A step is a window of it: a span of trace
- * time (speed) or a number of records (rate). The record that opens the next
- * window is held over; the tape reader keeps it valid, since nothing else
- * reads the tape between steps.
- */
-struct fm_stream {
-    struct lt_source *base;
-    int by_count;
-    uint64_t left;    /* by_count: records the window still has */
-    uint64_t win_end; /* otherwise: the window ends before this stream time */
-    struct lt_record held;
-    int has_held;
-    uint64_t pass, first_ts, last_ts, npass0;
-    int64_t pass_len;
-    int have_first;
-};
-
-static int stream_fetch(struct fm_stream *s, struct lt_record *rec, struct lt_err *err)
-{
-    for (int tries = 0; tries < 2; tries++) {
-        int rc = s->base->next(s->base->ctx, rec, err);
-        if (rc < 0)
-            return rc;
-        if (rc == 1) {
-            if (!s->have_first) {
-                s->first_ts = rec->ts_ns;
-                s->have_first = 1;
-            }
-            if (s->pass == 0) {
-                s->last_ts = rec->ts_ns;
-                s->npass0++;
-            }
-            rec->ts_ns = (rec->ts_ns > s->first_ts ? rec->ts_ns - s->first_ts : 0) +
-                         s->pass * (uint64_t)s->pass_len;
-            if (s->pass)
-                rec->session = lt_splitmix64(rec->session ^ (s->pass * 0x9e3779b97f4a7c15ULL));
-            return 1;
-        }
-        if (!s->have_first)
-            return 0; /* an empty window stays empty */
-        if (s->pass == 0) {
-            int64_t span = (int64_t)(s->last_ts - s->first_ts);
-            s->pass_len = span + (s->npass0 > 1 ? span / (int64_t)(s->npass0 - 1) : 1000000000LL);
-            if (s->pass_len <= 0)
-                s->pass_len = 1;
-        }
-        s->pass++;
-        if (s->base->rewind(s->base->ctx, err))
-            return err->code ? -err->code : -1;
-    }
-    return 0;
-}
-
-static int stream_next(void *ctx, struct lt_record *rec, struct lt_err *err)
-{
-    struct fm_stream *s = ctx;
-    int rc;
-
-    if (s->by_count && s->left == 0)
-        return 0;
-    if (s->has_held) {
-        *rec = s->held;
-        s->has_held = 0;
-    } else if ((rc = stream_fetch(s, rec, err)) != 1) {
-        return rc;
-    }
-    if (!s->by_count && rec->ts_ns >= s->win_end) {
-        s->held = *rec;
-        s->has_held = 1;
-        return 0;
-    }
-    if (s->by_count)
-        s->left--;
-    return 1;
-}
-
-static int stream_rewind(void *ctx, struct lt_err *err)
-{
-    (void)ctx;
-    return lt_error(err, LT_E_INTERNAL, "a find-max step is one pass");
-}
-
 /* ---- one step -------------------------------------------------------------------- */
 
 struct fm_step {
@@ -456,8 +369,8 @@ static void sleep_ns(int64_t ns)
 int lt_cli_find_max(const struct lt_cli_findmax *fm)
 {
     const struct lt_slo *slo = fm->slo;
-    struct fm_stream stream;
-    struct lt_source src;
+    struct lt_fm_stream stream;
+    struct lt_record_source src;
     struct lt_findmax f;
     struct fm_row rows[LT_FM_MAX_STEPS];
     struct lt_stats total;
@@ -472,12 +385,8 @@ int lt_cli_find_max(const struct lt_cli_findmax *fm)
     const struct fm_row *hold, *brk;
 
     lt_err_clear(&err);
-    memset(&stream, 0, sizeof(stream));
-    stream.base = fm->src;
-    stream.by_count = fm->rate_mode;
-    src.ctx = &stream;
-    src.next = stream_next;
-    src.rewind = stream_rewind;
+    lt_fm_stream_init(&stream, fm->src, fm->rate_mode);
+    lt_fm_stream_source(&stream, &src);
     if (!steps || lt_stats_init(&total)) {
         cJSON_Delete(steps);
         lt_cli_error(fm->cmd, "out of memory");
@@ -523,12 +432,11 @@ int lt_cli_find_max(const struct lt_cli_findmax *fm)
         lt_err_clear(&st.werr);
         if (fm->rate_mode) {
             ro.sched.rate = x;
-            stream.left = (uint64_t)llround(ro.sched.rate * (double)fm->step_ns / 1e9);
-            if (stream.left == 0)
-                stream.left = 1;
+            lt_fm_stream_window(&stream,
+                                (uint64_t)llround(ro.sched.rate * (double)fm->step_ns / 1e9), 0);
         } else {
             ro.sched.speed = x;
-            stream.win_end += (uint64_t)((double)fm->step_ns * ro.sched.speed);
+            lt_fm_stream_window(&stream, 0, (uint64_t)((double)fm->step_ns * ro.sched.speed));
         }
         ro.loops = 1;
         ro.limit = 0;
