@@ -217,13 +217,8 @@ static int64_t set_timing(struct replay_cmd *c, int show)
     int64_t start_unix = c->start_unix;
 
     ro->progress_ns = show ? 200000000 : 0;
-    if (ro->sched.mode == LT_MODE_SPEED && info->nrecords)
-        ro->total_hint_ns = (int64_t)((double)(info->last_ts_ns - info->first_ts_ns) / a->speed) *
-                            (int64_t)a->loops;
-    else if (ro->sched.mode == LT_MODE_RATE)
-        ro->total_hint_ns = (int64_t)((double)info->nrecords * (double)a->loops / a->rate * 1e9);
-    if (a->duration && (ro->total_hint_ns == 0 || a->duration < ro->total_hint_ns))
-        ro->total_hint_ns = a->duration;
+    ro->total_hint_ns =
+        lt_replay_length_hint(ro, info->nrecords, info->last_ts_ns - info->first_ts_ns);
     if (a->start_at) {
         int64_t wall = lt_wall_ns(), mono = lt_mono_ns();
         if (start_unix < wall)

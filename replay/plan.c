@@ -30,6 +30,19 @@ int64_t lt_loop_pass_len(uint64_t first_ts, uint64_t last_ts, uint64_t n)
     return len > 0 ? len : 1;
 }
 
+int64_t lt_replay_length_hint(const struct lt_replay_opts *o, uint64_t nrecords, uint64_t span_ns)
+{
+    int64_t loops = o->loops ? (int64_t)o->loops : 1, ns = 0;
+
+    if (o->sched.mode == LT_MODE_SPEED && nrecords)
+        ns = (int64_t)((double)span_ns / o->sched.speed) * loops;
+    else if (o->sched.mode == LT_MODE_RATE)
+        ns = (int64_t)((double)nrecords * (double)loops / o->sched.rate * 1e9);
+    if (o->duration_ns && (ns == 0 || o->duration_ns < ns))
+        ns = o->duration_ns;
+    return ns;
+}
+
 int lt_walk_init(struct lt_walk *w, const struct lt_replay_opts *o, struct lt_record_source *src,
                  struct lt_err *err)
 {

@@ -647,6 +647,13 @@ int lt_walk_init(struct lt_walk *w, const struct lt_replay_opts *o, struct lt_re
 /* 1 with the next record this run (shard) sends, 0 at the end, < 0 on a source error. */
 int lt_walk_next(struct lt_walk *w, struct lt_walk_item *it, struct lt_err *err);
 
+/*
+ * How long a run of a source of nrecords records spanning span_ns of trace
+ * time is expected to take (for progress): the schedule's length over every
+ * pass, or --duration when shorter; 0 when not known (--burst).
+ */
+int64_t lt_replay_length_hint(const struct lt_replay_opts *o, uint64_t nrecords, uint64_t span_ns);
+
 #define LT_PLAN_WINDOWS 8 /* spike windows listed */
 
 struct lt_plan {

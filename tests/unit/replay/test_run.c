@@ -394,12 +394,33 @@ static void test_source_kinds(void **state)
     assert_int_equal(plan.records, 20);
 }
 
+/* The length progress shows: the schedule over every pass, or --duration when shorter. */
+static void test_length_hint(void **state)
+{
+    struct lt_replay_opts o;
+    (void)state;
+    base_opts(&o);
+    o.sched.speed = 2;
+    o.loops = 3;
+    assert_int_equal(lt_replay_length_hint(&o, 10, 9000000000ULL), 13500000000LL);
+    assert_int_equal(lt_replay_length_hint(&o, 0, 0), 0); /* nothing known yet (a pipe) */
+    o.sched.mode = LT_MODE_RATE;
+    o.sched.rate = 5;
+    assert_int_equal(lt_replay_length_hint(&o, 10, 9000000000ULL), 6000000000LL);
+    o.duration_ns = 1000000000;
+    assert_int_equal(lt_replay_length_hint(&o, 10, 9000000000ULL), 1000000000LL);
+    o.sched.mode = LT_MODE_BURST;
+    assert_int_equal(lt_replay_length_hint(&o, 10, 9000000000ULL), 1000000000LL);
+    o.duration_ns = 0;
+    assert_int_equal(lt_replay_length_hint(&o, 10, 9000000000ULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_loop_queue), cmocka_unit_test(test_stop_invariants),
         cmocka_unit_test(test_keep_order_loop), cmocka_unit_test(test_duration_burst_shard),
-        cmocka_unit_test(test_source_kinds),
+        cmocka_unit_test(test_source_kinds),    cmocka_unit_test(test_length_hint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
