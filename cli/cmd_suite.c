@@ -334,6 +334,7 @@ static int check_options(const struct suite *st)
     struct lt_target tg;
     struct lt_err err;
 
+    memset(&check, 0, sizeof(check)); /* lt_slo_parse adds to what is there */
     if (!(st->rate > 0) || st->rate * scenarios[1].rate_share < 1)
         return lt_cli_usage(CMD, "--rate: at least %.0f (payload runs at 1/20 of it)",
                             1 / scenarios[1].rate_share);
