@@ -28,93 +28,6 @@ static void on_signal(int sig)
         lt_replay_stop(fm_run);
 }
 
-/* ---- the tape as one endless stream of successive windows ---------------------- */
-
-/*
- * Records in trace order, pass after pass (the next pass one mean gap after
- * the last record, with fresh sessions, as --loop does), so each step takes
- * up where the one before left off. A step is a window of it: a span of trace
- * time (speed) or a number of records (rate). The record that opens the next
- * window is held over; the tape reader keeps it valid, since nothing else
- * reads the tape between steps.
- */
-struct fm_stream {
-    struct lt_source *base;
-    int by_count;
-    uint64_t left;    /* by_count: records the window still has */
-    uint64_t win_end; /* otherwise: the window ends before this stream time */
-    struct lt_record held;
-    int has_held;
-    uint64_t pass, first_ts, last_ts, npass0;
-    int64_t pass_len;
-    int have_first;
-};
-
-static int stream_fetch(struct fm_stream *s, struct lt_record *rec, struct lt_err *err)
-{
-    for (int tries = 0; tries < 2; tries++) {
-        int rc = s->base->next(s->base->ctx, rec, err);
-        if (rc < 0)
-            return rc;
-        if (rc == 1) {
-            if (!s->have_first) {
-                s->first_ts = rec->ts_ns;
-                s->have_first = 1;
-            }
-            if (s->pass == 0) {
-                s->last_ts = rec->ts_ns;
-                s->npass0++;
-            }
-            rec->ts_ns = (rec->ts_ns > s->first_ts ? rec->ts_ns - s->first_ts : 0) +
-                         s->pass * (uint64_t)s->pass_len;
-            if (s->pass)
-                rec->session = lt_splitmix64(rec->session ^ (s->pass * 0x9e3779b97f4a7c15ULL));
-            return 1;
-        }
-        if (!s->have_first)
-            return 0; /* an empty window stays empty */
-        if (s->pass == 0) {
-            int64_t span = (int64_t)(s->last_ts - s->first_ts);
-            s->pass_len = span + (s->npass0 > 1 ? span / (int64_t)(s->npass0 - 1) : 1000000000LL);
-            if (s->pass_len <= 0)
-                s->pass_len = 1;
-        }
-        s->pass++;
-        if (s->base->rewind(s->base->ctx, err))
-            return err->code ? -err->code : -1;
-    }
-    return 0;
-}
-
-static int stream_next(void *ctx, struct lt_record *rec, struct lt_err *err)
-{
-    struct fm_stream *s = ctx;
-    int rc;
-
-    if (s->by_count && s->left == 0)
-        return 0;
-    if (s->has_held) {
-        *rec = s->held;
-        s->has_held = 0;
-    } else if ((rc = stream_fetch(s, rec, err)) != 1) {
-        return rc;
-    }
-    if (!s->by_count && rec->ts_ns >= s->win_end) {
-        s->held = *rec;
-        s->has_held = 1;
-        return 0;
-    }
-    if (s->by_count)
-        s->left--;
-    return 1;
-}
-
-static int stream_rewind(void *ctx, struct lt_err *err)
-{
-    (void)ctx;
-    return lt_error(err, LT_E_INTERNAL, "a find-max step is one pass");
-}
-
 /* ---- one step -------------------------------------------------------------------- */
 
 struct fm_step {
@@ -453,37 +366,159 @@ static void sleep_ns(int64_t ns)
     }
 }
 
-int lt_cli_find_max(const struct lt_cli_findmax *fm)
-{
-    const struct lt_slo *slo = fm->slo;
-    struct fm_stream stream;
-    struct lt_source src;
+/* A search under way: the stream its steps read and what they leave. */
+struct fm_search {
+    const struct lt_cli_findmax *fm;
+    struct lt_fm_stream stream;
+    struct lt_record_source src;
     struct lt_findmax f;
     struct fm_row rows[LT_FM_MAX_STEPS];
-    struct lt_stats total;
-    size_t nrows = 0;
-    struct lt_err err;
-    cJSON *steps = cJSON_CreateArray(), *res = NULL;
-    int64_t t0 = lt_mono_ns();
-    double x;
-    int ret = LT_EXIT_FAIL, failed = 0, werr_said = 0;
-    struct sigaction sa, old_int, old_term;
-    char line[1024];
-    const struct fm_row *hold, *brk;
+    size_t nrows;
+    struct lt_stats total; /* every step's, on the search's clock */
+    cJSON *steps;          /* each step's summary */
+    int64_t t0;
+    int failed, werr_said;
+};
 
-    lt_err_clear(&err);
-    memset(&stream, 0, sizeof(stream));
-    stream.base = fm->src;
-    stream.by_count = fm->rate_mode;
-    src.ctx = &stream;
-    src.next = stream_next;
-    src.rewind = stream_rewind;
-    if (!steps || lt_stats_init(&total)) {
-        cJSON_Delete(steps);
-        lt_cli_error(fm->cmd, "out of memory");
-        return LT_EXIT_FAIL;
+/* The run options of the step at factor x, its window of the stream and its status label. */
+static void step_opts(struct fm_search *s, double x, struct lt_replay_opts *ro, char *label,
+                      size_t n)
+{
+    const struct lt_cli_findmax *fm = s->fm;
+    char fx[32];
+
+    *ro = *fm->ro;
+    if (fm->rate_mode) {
+        ro->sched.rate = x;
+        lt_fm_stream_window(&s->stream, (uint64_t)llround(x * (double)fm->step_ns / 1e9), 0);
+    } else {
+        ro->sched.speed = x;
+        lt_fm_stream_window(&s->stream, 0, (uint64_t)((double)fm->step_ns * x));
     }
-    lt_findmax_init(&f, fm->start, fm->max, fm->precision);
+    ro->loops = 1;
+    ro->limit = 0;
+    ro->duration_ns = fm->step_ns;
+    ro->total_hint_ns = fm->step_ns;
+    fmt_point(fm, x, fx, sizeof(fx));
+    if (fm->rate_mode)
+        snprintf(label, n, "step %zu: %.4g req/s", s->nrows + 1, x);
+    else
+        snprintf(label, n, "step %zu: %s", s->nrows + 1, fx);
+}
+
+/* Adds a step's totals into the search's, moved to the search's clock. */
+static void add_step_total(struct fm_search *s, const struct lt_stats *t, int64_t offset_ns)
+{
+    struct lt_stats tot;
+
+    if (lt_stats_init(&tot))
+        return;
+    lt_stats_merge(&tot, t);
+    tot.start_ns += offset_ns;
+    shift_counters(tot.c, offset_ns);
+    lt_stats_merge(&s->total, &tot);
+    lt_stats_release(&tot);
+}
+
+/* A judged step: its row on stderr, its summary in the steps and as a note in -o. */
+static void note_step(struct fm_search *s, const struct fm_row *r, struct fm_step *st)
+{
+    const struct lt_cli_findmax *fm = s->fm;
+    unsigned k = (unsigned)s->nrows + 1;
+    cJSON *sj;
+
+    print_row(fm, k, r, fm->slo);
+    sj = step_json(fm, k, r, &st->judged, fm->slo);
+    if (fm->w && sj && !st->wfailed) {
+        cJSON *note = cJSON_CreateObject();
+        char *j;
+        cJSON_AddItemToObject(note, "find_max_step", cJSON_Duplicate(sj, 1));
+        j = cJSON_PrintUnformatted(note);
+        if (j && lt_results_writer_note(fm->w, j, &st->werr))
+            st->wfailed = 1;
+        free(j);
+        cJSON_Delete(note);
+    }
+    if (sj)
+        cJSON_AddItemToArray(s->steps, sj);
+    if (st->wfailed && !s->werr_said) {
+        lt_cli_error(fm->cmd, "%s", st->werr.msg);
+        s->werr_said = 1;
+        s->failed = 1;
+    }
+}
+
+/* Runs, judges and notes the step at factor x; s->failed after an error (printed). */
+static void run_step(struct fm_search *s, double x)
+{
+    const struct lt_cli_findmax *fm = s->fm;
+    struct fm_row *r = &s->rows[s->nrows];
+    struct lt_replay_opts ro;
+    struct lt_replay_cbs cbs;
+    struct lt_replay *run;
+    struct fm_step st;
+    struct lt_err err;
+    int rc;
+
+    memset(&st, 0, sizeof(st));
+    if (lt_stats_init(&st.judged)) {
+        lt_cli_error(fm->cmd, "out of memory");
+        s->failed = 1;
+        return;
+    }
+    st.w = fm->w;
+    st.warmup_ns = fm->warmup_ns;
+    lt_err_clear(&st.werr);
+    step_opts(s, x, &ro, st.label, sizeof(st.label));
+    run = lt_replay_new(&ro, &s->src, &err);
+    if (!run) {
+        lt_cli_error(fm->cmd, "%s", err.msg);
+        s->failed = 1;
+        goto out;
+    }
+    memset(&cbs, 0, sizeof(cbs));
+    cbs.ctx = &st;
+    cbs.interval = step_interval;
+    cbs.progress = fm->progress ? step_progress : NULL;
+    st.offset_ns = lt_mono_ns() - s->t0;
+    fm_run = run;
+    if (fm_stopped)
+        lt_replay_stop(run);
+    rc = lt_replay_run(run, &cbs, &err);
+    fm_run = NULL;
+    if (fm->progress)
+        lt_cli_status_clear();
+    if (rc) {
+        lt_cli_error(fm->cmd, "%s", err.msg);
+        s->failed = 1;
+        goto out;
+    }
+    add_step_total(s, lt_replay_totals(run), st.offset_ns);
+    /* an interrupted step's counters say so in the judged numbers too */
+    st.judged.c[LT_RC_INTERRUPTED] |= lt_replay_totals(run)->c[LT_RC_INTERRUPTED];
+    lt_replay_free(run);
+    run = NULL;
+    lt_summary_compute(&r->sum, &st.judged);
+    r->factor = x;
+    r->how = lt_findmax_judge(&r->sum, fm->slo, &r->term);
+    r->start_ns = st.offset_ns;
+    r->dur_ns = lt_mono_ns() - s->t0 - st.offset_ns;
+    lt_findmax_note(&s->f, x, r->how);
+    note_step(s, r, &st);
+    s->nrows++;
+out:
+    lt_replay_free(run);
+    lt_stats_release(&st.judged);
+}
+
+/* The steps, until the search knows its answer, fails or is stopped (SIGINT, SIGTERM). */
+static void run_steps(struct fm_search *s)
+{
+    const struct lt_cli_findmax *fm = s->fm;
+    struct sigaction sa, old_int, old_term;
+    char mx[32];
+    double x;
+
     fm_stopped = 0;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -491,209 +526,149 @@ int lt_cli_find_max(const struct lt_cli_findmax *fm)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    {
-        char mx[32];
-        fmt_point(fm, fm->max, mx, sizeof(mx));
-        print_head(stderr, fm->rate_mode, (double)fm->step_ns / 1e9, (double)fm->warmup_ns / 1e9,
-                   (double)fm->cooldown_ns / 1e9, mx, fm->precision);
-    }
-
-    while (!fm_stopped && (x = lt_findmax_next(&f)) > 0) {
-        struct lt_replay_opts ro = *fm->ro;
-        struct lt_replay_cbs cbs;
-        struct fm_step st;
-        struct lt_replay *run;
-        struct fm_row *r = &rows[nrows];
-        char fx[32];
-        int rc;
-
-        if (nrows && fm->cooldown_ns) {
+    fmt_point(fm, fm->max, mx, sizeof(mx));
+    print_head(stderr, fm->rate_mode, (double)fm->step_ns / 1e9, (double)fm->warmup_ns / 1e9,
+               (double)fm->cooldown_ns / 1e9, mx, fm->precision);
+    while (!fm_stopped && (x = lt_findmax_next(&s->f)) > 0) {
+        if (s->nrows && fm->cooldown_ns) {
             sleep_ns(fm->cooldown_ns);
             if (fm_stopped)
                 break;
         }
-        memset(&st, 0, sizeof(st));
-        if (lt_stats_init(&st.judged)) {
-            lt_cli_error(fm->cmd, "out of memory");
-            failed = 1;
-            break;
-        }
-        st.w = fm->w;
-        st.warmup_ns = fm->warmup_ns;
-        lt_err_clear(&st.werr);
-        if (fm->rate_mode) {
-            ro.sched.rate = x;
-            stream.left = (uint64_t)llround(ro.sched.rate * (double)fm->step_ns / 1e9);
-            if (stream.left == 0)
-                stream.left = 1;
-        } else {
-            ro.sched.speed = x;
-            stream.win_end += (uint64_t)((double)fm->step_ns * ro.sched.speed);
-        }
-        ro.loops = 1;
-        ro.limit = 0;
-        ro.duration_ns = fm->step_ns;
-        ro.total_hint_ns = fm->step_ns;
-        fmt_point(fm, x, fx, sizeof(fx));
-        if (fm->rate_mode)
-            snprintf(st.label, sizeof(st.label), "step %zu: %.4g req/s", nrows + 1, ro.sched.rate);
-        else
-            snprintf(st.label, sizeof(st.label), "step %zu: %s", nrows + 1, fx);
-        run = lt_replay_new(&ro, &src, &err);
-        if (!run) {
-            lt_stats_release(&st.judged);
-            lt_cli_error(fm->cmd, "%s", err.msg);
-            failed = 1;
-            break;
-        }
-        memset(&cbs, 0, sizeof(cbs));
-        cbs.ctx = &st;
-        cbs.interval = step_interval;
-        cbs.progress = fm->progress ? step_progress : NULL;
-        st.offset_ns = lt_mono_ns() - t0;
-        fm_run = run;
-        if (fm_stopped)
-            lt_replay_stop(run);
-        rc = lt_replay_run(run, &cbs, &err);
-        fm_run = NULL;
-        if (fm->progress)
-            lt_cli_status_clear();
-        if (rc) {
-            lt_cli_error(fm->cmd, "%s", err.msg);
-            lt_replay_free(run);
-            lt_stats_release(&st.judged);
-            failed = 1;
-            break;
-        }
-        {
-            struct lt_stats tot;
-            if (lt_stats_init(&tot) == 0) {
-                lt_stats_merge(&tot, lt_replay_totals(run));
-                tot.start_ns += st.offset_ns;
-                shift_counters(tot.c, st.offset_ns);
-                lt_stats_merge(&total, &tot);
-                lt_stats_release(&tot);
-            }
-        }
-        /* an interrupted step's counters say so in the judged numbers too */
-        st.judged.c[LT_RC_INTERRUPTED] |= lt_replay_totals(run)->c[LT_RC_INTERRUPTED];
-        lt_replay_free(run);
-        lt_summary_compute(&r->sum, &st.judged);
-        r->factor = x;
-        r->how = lt_findmax_judge(&r->sum, slo, &r->term);
-        r->start_ns = st.offset_ns;
-        r->dur_ns = lt_mono_ns() - t0 - st.offset_ns;
-        lt_findmax_note(&f, x, r->how);
-        print_row(fm, (unsigned)nrows + 1, r, slo);
-        {
-            cJSON *sj = step_json(fm, (unsigned)nrows + 1, r, &st.judged, slo);
-            if (fm->w && sj && !st.wfailed) {
-                cJSON *note = cJSON_CreateObject();
-                char *s;
-                cJSON_AddItemToObject(note, "find_max_step", cJSON_Duplicate(sj, 1));
-                s = cJSON_PrintUnformatted(note);
-                if (s && lt_results_writer_note(fm->w, s, &st.werr))
-                    st.wfailed = 1;
-                free(s);
-                cJSON_Delete(note);
-            }
-            if (sj)
-                cJSON_AddItemToArray(steps, sj);
-        }
-        if (st.wfailed && !werr_said) {
-            lt_cli_error(fm->cmd, "%s", st.werr.msg);
-            werr_said = 1;
-            failed = 1;
-        }
-        lt_stats_release(&st.judged);
-        nrows++;
-        if (failed)
+        run_step(s, x);
+        if (s->failed)
             break;
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    if (fm_stopped && f.end == LT_FM_SEARCHING)
-        f.end = LT_FM_END_STOPPED;
+    if (fm_stopped && s->f.end == LT_FM_SEARCHING)
+        s->f.end = LT_FM_END_STOPPED;
     if (fm_stopped)
-        total.c[LT_RC_INTERRUPTED] = 1;
+        s->total.c[LT_RC_INTERRUPTED] = 1;
+}
 
-    hold = f.holds > 0 ? row_at(rows, nrows, f.holds, 1) : NULL;
-    brk = f.breaks > 0 ? row_at(rows, nrows, f.breaks, 0) : NULL;
-    answer_line(fm, &f, hold, brk, nrows ? &rows[nrows - 1] : NULL, slo, line, sizeof(line));
+/* The answer and what it rests on (a new cJSON tree; NULL without memory). */
+static cJSON *answer_json(const struct fm_search *s, const struct fm_row *brk, const char *line)
+{
+    const struct lt_slo *slo = s->fm->slo;
+    const struct lt_findmax *f = &s->f;
+    cJSON *res = cJSON_CreateObject();
+    int lt = limit_term(brk, slo);
 
-    /* the answer and what it rests on */
-    res = cJSON_CreateObject();
-    if (res) {
-        int lt = limit_term(brk, slo);
-        add_factor(res, "holds", f.holds);
-        add_factor(res, "breaks", f.breaks);
-        cJSON_AddStringToObject(res, "searched", fm->rate_mode ? "rate" : "speed");
-        if (lt >= 0 && brk)
-            cJSON_AddStringToObject(res, "limit", slo->t[lt].expr);
-        else
-            cJSON_AddNullToObject(res, "limit");
-        cJSON_AddBoolToObject(res, "client_bound",
-                              f.end == LT_FM_END_CLIENT || (brk && brk->how == LT_FM_CONNS));
-        cJSON_AddBoolToObject(res, "interrupted", f.end == LT_FM_END_STOPPED);
-        cJSON_AddStringToObject(res, "end", lt_findmax_end_name(f.end));
-        cJSON_AddNumberToObject(res, "require", fm->require);
-        cJSON_AddStringToObject(res, "answer", line);
-    }
-    if (failed || !res)
-        ret = LT_EXIT_FAIL;
-    else if (f.end == LT_FM_END_STOPPED || f.end == LT_FM_END_CLIENT ||
-             (brk && brk->how == LT_FM_CONNS && f.end != LT_FM_FIRST))
-        ret = LT_EXIT_INCONCLUSIVE;
+    if (!res)
+        return NULL;
+    add_factor(res, "holds", f->holds);
+    add_factor(res, "breaks", f->breaks);
+    cJSON_AddStringToObject(res, "searched", s->fm->rate_mode ? "rate" : "speed");
+    if (lt >= 0 && brk)
+        cJSON_AddStringToObject(res, "limit", slo->t[lt].expr);
     else
-        ret = f.holds >= fm->require ? LT_EXIT_OK : LT_EXIT_SLO;
-    if (res)
-        cJSON_AddNumberToObject(res, "exit", ret);
+        cJSON_AddNullToObject(res, "limit");
+    cJSON_AddBoolToObject(res, "client_bound",
+                          f->end == LT_FM_END_CLIENT || (brk && brk->how == LT_FM_CONNS));
+    cJSON_AddBoolToObject(res, "interrupted", f->end == LT_FM_END_STOPPED);
+    cJSON_AddStringToObject(res, "end", lt_findmax_end_name(f->end));
+    cJSON_AddNumberToObject(res, "require", s->fm->require);
+    cJSON_AddStringToObject(res, "answer", line);
+    return res;
+}
 
-    if (fm->w) {
-        struct lt_results_section sec;
-        void *scratch = malloc(lt_stats_scratch_size());
-        cJSON *note = cJSON_CreateObject();
-        char *s = NULL;
-        int rc = LT_E_NOMEM;
-        if (scratch && note && res) {
-            cJSON_AddItemToObject(note, "find_max", cJSON_Duplicate(res, 1));
-            s = cJSON_PrintUnformatted(note);
-            lt_stats_to_section(&total, LT_RESULTS_TOTAL, scratch, &sec);
-            rc = s ? lt_results_writer_note(fm->w, s, &err) : LT_E_NOMEM;
-            if (!rc)
-                rc = lt_results_writer_add(fm->w, &sec, &err);
-        }
-        if (!rc)
-            rc = lt_results_writer_close(fm->w, &err);
-        else
-            lt_results_writer_close(fm->w, NULL);
-        if (rc) {
-            lt_cli_error(fm->cmd, "%s", rc == LT_E_NOMEM ? "out of memory" : err.msg);
-            ret = LT_EXIT_FAIL;
-        }
-        free(s);
-        free(scratch);
-        cJSON_Delete(note);
+/* The search's exit status: it holds --require, it does not, or it cannot say. */
+static int search_exit(const struct fm_search *s, const struct fm_row *brk)
+{
+    const struct lt_findmax *f = &s->f;
+
+    if (f->end == LT_FM_END_STOPPED || f->end == LT_FM_END_CLIENT ||
+        (brk && brk->how == LT_FM_CONNS && f->end != LT_FM_FIRST))
+        return LT_EXIT_INCONCLUSIVE;
+    return f->holds >= s->fm->require ? LT_EXIT_OK : LT_EXIT_SLO;
+}
+
+/* Ends -o: the answer as a note, then the search's total; 0, or -1 after an error. */
+static int finish_results(struct fm_search *s, const cJSON *res)
+{
+    const struct lt_cli_findmax *fm = s->fm;
+    cJSON *note = cJSON_CreateObject();
+    struct lt_err err;
+    char *j = NULL;
+    int rc = LT_E_NOMEM;
+
+    if (note && res) {
+        cJSON_AddItemToObject(note, "find_max", cJSON_Duplicate(res, 1));
+        j = cJSON_PrintUnformatted(note);
+        rc = j ? lt_results_writer_note(fm->w, j, &err) : LT_E_NOMEM;
     }
-    if (fm->json && res) {
-        print_json(stdout, res, steps);
-        res = steps = NULL;
+    if (!rc)
+        rc = lt_stats_close_results(fm->w, &s->total, s->total.c[LT_RC_TAPE_SKIPPED], NULL, &err);
+    else
+        lt_results_writer_close(fm->w, NULL);
+    if (rc)
+        lt_cli_error(fm->cmd, "%s", rc == LT_E_NOMEM ? "out of memory" : err.msg);
+    free(j);
+    cJSON_Delete(note);
+    return rc ? -1 : 0;
+}
+
+/* The answer on stdout (the line, or --json's object, which takes res), and why it exits so. */
+static void print_answer(struct fm_search *s, cJSON **res, const char *line, int ret)
+{
+    const struct lt_cli_findmax *fm = s->fm;
+    char req[64];
+
+    if (fm->json && *res) {
+        print_json(stdout, *res, s->steps);
+        *res = s->steps = NULL;
     } else {
         printf("%s\n", line);
     }
     fflush(stdout);
     if (ret == LT_EXIT_INCONCLUSIVE)
         lt_cli_warn(fm->cmd, "inconclusive: %s",
-                    f.end == LT_FM_END_STOPPED ? "the search was interrupted"
-                    : f.end == LT_FM_END_CLIENT
+                    s->f.end == LT_FM_END_STOPPED ? "the search was interrupted"
+                    : s->f.end == LT_FM_END_CLIENT
                         ? "the client could not keep up before the knee was found"
                         : "the knee found is that of -c connections, not of the target");
     else if (ret == LT_EXIT_SLO)
         lt_cli_warn(fm->cmd, "the target does not hold %s (--require)",
-                    (fmt_point(fm, fm->require, line, sizeof(line)), line));
-    cJSON_Delete(steps);
+                    (fmt_point(fm, fm->require, req, sizeof(req)), req));
+}
+
+int lt_cli_find_max(const struct lt_cli_findmax *fm)
+{
+    struct fm_search s;
+    const struct fm_row *hold, *brk;
+    cJSON *res;
+    char line[1024];
+    int ret;
+
+    memset(&s, 0, sizeof(s));
+    s.fm = fm;
+    s.steps = cJSON_CreateArray();
+    if (!s.steps || lt_stats_init(&s.total)) {
+        cJSON_Delete(s.steps);
+        lt_cli_error(fm->cmd, "out of memory");
+        return LT_EXIT_FAIL;
+    }
+    lt_fm_stream_init(&s.stream, fm->src, fm->rate_mode);
+    lt_fm_stream_source(&s.stream, &s.src);
+    lt_findmax_init(&s.f, fm->start, fm->max, fm->precision);
+    s.t0 = lt_mono_ns();
+    run_steps(&s);
+
+    hold = s.f.holds > 0 ? row_at(s.rows, s.nrows, s.f.holds, 1) : NULL;
+    brk = s.f.breaks > 0 ? row_at(s.rows, s.nrows, s.f.breaks, 0) : NULL;
+    answer_line(fm, &s.f, hold, brk, s.nrows ? &s.rows[s.nrows - 1] : NULL, fm->slo, line,
+                sizeof(line));
+    res = answer_json(&s, brk, line);
+    ret = s.failed || !res ? LT_EXIT_FAIL : search_exit(&s, brk);
+    if (res)
+        cJSON_AddNumberToObject(res, "exit", ret);
+    if (fm->w && finish_results(&s, res))
+        ret = LT_EXIT_FAIL;
+    print_answer(&s, &res, line, ret);
+    cJSON_Delete(s.steps);
     cJSON_Delete(res);
-    lt_stats_release(&total);
+    lt_stats_release(&s.total);
     return ret;
 }
 

@@ -348,26 +348,269 @@ out:
     return ret;
 }
 
+/* The options of report, as given. */
+struct report_opts {
+    const char *format, *out, *slo_s;
+    int intervals, compare, merge_any;
+    int json;     /* --format json */
+    int timeline; /* the format needs the run over time: csv, html or --intervals */
+};
+
+/* The usage errors of report's options and files; -1 to go on, or LT_EXIT_USAGE. */
+static int check_options(struct report_opts *o, char **pos, int npos, struct lt_slo *slo)
+{
+    static const char cmd[] = "report";
+    const char *format = o->format;
+    struct lt_err err;
+
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 &&
+        strcmp(format, "html") != 0)
+        return lt_cli_usage(cmd, "--format: expected text, json, csv or html, not '%s'", format);
+    if (o->intervals && (strcmp(format, "csv") == 0 || strcmp(format, "html") == 0))
+        return lt_cli_usage(cmd, "--intervals goes with --format text or json (csv and html "
+                                 "always hold the intervals)");
+    if (strcmp(format, "csv") == 0 && (!o->out || strcmp(o->out, "-") == 0))
+        return lt_cli_usage(cmd, "--format csv needs -o PREFIX (it writes PREFIX_stats.csv and "
+                                 "PREFIX_stats_history.csv)");
+    o->json = strcmp(format, "json") == 0;
+    o->timeline = o->intervals || strcmp(format, "csv") == 0 || strcmp(format, "html") == 0;
+    if (o->slo_s && lt_slo_parse(slo, o->slo_s, &err))
+        return lt_cli_usage(cmd, "--slo: %s", err.msg);
+    /* the run over time is read in a second pass, which standard input cannot give */
+    for (int i = 0; i < npos; i++)
+        if (strcmp(pos[i], "-") == 0 && o->timeline)
+            return lt_cli_usage(cmd,
+                                "--format %s%s reads its results twice: give a file, not "
+                                "'-' (standard input)",
+                                format, o->intervals ? " --intervals" : "");
+    if (o->compare && (npos != 2 || o->intervals || strcmp(format, "csv") == 0))
+        return lt_cli_usage(cmd, "--compare takes two results files (A and B), with --format "
+                                 "text, json or html");
+    return -1;
+}
+
+/* The merged results of one or more files, and what is reported of them. */
+struct report_run {
+    struct lt_stats total, part;
+    struct lt_groups groups;
+    struct lt_report_group *rows;
+    size_t nrows;
+    struct lt_run_meta meta;
+    struct lt_summary sum;
+    struct lt_report_series series;
+    uint64_t start_ns, last_start_ns; /* the earliest and latest start of the files */
+    char started[48];                 /* start_ns in ISO 8601, "" when unknown */
+};
+
+/*
+ * A --find-max search is reported alone, as its step table (text, json):
+ * -1 to go on, or the exit status.
+ */
+static int find_max_alone(const struct report_opts *o, char **pos, int npos)
+{
+    static const char cmd[] = "report";
+    FILE *f;
+    int ret;
+
+    for (int i = 0; npos > 1 && i < npos; i++)
+        if (is_find_max(pos[i])) {
+            lt_cli_error(cmd, "'%s' is a --find-max search: it is reported alone", pos[i]);
+            return LT_EXIT_FAIL;
+        }
+    if (o->intervals || !(o->json || strcmp(o->format, "text") == 0) || !is_find_max(pos[0]))
+        return -1;
+    /* a search's steps are runs of their own: the table, not one sum */
+    f = lt_cli_open_out(cmd, o->out, 0);
+    if (!f)
+        return LT_EXIT_FAIL;
+    ret = lt_cli_report_find_max(cmd, pos[0], o->json, f);
+    lt_cli_close_out(f);
+    return ret;
+}
+
+/* Reads and merges the files into r (the shards of one run unless --merge-any); 0, or -1. */
+static int load_results(const struct report_opts *o, char **pos, int npos, struct report_run *r)
+{
+    static const char cmd[] = "report";
+    int mixed = 0;
+
+    if (npos > 1) {
+        int same = check_same_run(cmd, pos, npos, o->merge_any);
+        if (same < 0)
+            return -1;
+        mixed = same > 0;
+    }
+    for (int i = 0; i < npos; i++)
+        if (add_file(pos[i], &r->total, &r->part, &r->groups, &r->meta, &r->start_ns,
+                     &r->last_start_ns, i == 0))
+            return -1;
+    r->meta.mixed = mixed;
+    lt_summary_compute(&r->sum, &r->total);
+    r->rows = calloc(r->groups.n + 1, sizeof(*r->rows));
+    if (!r->rows) {
+        lt_cli_error(cmd, "out of memory");
+        return -1;
+    }
+    r->nrows = lt_groups_rows(&r->groups, r->rows);
+    if (r->start_ns)
+        lt_format_iso8601((int64_t)r->start_ns, 9, r->started, sizeof(r->started));
+    return 0;
+}
+
+/*
+ * The formats of the run over time (csv, html, --intervals); -1 to go on to
+ * the verdict, or an exit status (a --find-max search's is its own).
+ */
+static int report_timeline(const struct report_opts *o, char **pos, int npos,
+                           const struct lt_slo *slo, struct report_run *r)
+{
+    static const char cmd[] = "report";
+    struct lt_report rep = {&r->meta, &r->sum,  &r->total, slo,  &r->series,
+                            r->rows,  r->nrows, npos,      NULL, NULL};
+    struct lt_report_find_max fm;
+    struct lt_err err;
+    int fm_exit = 0, bad;
+
+    if (npos == 1 && is_find_max(pos[0])) {
+        if (lt_cli_find_max_load(cmd, pos[0], &fm, &fm_exit))
+            return LT_EXIT_FAIL;
+        rep.find_max = &fm;
+    }
+    bad = lt_report_series_load(&r->series, (const char *const *)pos, (size_t)npos, &err);
+    if (bad)
+        lt_cli_error(cmd, "%s", err.msg);
+    else
+        bad = write_report(cmd, o->format, o->intervals, o->out, &rep);
+    if (rep.find_max)
+        free((void *)fm.steps);
+    if (bad)
+        return LT_EXIT_FAIL;
+    return rep.find_max ? fm_exit : -1; /* a search's verdict, not one of its summed steps */
+}
+
+/* The summary of the merged files, as text or JSON, to -o; 0, or -1 after an error. */
+static int print_summary(const struct report_opts *o, int npos, const struct lt_slo *slo,
+                         const struct report_run *r)
+{
+    FILE *f = lt_cli_open_out("report", o->out, 0);
+    double skew_ms = (double)(r->last_start_ns - r->start_ns) / 1e6;
+
+    if (!f)
+        return -1;
+    if (o->json) {
+        cJSON *j = lt_summary_json(&r->sum, &r->total, &r->meta, slo);
+        char *s;
+        if (j && r->start_ns) {
+            cJSON_AddItemToObject(j, "start_unix_ns", lt_json_u64(r->start_ns));
+            cJSON_AddStringToObject(j, "started", r->started);
+        }
+        if (j && npos > 1) {
+            cJSON_AddNumberToObject(j, "merged", npos);
+            cJSON_AddNumberToObject(j, "start_skew_ms", skew_ms);
+        }
+        if (j)
+            lt_summary_groups_json(j, r->rows, r->nrows);
+        s = j ? cJSON_PrintUnformatted(j) : NULL;
+        if (s)
+            fprintf(f, "%s\n", s);
+        free(s);
+        cJSON_Delete(j);
+    } else {
+        struct lt_buf b;
+        lt_buf_init(&b, 0);
+        if (npos > 1)
+            lt_buf_printf(&b, "merged      %d results files (their starts %.3f ms apart)\n", npos,
+                          skew_ms);
+        if (r->start_ns)
+            lt_buf_printf(&b, "started     %s\n", r->started);
+        if (lt_summary_text(&b, &r->sum, &r->total, &r->meta, slo) == 0 &&
+            lt_summary_groups_text(&b, r->rows, r->nrows) == 0)
+            fwrite(b.data, 1, b.len, f);
+        lt_buf_release(&b);
+    }
+    lt_cli_close_out(f);
+    return 0;
+}
+
+/* The exit status of the merged run under --slo, and what it rests on. */
+static int verdict(const struct lt_summary *sum, const struct lt_slo *slo)
+{
+    static const char cmd[] = "report";
+    int ret = lt_cli_verdict_exit(lt_summary_verdict(sum, slo));
+
+    if (sum->interrupted)
+        lt_cli_warn(cmd, "the run was interrupted: the numbers cover part of it (exit 4)");
+    if (sum->tape_skipped)
+        lt_cli_warn(cmd, "%llu records of damaged tape blocks were never sent (exit 4)",
+                    (unsigned long long)sum->tape_skipped);
+    if (sum->no_outcome)
+        lt_cli_warn(cmd,
+                    "incomplete: %llu requests have no outcome in the results (their writer "
+                    "stopped first); the counters do not add up (exit 4)",
+                    (unsigned long long)sum->no_outcome);
+    if (sum->client_bound)
+        lt_cli_warn(cmd, "client-bound: %s; latency includes loadtape's own delay",
+                    sum->client_bound_reason);
+    return ret;
+}
+
+/* One run from one or more files: loaded, merged, written in the format asked for. */
+static int report_merged(const struct report_opts *o, char **pos, int npos,
+                         const struct lt_slo *slo)
+{
+    struct report_run r;
+    int ret = LT_EXIT_FAIL;
+
+    memset(&r, 0, sizeof(r));
+    lt_report_series_init(&r.series);
+    if (lt_stats_init(&r.total) || lt_stats_init(&r.part) ||
+        lt_groups_init(&r.groups, LT_GROUPS_MAX)) {
+        lt_cli_error("report", "out of memory");
+        lt_stats_release(&r.total);
+        lt_stats_release(&r.part);
+        return LT_EXIT_FAIL;
+    }
+    if ((ret = find_max_alone(o, pos, npos)) >= 0)
+        goto out;
+    ret = LT_EXIT_FAIL;
+    if (load_results(o, pos, npos, &r))
+        goto out;
+    if (o->timeline) {
+        if ((ret = report_timeline(o, pos, npos, slo, &r)) >= 0)
+            goto out;
+    } else if (print_summary(o, npos, slo, &r)) {
+        ret = LT_EXIT_FAIL;
+        goto out;
+    }
+    ret = verdict(&r.sum, slo);
+out:
+    free(r.rows);
+    lt_groups_release(&r.groups);
+    lt_report_series_release(&r.series);
+    lt_stats_release(&r.total);
+    lt_stats_release(&r.part);
+    return ret;
+}
+
 int cmd_report(int argc, char **argv)
 {
     static const char cmd[] = "report";
-    const char *format = "text", *out = NULL, *slo_s = NULL;
-    int intervals = 0, compare = 0, merge_any = 0, mixed = 0;
+    struct report_opts o = {.format = "text"};
     struct lt_opt opts[] = {
-        {"format", 0, LT_OPT_STR, "FMT", "text, json, csv or html (default: text)", &format, 0, 0,
+        {"format", 0, LT_OPT_STR, "FMT", "text, json, csv or html (default: text)", &o.format, 0, 0,
          0},
         {"output", 'o', LT_OPT_STR, "OUT",
-         "write to OUT (default: stdout); csv: OUT_stats{,_history}.csv", &out, 0, 0, 0},
+         "write to OUT (default: stdout); csv: OUT_stats{,_history}.csv", &o.out, 0, 0, 0},
         {"intervals", 0, LT_OPT_FLAG, NULL,
-         "the per-second table, not the summary (JSON lines with --format json)", &intervals, 0, 0,
-         0},
+         "the per-second table, not the summary (JSON lines with --format json)", &o.intervals, 0,
+         0, 0},
         {"compare", 0, LT_OPT_FLAG, NULL,
-         "two runs side by side (RESULTS A and B): every number with B - A", &compare, 0, 0, 0},
+         "two runs side by side (RESULTS A and B): every number with B - A", &o.compare, 0, 0, 0},
         {"slo", 0, LT_OPT_STR, "EXPR",
-         "thresholds, e.g. 'p99<200ms,error_rate<1%' (exit 3 when one fails)", &slo_s, 0, 0, 0},
+         "thresholds, e.g. 'p99<200ms,error_rate<1%' (exit 3 when one fails)", &o.slo_s, 0, 0, 0},
         {"merge-any", 0, LT_OPT_FLAG, NULL,
-         "merge results of different runs too (by default only the shards of one run)", &merge_any,
-         0, 0, 0},
+         "merge results of different runs too (by default only the shards of one run)",
+         &o.merge_any, 0, 0, 0},
         LT_OPT_END,
     };
     struct lt_cmd_spec spec = {cmd,
@@ -384,170 +627,17 @@ int cmd_report(int argc, char **argv)
                                opts,
                                1,
                                -1};
-    struct lt_stats total, part;
-    struct lt_groups groups;
-    struct lt_report_group *rows = NULL;
-    size_t nrows = 0;
-    struct lt_run_meta meta;
-    struct lt_summary sum;
-    struct lt_report_series series;
     struct lt_slo slo;
-    struct lt_err err;
     char **pos;
-    int npos, rc, ret = LT_EXIT_FAIL, json;
-    uint64_t start_ns = 0, last_start_ns = 0;
-    char started[48] = "";
-    FILE *f = NULL;
+    int npos, rc;
 
     memset(&slo, 0, sizeof(slo));
-    memset(&meta, 0, sizeof(meta));
-    lt_report_series_init(&series);
     rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
     if (rc >= 0)
         return rc;
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 &&
-        strcmp(format, "html") != 0)
-        return lt_cli_usage(cmd, "--format: expected text, json, csv or html, not '%s'", format);
-    if (intervals && (strcmp(format, "csv") == 0 || strcmp(format, "html") == 0))
-        return lt_cli_usage(cmd, "--intervals goes with --format text or json (csv and html "
-                                 "always hold the intervals)");
-    if (strcmp(format, "csv") == 0 && (!out || strcmp(out, "-") == 0))
-        return lt_cli_usage(cmd, "--format csv needs -o PREFIX (it writes PREFIX_stats.csv and "
-                                 "PREFIX_stats_history.csv)");
-    json = strcmp(format, "json") == 0;
-    if (slo_s && lt_slo_parse(&slo, slo_s, &err))
-        return lt_cli_usage(cmd, "--slo: %s", err.msg);
-    /* the run over time is read in a second pass, which standard input cannot give */
-    for (int i = 0; i < npos; i++)
-        if (strcmp(pos[i], "-") == 0 &&
-            (intervals || strcmp(format, "csv") == 0 || strcmp(format, "html") == 0))
-            return lt_cli_usage(cmd,
-                                "--format %s%s reads its results twice: give a file, not "
-                                "'-' (standard input)",
-                                format, intervals ? " --intervals" : "");
-    if (compare && (npos != 2 || intervals || strcmp(format, "csv") == 0))
-        return lt_cli_usage(cmd, "--compare takes two results files (A and B), with --format "
-                                 "text, json or html");
-    if (compare)
-        return run_compare(cmd, pos, format, out, &slo);
-    if (lt_stats_init(&total) || lt_stats_init(&part) || lt_groups_init(&groups, LT_GROUPS_MAX)) {
-        lt_cli_error(cmd, "out of memory");
-        lt_stats_release(&total);
-        lt_stats_release(&part);
-        return LT_EXIT_FAIL;
-    }
-    for (int i = 0; npos > 1 && i < npos; i++)
-        if (is_find_max(pos[i])) {
-            lt_cli_error(cmd, "'%s' is a --find-max search: it is reported alone", pos[i]);
-            goto out;
-        }
-    if (!intervals && (json || strcmp(format, "text") == 0) && is_find_max(pos[0])) {
-        /* a search's steps are runs of their own: the table, not one sum */
-        f = lt_cli_open_out(cmd, out, 0);
-        if (!f)
-            goto out;
-        ret = lt_cli_report_find_max(cmd, pos[0], json, f);
-        lt_cli_close_out(f);
-        goto out;
-    }
-    if (npos > 1) {
-        int same = check_same_run(cmd, pos, npos, merge_any);
-        if (same < 0)
-            goto out;
-        mixed = same > 0;
-    }
-    for (int i = 0; i < npos; i++)
-        if (add_file(pos[i], &total, &part, &groups, &meta, &start_ns, &last_start_ns, i == 0))
-            goto out;
-    meta.mixed = mixed;
-    lt_summary_compute(&sum, &total);
-    rows = calloc(groups.n + 1, sizeof(*rows));
-    if (!rows) {
-        lt_cli_error(cmd, "out of memory");
-        goto out;
-    }
-    nrows = lt_groups_rows(&groups, rows);
-    if (start_ns)
-        lt_format_iso8601((int64_t)start_ns, 9, started, sizeof(started));
-    if (intervals || strcmp(format, "csv") == 0 || strcmp(format, "html") == 0) {
-        struct lt_report rep = {&meta, &sum, &total, &slo, &series, rows, nrows, npos, NULL, NULL};
-        struct lt_report_find_max fm;
-        int fm_exit = 0, bad;
-        if (npos == 1 && is_find_max(pos[0])) {
-            if (lt_cli_find_max_load(cmd, pos[0], &fm, &fm_exit))
-                goto out;
-            rep.find_max = &fm;
-        }
-        bad = lt_report_series_load(&series, (const char *const *)pos, (size_t)npos, &err);
-        if (bad)
-            lt_cli_error(cmd, "%s", err.msg);
-        else
-            bad = write_report(cmd, format, intervals, out, &rep);
-        if (rep.find_max)
-            free((void *)fm.steps);
-        if (bad)
-            goto out;
-        if (rep.find_max) {
-            ret = fm_exit; /* the search's verdict, not one of its summed steps */
-            goto out;
-        }
-        goto verdict;
-    }
-    f = lt_cli_open_out(cmd, out, 0);
-    if (!f)
-        goto out;
-    if (json) {
-        cJSON *j = lt_summary_json(&sum, &total, &meta, &slo);
-        char *s;
-        if (j && start_ns) {
-            cJSON_AddItemToObject(j, "start_unix_ns", lt_json_u64(start_ns));
-            cJSON_AddStringToObject(j, "started", started);
-        }
-        if (j && npos > 1) {
-            cJSON_AddNumberToObject(j, "merged", npos);
-            cJSON_AddNumberToObject(j, "start_skew_ms", (double)(last_start_ns - start_ns) / 1e6);
-        }
-        if (j)
-            lt_summary_groups_json(j, rows, nrows);
-        s = j ? cJSON_PrintUnformatted(j) : NULL;
-        if (s)
-            fprintf(f, "%s\n", s);
-        free(s);
-        cJSON_Delete(j);
-    } else {
-        struct lt_buf b;
-        lt_buf_init(&b, 0);
-        if (npos > 1)
-            lt_buf_printf(&b, "merged      %d results files (their starts %.3f ms apart)\n", npos,
-                          (double)(last_start_ns - start_ns) / 1e6);
-        if (start_ns)
-            lt_buf_printf(&b, "started     %s\n", started);
-        if (lt_summary_text(&b, &sum, &total, &meta, &slo) == 0 &&
-            lt_summary_groups_text(&b, rows, nrows) == 0)
-            fwrite(b.data, 1, b.len, f);
-        lt_buf_release(&b);
-    }
-    lt_cli_close_out(f);
-verdict:
-    ret = lt_cli_verdict_exit(lt_summary_verdict(&sum, &slo));
-    if (sum.interrupted)
-        lt_cli_warn(cmd, "the run was interrupted: the numbers cover part of it (exit 4)");
-    if (sum.tape_skipped)
-        lt_cli_warn(cmd, "%llu records of damaged tape blocks were never sent (exit 4)",
-                    (unsigned long long)sum.tape_skipped);
-    if (sum.no_outcome)
-        lt_cli_warn(cmd,
-                    "incomplete: %llu requests have no outcome in the results (their writer "
-                    "stopped first); the counters do not add up (exit 4)",
-                    (unsigned long long)sum.no_outcome);
-    if (sum.client_bound)
-        lt_cli_warn(cmd, "client-bound: %s; latency includes loadtape's own delay",
-                    sum.client_bound_reason);
-out:
-    free(rows);
-    lt_groups_release(&groups);
-    lt_report_series_release(&series);
-    lt_stats_release(&total);
-    lt_stats_release(&part);
-    return ret;
+    if ((rc = check_options(&o, pos, npos, &slo)) >= 0)
+        return rc;
+    if (o.compare)
+        return run_compare(cmd, pos, o.format, o.out, &slo);
+    return report_merged(&o, pos, npos, &slo);
 }

@@ -315,29 +315,216 @@ static int write_summary(const char *path, const char *target, int embedded, dou
     return bad ? -1 : 0;
 }
 
+/* One suite: its options and what each scenario came to. */
+struct suite {
+    const char *target, *dir, *slo_arg;
+    double rate;
+    int64_t duration;
+    uint64_t conns, seed;
+    int progress, show;
+    char url[1024]; /* the target, or the embedded sink's */
+    pid_t sink;     /* the embedded sink, -1 when none */
+    struct outcome out[NSCEN];
+};
+
+/* The usage errors, and the output folder made; -1 to go on, or an exit status. */
+static int check_options(const struct suite *st)
+{
+    struct lt_slo check;
+    struct lt_target tg;
+    struct lt_err err;
+
+    memset(&check, 0, sizeof(check)); /* lt_slo_parse adds to what is there */
+    if (!(st->rate > 0) || st->rate * scenarios[1].rate_share < 1)
+        return lt_cli_usage(CMD, "--rate: at least %.0f (payload runs at 1/20 of it)",
+                            1 / scenarios[1].rate_share);
+    if (st->rate > LT_SYNTH_RATE_MAX)
+        return lt_cli_usage(CMD, "--rate: at most 100M events/s");
+    if (st->slo_arg && lt_slo_parse(&check, st->slo_arg, &err))
+        return lt_cli_usage(CMD, "--slo: %s", err.msg);
+    if (st->target && lt_target_parse(&tg, st->target, &err))
+        return lt_cli_usage(CMD, "--target: %s", err.msg);
+    if (mkdir(st->dir, 0777) != 0 && errno != EEXIST) {
+        lt_cli_error(CMD, "cannot create '%s': %s", st->dir, strerror(errno));
+        return LT_EXIT_FAIL;
+    }
+    return -1;
+}
+
+/* A scenario's thresholds: --slo, or the defaults (baseline's with its throughput term). */
+static void scenario_slo(const struct suite *st, const struct scenario *sc, char *out, size_t n)
+{
+    if (st->slo_arg)
+        snprintf(out, n, "%s", st->slo_arg);
+    else if (sc->throughput_slo)
+        snprintf(out, n, "%s,throughput>=%.0f", DEFAULT_SLO, st->rate * THROUGHPUT_SHARE);
+    else
+        snprintf(out, n, "%s", DEFAULT_SLO);
+}
+
+/* Replays a scenario's tape with its thresholds, its summary to js; replay's exit status. */
+static int replay_scenario(const struct suite *st, const struct scenario *sc,
+                           const struct outcome *o, const char *tape, const char *res,
+                           const char *js)
+{
+    char c[32];
+
+    snprintf(c, sizeof(c), "%llu", (unsigned long long)st->conns);
+    const char *const rargv[] = {"replay",
+                                 tape,
+                                 "--target",
+                                 st->url,
+                                 "-c",
+                                 c,
+                                 "--slo",
+                                 o->slo,
+                                 "-o",
+                                 res,
+                                 "--json",
+                                 "--ok",
+                                 sc->ok_expected ? "expected" : "2xx",
+                                 st->progress ? "--progress" : NULL,
+                                 NULL};
+    return run_to_file(cmd_replay, rargv, js);
+}
+
+/*
+ * Scenario i: its tape, its replay, its reports. 0 to go on, 1 when the
+ * suite stops here (an error or a signal), -1 after an error that ends it.
+ */
+static int run_scenario(struct suite *st, int i)
+{
+    const struct scenario *sc = &scenarios[i];
+    struct outcome *o = &st->out[i];
+    char tape[PATH_MAX], res[PATH_MAX], js[PATH_MAX], html[PATH_MAX], csv[PATH_MAX], d[32];
+    const cJSON *intr;
+    int rc;
+
+    if (path_of(tape, sizeof(tape), st->dir, sc->name, ".tape") ||
+        path_of(res, sizeof(res), st->dir, sc->name, ".res") ||
+        path_of(js, sizeof(js), st->dir, sc->name, ".json") ||
+        path_of(html, sizeof(html), st->dir, sc->name, ".html") ||
+        path_of(csv, sizeof(csv), st->dir, sc->name, "")) {
+        lt_cli_error(CMD, "--out: '%s' is too long", st->dir);
+        return -1;
+    }
+    o->rate = st->rate * sc->rate_share;
+    scenario_slo(st, sc, o->slo, sizeof(o->slo));
+    lt_format_duration(st->duration, d, sizeof(d));
+    if (st->show)
+        fprintf(stderr, "suite: [%d/%d] %s: synth %.0f events/s for %s\n", i + 1, NSCEN, sc->name,
+                o->rate, d);
+    rc = synth_tape(sc, o->rate, st->duration, st->seed, tape, st->show);
+    if (rc != LT_EXIT_OK) {
+        o->exit = rc;
+        snprintf(o->verdict, sizeof(o->verdict), "error");
+        return 1;
+    }
+    if (stop)
+        return 1;
+    if (st->show)
+        fprintf(stderr, "suite: [%d/%d] %s: replay against %s, %s\n", i + 1, NSCEN, sc->name,
+                st->url, o->slo);
+    rc = replay_scenario(st, sc, o, tape, res, js);
+    o->exit = rc;
+    snprintf(o->verdict, sizeof(o->verdict), "%s", verdict_of(rc));
+    o->summary = read_json(js);
+    intr = o->summary ? cJSON_GetObjectItemCaseSensitive(o->summary, "interrupted") : NULL;
+    if (cJSON_IsTrue(intr))
+        stop = 1; /* a signal stopped the replay: the suite stops with it */
+    if (access(res, F_OK) == 0) {
+        const char *const h[] = {"report", res,     "--format", "html", "-o",
+                                 html,     "--slo", o->slo,     NULL};
+        const char *const v[] = {"report", res, "--format", "csv", "-o", csv, NULL};
+        int r1 = run_cmd(cmd_report, h), r2 = run_cmd(cmd_report, v);
+        /* report judges the same thresholds on the same numbers: only a failure to
+         * write matters here */
+        if ((r1 == LT_EXIT_FAIL || r2 == LT_EXIT_FAIL) && rc != LT_EXIT_FAIL) {
+            o->exit = LT_EXIT_FAIL;
+            snprintf(o->verdict, sizeof(o->verdict), "error");
+        }
+    }
+    if (st->show)
+        fprintf(stderr, "suite: [%d/%d] %s: %s\n", i + 1, NSCEN, sc->name, o->verdict);
+    return 0;
+}
+
+/* The worst outcome: a scenario that could not run, then inconclusive, then failed. */
+static int overall_exit(const struct suite *st)
+{
+    int exit_code = LT_EXIT_OK;
+
+    for (int i = 0; i < NSCEN; i++) {
+        int e = st->out[i].exit;
+        if (e < 0)
+            e = stop ? LT_EXIT_INCONCLUSIVE : LT_EXIT_FAIL; /* never reached */
+        if (e != LT_EXIT_OK && e != LT_EXIT_SLO && e != LT_EXIT_INCONCLUSIVE)
+            exit_code = LT_EXIT_FAIL;
+        else if (e == LT_EXIT_INCONCLUSIVE && exit_code != LT_EXIT_FAIL)
+            exit_code = LT_EXIT_INCONCLUSIVE;
+        else if (e == LT_EXIT_SLO && exit_code == LT_EXIT_OK)
+            exit_code = LT_EXIT_SLO;
+    }
+    return exit_code;
+}
+
+/* The table of the five on stdout, then index.html and summary.json; the exit status. */
+static int write_outcome(struct suite *st, int exit_code)
+{
+    const char *overall = exit_code == LT_EXIT_OK             ? "pass"
+                          : exit_code == LT_EXIT_SLO          ? "fail"
+                          : exit_code == LT_EXIT_INCONCLUSIVE ? "inconclusive"
+                                                              : "error";
+    char p[PATH_MAX];
+
+    printf("%-10s %-12s %9s %7s %9s %8s %8s %8s\n", "scenario", "verdict", "requests", "failed",
+           "req/s", "p50 ms", "p95 ms", "p99 ms");
+    for (int i = 0; i < NSCEN; i++) {
+        const cJSON *j = st->out[i].summary;
+        printf("%-10s %-12s", scenarios[i].name, st->out[i].verdict);
+        if (j)
+            printf(" %9.0f %7.0f %9.1f %8.3f %8.3f %8.3f", num_at(j, "requests", "completed"),
+                   num_at(j, "requests", "failed"), num_at(j, NULL, "throughput_rps"),
+                   num_at(j, "latency_ms", "p50"), num_at(j, "latency_ms", "p95"),
+                   num_at(j, "latency_ms", "p99"));
+        printf("\n");
+    }
+    if (path_of(p, sizeof(p), st->dir, "index", ".html") ||
+        write_index(p, st->url, st->rate, st->duration, st->out, overall))
+        exit_code = LT_EXIT_FAIL;
+    printf("suite: %s; the reports: %s\n", overall, p);
+    if (path_of(p, sizeof(p), st->dir, "summary", ".json") ||
+        write_summary(p, st->url, st->sink > 0, st->rate, st->duration, st->out, overall,
+                      exit_code))
+        exit_code = LT_EXIT_FAIL;
+    fflush(stdout);
+    return exit_code;
+}
+
 int cmd_suite(int argc, char **argv)
 {
-    const char *target = NULL, *dir = "loadtape-suite", *slo_arg = NULL;
-    double rate = DEFAULT_RATE;
-    int64_t duration = 30000000000LL;
-    uint64_t conns = 64, seed = 1;
-    int progress = 0;
+    struct suite st = {.dir = "loadtape-suite",
+                       .rate = DEFAULT_RATE,
+                       .duration = 30000000000LL,
+                       .conns = 64,
+                       .seed = 1,
+                       .sink = -1};
     struct lt_opt opts[] = {
         {"target", 0, LT_OPT_STR, "URL",
-         "where to send (default: the embedded sink, started on a free port)", &target, 0, 0, 0},
+         "where to send (default: the embedded sink, started on a free port)", &st.target, 0, 0, 0},
         {"out", 0, LT_OPT_STR, "DIR", "where the tapes and reports go (default: loadtape-suite)",
-         &dir, 0, 0, 0},
-        {"duration", 0, LT_OPT_DURATION, "D", "each scenario's length (default: 30s)", &duration,
+         &st.dir, 0, 0, 0},
+        {"duration", 0, LT_OPT_DURATION, "D", "each scenario's length (default: 30s)", &st.duration,
          LT_OPT_POSITIVE, 0, 0},
         {"rate", 0, LT_OPT_RATE, "R",
-         "baseline's events/s; the others run at a share of it (default: 12k)", &rate, 0, 0, 0},
+         "baseline's events/s; the others run at a share of it (default: 12k)", &st.rate, 0, 0, 0},
         {"slo", 0, LT_OPT_STR, "EXPR",
-         "every scenario's thresholds, in place of the defaults below", &slo_arg, 0, 0, 0},
-        {"connections", 'c', LT_OPT_U64, "N", "concurrent connections (default: 64)", &conns, 1,
+         "every scenario's thresholds, in place of the defaults below", &st.slo_arg, 0, 0, 0},
+        {"connections", 'c', LT_OPT_U64, "N", "concurrent connections (default: 64)", &st.conns, 1,
          100000, 0},
-        {"seed", 0, LT_OPT_U64, "S", "synth's seed (default: 1)", &seed, 0, (1ULL << 53), 0},
+        {"seed", 0, LT_OPT_U64, "S", "synth's seed (default: 1)", &st.seed, 0, (1ULL << 53), 0},
         {"progress", 0, LT_OPT_FLAG, NULL,
-         "show which scenario runs even when stderr is not a terminal", &progress, 0, 0, 0},
+         "show which scenario runs even when stderr is not a terminal", &st.progress, 0, 0, 0},
         LT_OPT_END,
     };
     struct lt_cmd_spec spec = {
@@ -359,38 +546,20 @@ int cmd_suite(int argc, char **argv)
         opts,
         0,
         0};
-    struct outcome out[NSCEN];
-    struct lt_slo check;
-    struct lt_target tg;
-    struct lt_err err;
-    char url[1024], **pos;
-    int npos, rc, show, ret = LT_EXIT_FAIL, exit_code = LT_EXIT_OK;
-    pid_t sink = -1;
+    char **pos;
+    int npos, rc, ret = LT_EXIT_FAIL;
     struct sigaction sa, old_int, old_term;
-    const char *overall;
 
-    memset(out, 0, sizeof(out));
     for (int i = 0; i < NSCEN; i++) {
-        out[i].exit = -1;
-        snprintf(out[i].verdict, sizeof(out[i].verdict), "not run");
+        st.out[i].exit = -1;
+        snprintf(st.out[i].verdict, sizeof(st.out[i].verdict), "not run");
     }
     rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
     if (rc >= 0)
         return rc;
-    if (!(rate > 0) || rate * scenarios[1].rate_share < 1)
-        return lt_cli_usage(CMD, "--rate: at least %.0f (payload runs at 1/20 of it)",
-                            1 / scenarios[1].rate_share);
-    if (rate > LT_SYNTH_RATE_MAX)
-        return lt_cli_usage(CMD, "--rate: at most 100M events/s");
-    if (slo_arg && lt_slo_parse(&check, slo_arg, &err))
-        return lt_cli_usage(CMD, "--slo: %s", err.msg);
-    if (target && lt_target_parse(&tg, target, &err))
-        return lt_cli_usage(CMD, "--target: %s", err.msg);
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        lt_cli_error(CMD, "cannot create '%s': %s", dir, strerror(errno));
-        return LT_EXIT_FAIL;
-    }
-    show = lt_cli_progress_wanted(progress);
+    if ((rc = check_options(&st)) >= 0)
+        return rc;
+    st.show = lt_cli_progress_wanted(st.progress);
 
     stop = 0;
     memset(&sa, 0, sizeof(sa));
@@ -398,140 +567,27 @@ int cmd_suite(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    if (!target) {
-        sink = lt_cli_sink_start(CMD, NULL, url, sizeof(url), &stop);
-        if (sink < 0)
+    if (!st.target) {
+        st.sink = lt_cli_sink_start(CMD, NULL, st.url, sizeof(st.url), &stop);
+        if (st.sink < 0)
             goto out;
-        if (show)
-            fprintf(stderr, "suite: the embedded sink listens on %s\n", url);
+        if (st.show)
+            fprintf(stderr, "suite: the embedded sink listens on %s\n", st.url);
     } else {
-        snprintf(url, sizeof(url), "%s", target);
+        snprintf(st.url, sizeof(st.url), "%s", st.target);
     }
-
     for (int i = 0; i < NSCEN && !stop; i++) {
-        const struct scenario *sc = &scenarios[i];
-        char tape[PATH_MAX], res[PATH_MAX], js[PATH_MAX], html[PATH_MAX], csv[PATH_MAX], c[32],
-            d[32];
-        const cJSON *intr;
-
-        if (path_of(tape, sizeof(tape), dir, sc->name, ".tape") ||
-            path_of(res, sizeof(res), dir, sc->name, ".res") ||
-            path_of(js, sizeof(js), dir, sc->name, ".json") ||
-            path_of(html, sizeof(html), dir, sc->name, ".html") ||
-            path_of(csv, sizeof(csv), dir, sc->name, "")) {
-            lt_cli_error(CMD, "--out: '%s' is too long", dir);
+        if ((rc = run_scenario(&st, i)) < 0)
             goto out;
-        }
-        out[i].rate = rate * sc->rate_share;
-        if (slo_arg)
-            snprintf(out[i].slo, sizeof(out[i].slo), "%s", slo_arg);
-        else if (sc->throughput_slo)
-            snprintf(out[i].slo, sizeof(out[i].slo), "%s,throughput>=%.0f", DEFAULT_SLO,
-                     rate * THROUGHPUT_SHARE);
-        else
-            snprintf(out[i].slo, sizeof(out[i].slo), "%s", DEFAULT_SLO);
-        lt_format_duration(duration, d, sizeof(d));
-        if (show)
-            fprintf(stderr, "suite: [%d/%d] %s: synth %.0f events/s for %s\n", i + 1, NSCEN,
-                    sc->name, out[i].rate, d);
-        rc = synth_tape(sc, out[i].rate, duration, seed, tape, show);
-        if (rc != LT_EXIT_OK) {
-            out[i].exit = rc;
-            snprintf(out[i].verdict, sizeof(out[i].verdict), "error");
+        if (rc > 0)
             break;
-        }
-        if (stop)
-            break;
-        if (show)
-            fprintf(stderr, "suite: [%d/%d] %s: replay against %s, %s\n", i + 1, NSCEN, sc->name,
-                    url, out[i].slo);
-        snprintf(c, sizeof(c), "%llu", (unsigned long long)conns);
-        {
-            const char *const rargv[] = {"replay",
-                                         tape,
-                                         "--target",
-                                         url,
-                                         "-c",
-                                         c,
-                                         "--slo",
-                                         out[i].slo,
-                                         "-o",
-                                         res,
-                                         "--json",
-                                         "--ok",
-                                         sc->ok_expected ? "expected" : "2xx",
-                                         progress ? "--progress" : NULL,
-                                         NULL};
-            rc = run_to_file(cmd_replay, rargv, js);
-        }
-        out[i].exit = rc;
-        snprintf(out[i].verdict, sizeof(out[i].verdict), "%s", verdict_of(rc));
-        out[i].summary = read_json(js);
-        intr =
-            out[i].summary ? cJSON_GetObjectItemCaseSensitive(out[i].summary, "interrupted") : NULL;
-        if (cJSON_IsTrue(intr))
-            stop = 1; /* a signal stopped the replay: the suite stops with it */
-        if (access(res, F_OK) == 0) {
-            const char *const h[] = {"report", res,     "--format", "html", "-o",
-                                     html,     "--slo", out[i].slo, NULL};
-            const char *const v[] = {"report", res, "--format", "csv", "-o", csv, NULL};
-            int r1 = run_cmd(cmd_report, h), r2 = run_cmd(cmd_report, v);
-            /* report judges the same thresholds on the same numbers: only a failure to
-             * write matters here */
-            if ((r1 == LT_EXIT_FAIL || r2 == LT_EXIT_FAIL) && rc != LT_EXIT_FAIL) {
-                out[i].exit = LT_EXIT_FAIL;
-                snprintf(out[i].verdict, sizeof(out[i].verdict), "error");
-            }
-        }
-        if (show)
-            fprintf(stderr, "suite: [%d/%d] %s: %s\n", i + 1, NSCEN, sc->name, out[i].verdict);
     }
-
-    /* the worst outcome: a scenario that could not run, then inconclusive, then failed */
-    for (int i = 0; i < NSCEN; i++) {
-        int e = out[i].exit;
-        if (e < 0)
-            e = stop ? LT_EXIT_INCONCLUSIVE : LT_EXIT_FAIL; /* never reached */
-        if (e != LT_EXIT_OK && e != LT_EXIT_SLO && e != LT_EXIT_INCONCLUSIVE)
-            exit_code = LT_EXIT_FAIL;
-        else if (e == LT_EXIT_INCONCLUSIVE && exit_code != LT_EXIT_FAIL)
-            exit_code = LT_EXIT_INCONCLUSIVE;
-        else if (e == LT_EXIT_SLO && exit_code == LT_EXIT_OK)
-            exit_code = LT_EXIT_SLO;
-    }
-    overall = exit_code == LT_EXIT_OK             ? "pass"
-              : exit_code == LT_EXIT_SLO          ? "fail"
-              : exit_code == LT_EXIT_INCONCLUSIVE ? "inconclusive"
-                                                  : "error";
-    printf("%-10s %-12s %9s %7s %9s %8s %8s %8s\n", "scenario", "verdict", "requests", "failed",
-           "req/s", "p50 ms", "p95 ms", "p99 ms");
-    for (int i = 0; i < NSCEN; i++) {
-        const cJSON *j = out[i].summary;
-        printf("%-10s %-12s", scenarios[i].name, out[i].verdict);
-        if (j)
-            printf(" %9.0f %7.0f %9.1f %8.3f %8.3f %8.3f", num_at(j, "requests", "completed"),
-                   num_at(j, "requests", "failed"), num_at(j, NULL, "throughput_rps"),
-                   num_at(j, "latency_ms", "p50"), num_at(j, "latency_ms", "p95"),
-                   num_at(j, "latency_ms", "p99"));
-        printf("\n");
-    }
-    {
-        char p[PATH_MAX];
-        if (path_of(p, sizeof(p), dir, "index", ".html") ||
-            write_index(p, url, rate, duration, out, overall))
-            exit_code = LT_EXIT_FAIL;
-        printf("suite: %s; the reports: %s\n", overall, p);
-        if (path_of(p, sizeof(p), dir, "summary", ".json") ||
-            write_summary(p, url, sink > 0, rate, duration, out, overall, exit_code))
-            exit_code = LT_EXIT_FAIL;
-    }
-    fflush(stdout);
-    ret = exit_code;
+    ret = write_outcome(&st, overall_exit(&st));
 out:
-    lt_cli_sink_stop(sink);
+    lt_cli_sink_stop(st.sink);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     for (int i = 0; i < NSCEN; i++)
-        cJSON_Delete(out[i].summary);
+        cJSON_Delete(st.out[i].summary);
     return ret;
 }

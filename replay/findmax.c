@@ -127,3 +127,84 @@ const char *lt_findmax_outcome_name(enum lt_fm_outcome o)
                                     "errors", "client-bound", "interrupted"};
     return (unsigned)o < sizeof(n) / sizeof(n[0]) ? n[o] : "?";
 }
+
+/* ---- the stream the steps read ---------------------------------------------------- */
+
+void lt_fm_stream_init(struct lt_fm_stream *s, struct lt_record_source *base, int by_count)
+{
+    memset(s, 0, sizeof(*s));
+    s->base = base;
+    s->by_count = by_count;
+}
+
+void lt_fm_stream_window(struct lt_fm_stream *s, uint64_t n, uint64_t span_ns)
+{
+    if (s->by_count)
+        s->left = n ? n : 1;
+    else
+        s->win_end += span_ns;
+}
+
+/* The next record of the endless stream: base's, pass after pass. */
+static int stream_fetch(struct lt_fm_stream *s, struct lt_record *rec, struct lt_err *err)
+{
+    for (int tries = 0; tries < 2; tries++) {
+        int rc = s->base->next(s->base->ctx, rec, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 1) {
+            if (!s->have_first) {
+                s->first_ts = rec->ts_ns;
+                s->have_first = 1;
+            }
+            if (s->pass == 0) {
+                s->last_ts = rec->ts_ns;
+                s->npass0++;
+            }
+            rec->ts_ns = (rec->ts_ns > s->first_ts ? rec->ts_ns - s->first_ts : 0) +
+                         s->pass * (uint64_t)s->pass_len;
+            rec->session = lt_loop_session(rec->session, s->pass);
+            return 1;
+        }
+        if (!s->have_first)
+            return 0; /* an empty window stays empty */
+        if (s->pass == 0)
+            s->pass_len = lt_loop_pass_len(s->first_ts, s->last_ts, s->npass0);
+        s->pass++;
+        if (!s->base->rewind)
+            return lt_error(err, LT_E_USAGE, "--find-max: the tape cannot start over");
+        if ((rc = s->base->rewind(s->base->ctx, err)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int stream_next(void *ctx, struct lt_record *rec, struct lt_err *err)
+{
+    struct lt_fm_stream *s = ctx;
+    int rc;
+
+    if (s->by_count && s->left == 0)
+        return 0;
+    if (s->has_held) {
+        *rec = s->held;
+        s->has_held = 0;
+    } else if ((rc = stream_fetch(s, rec, err)) != 1) {
+        return rc;
+    }
+    if (!s->by_count && rec->ts_ns >= s->win_end) {
+        s->held = *rec;
+        s->has_held = 1;
+        return 0;
+    }
+    if (s->by_count)
+        s->left--;
+    return 1;
+}
+
+void lt_fm_stream_source(struct lt_fm_stream *s, struct lt_record_source *src)
+{
+    memset(src, 0, sizeof(*src));
+    src->ctx = s;
+    src->next = stream_next;
+}

@@ -170,6 +170,34 @@ void lt_group_to_section(const struct lt_group *g, void *scratch, struct lt_resu
     out->group_name = g->name;
 }
 
+int lt_stats_close_results(struct lt_results_writer *w, const struct lt_stats *total,
+                           uint64_t tape_skipped, const struct lt_groups *gs, struct lt_err *err)
+{
+    struct lt_results_section sec;
+    void *scratch = malloc(lt_stats_scratch_size());
+    int rc;
+
+    if (!scratch) {
+        lt_results_writer_close(w, NULL);
+        return lt_error(err, LT_E_NOMEM, "out of memory");
+    }
+    lt_stats_to_section(total, LT_RESULTS_TOTAL, scratch, &sec);
+    sec.c[LT_RC_TAPE_SKIPPED] = tape_skipped;
+    rc = lt_results_writer_add(w, &sec, err);
+    /* after the total, so a reader before 1.2 skips them */
+    for (size_t i = 0; !rc && gs && i < gs->n; i++)
+        if (gs->g[i]->st) {
+            lt_group_to_section(gs->g[i], scratch, &sec);
+            rc = lt_results_writer_add(w, &sec, err);
+        }
+    free(scratch);
+    if (rc) {
+        lt_results_writer_close(w, NULL);
+        return rc;
+    }
+    return lt_results_writer_close(w, err);
+}
+
 static int row_cmp(const void *a, const void *b)
 {
     const struct lt_report_group *x = a, *y = b;

@@ -22,13 +22,37 @@
 
 /* ---- the walk -------------------------------------------------------------------- */
 
-int lt_walk_init(struct lt_walk *w, const struct lt_replay_opts *o, struct lt_source *src,
+int64_t lt_loop_pass_len(uint64_t first_ts, uint64_t last_ts, uint64_t n)
+{
+    int64_t span = (int64_t)(last_ts - first_ts);
+    int64_t len = span + (n > 1 ? span / (int64_t)(n - 1) : 1000000000LL);
+
+    return len > 0 ? len : 1;
+}
+
+int64_t lt_replay_length_hint(const struct lt_replay_opts *o, uint64_t nrecords, uint64_t span_ns)
+{
+    int64_t loops = o->loops ? (int64_t)o->loops : 1, ns = 0;
+
+    if (o->sched.mode == LT_MODE_SPEED && nrecords)
+        ns = (int64_t)((double)span_ns / o->sched.speed) * loops;
+    else if (o->sched.mode == LT_MODE_RATE)
+        ns = (int64_t)((double)nrecords * (double)loops / o->sched.rate * 1e9);
+    if (o->duration_ns && (ns == 0 || o->duration_ns < ns))
+        ns = o->duration_ns;
+    return ns;
+}
+
+int lt_walk_init(struct lt_walk *w, const struct lt_replay_opts *o, struct lt_record_source *src,
                  struct lt_err *err)
 {
     struct lt_schedule_opts base;
     int rc;
 
     memset(w, 0, sizeof(*w));
+    if (!src->next)
+        return lt_error(err, LT_E_USAGE,
+                        "replay reads its records one by one: not from this source");
     w->o = o;
     w->src = src;
     w->loops = o->loops ? o->loops : 1;
@@ -55,18 +79,15 @@ int lt_walk_next(struct lt_walk *w, struct lt_walk_item *it, struct lt_err *err)
                 break;
             }
             if (w->pass > 0) {
-                if ((rc = w->src->rewind(w->src->ctx, err))) {
+                rc = w->src->rewind
+                         ? w->src->rewind(w->src->ctx, err)
+                         : lt_error(err, LT_E_USAGE, "--loop: the source cannot start over");
+                if (rc) {
                     w->done = 1;
                     return rc;
                 }
-                if (w->pass == 1) {
-                    /* passes follow each other with one mean gap between them */
-                    int64_t span = (int64_t)(w->last_ts - w->first_ts);
-                    w->pass_len =
-                        span + (w->npass > 1 ? span / (int64_t)(w->npass - 1) : 1000000000LL);
-                    if (w->pass_len <= 0)
-                        w->pass_len = 1;
-                }
+                if (w->pass == 1)
+                    w->pass_len = lt_loop_pass_len(w->first_ts, w->last_ts, w->npass);
             }
             w->inpass = 0;
             w->pass_start = 0;
@@ -105,8 +126,7 @@ int lt_walk_next(struct lt_walk *w, struct lt_walk_item *it, struct lt_err *err)
             w->done = w->cut = 1;
             break;
         }
-        it->session = w->pass ? lt_splitmix64(it->rec.session ^ (w->pass * 0x9e3779b97f4a7c15ULL))
-                              : it->rec.session;
+        it->session = lt_loop_session(it->rec.session, w->pass);
         if (!lt_shard_member(it->session, o->shard_i, o->shard_n))
             continue;
         return 1;
@@ -129,7 +149,7 @@ static void per_second(int64_t t, int64_t *sec, uint64_t *n, uint64_t *peak)
         *peak = *n;
 }
 
-int lt_plan_compute(struct lt_plan *p, const struct lt_replay_opts *o, struct lt_source *src,
+int lt_plan_compute(struct lt_plan *p, const struct lt_replay_opts *o, struct lt_record_source *src,
                     uint64_t budget, lt_plan_each_fn each, void *ctx, struct lt_err *err)
 {
     struct lt_walk w;

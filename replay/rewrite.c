@@ -14,6 +14,8 @@
  */
 #include "lt_replay.h"
 
+#include <cjson/cJSON.h>
+
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +241,25 @@ void lt_rewrite_stat(const struct lt_rewrite *rw, size_t i, struct lt_rule_stat 
     st->subject = r->subject;
     st->matched = r->matched;
     st->added = r->added;
+}
+
+cJSON *lt_rewrite_json(const struct lt_rewrite *rw)
+{
+    cJSON *arr = cJSON_CreateArray();
+
+    for (size_t i = 0; arr && i < lt_rewrite_count(rw); i++) {
+        struct lt_rule_stat st;
+        cJSON *o = cJSON_CreateObject();
+        lt_rewrite_stat(rw, i, &st);
+        cJSON_AddNumberToObject(o, "rule", (double)(i + 1));
+        cJSON_AddStringToObject(o, "option", st.option);
+        cJSON_AddStringToObject(o, "subject", st.subject);
+        cJSON_AddItemToObject(o, "matched", lt_json_u64(st.matched));
+        cJSON_AddItemToObject(o, "added", lt_json_u64(st.added));
+        cJSON_AddBoolToObject(o, "never_matched", st.matched == 0);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
 }
 
 void lt_rewrite_reset_counts(struct lt_rewrite *rw)

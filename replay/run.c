@@ -193,7 +193,7 @@ struct worker {
 
 struct lt_replay {
     struct lt_replay_opts o;
-    struct lt_source *src;
+    struct lt_record_source *src;
     const struct lt_engine_ops *eng;
     struct worker *w;
     int nw;
@@ -1068,11 +1068,16 @@ static void worker_release(struct worker *w)
 
 /* ---- the run ---------------------------------------------------------------------- */
 
-struct lt_replay *lt_replay_new(const struct lt_replay_opts *o, struct lt_source *src,
+struct lt_replay *lt_replay_new(const struct lt_replay_opts *o, struct lt_record_source *src,
                                 struct lt_err *err)
 {
-    struct lt_replay *r = calloc(1, sizeof(*r));
+    struct lt_replay *r;
 
+    if (!src->next) {
+        lt_error(err, LT_E_USAGE, "replay reads its records one by one: not from this source");
+        return NULL;
+    }
+    r = calloc(1, sizeof(*r));
     if (!r) {
         lt_error(err, LT_E_NOMEM, "out of memory");
         return NULL;

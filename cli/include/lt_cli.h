@@ -181,14 +181,14 @@ int cmd_replay(int argc, char **argv);
  * tape and the results file, and hands over; the exit status comes back.
  */
 struct lt_replay_opts;
-struct lt_source;
+struct lt_record_source;
 struct lt_slo;
 struct lt_results_writer;
 struct lt_run_meta;
 struct lt_cli_findmax {
     const char *cmd;
     const struct lt_replay_opts *ro; /* the run's options at the base speed or rate */
-    struct lt_source *src;           /* the tape (its --from/--to window); rewind restarts it */
+    struct lt_record_source *src;    /* the tape (its --from/--to window); rewind restarts it */
     const struct lt_slo *slo;
     struct lt_results_writer *w; /* -o, or NULL; closed by the search */
     const struct lt_run_meta *meta;

@@ -153,6 +153,14 @@ int lt_groups_add_section(struct lt_groups *gs, const struct lt_results_section 
 /* A group's results section (scratch as for lt_stats_to_section). */
 void lt_group_to_section(const struct lt_group *g, void *scratch, struct lt_results_section *out);
 /*
+ * Ends a results file with a run's totals: the total section (its
+ * LT_RC_TAPE_SKIPPED counter set to tape_skipped), then the section of each
+ * group with stats when gs is not NULL, then the close. Frees w in every
+ * case; 0, or the first error.
+ */
+int lt_stats_close_results(struct lt_results_writer *w, const struct lt_stats *total,
+                           uint64_t tape_skipped, const struct lt_groups *gs, struct lt_err *err);
+/*
  * The groups with stats, sorted by name then method, (other) last, as report rows
  * (out holds at least gs->n entries; pointers borrowed from gs). Returns how many.
  */
@@ -413,6 +421,8 @@ int lt_rewrite_add(struct lt_rewrite *rw, enum lt_rule_kind kind, const char *ar
 size_t lt_rewrite_count(const struct lt_rewrite *rw);
 /* Rule i (0-based, in the order added); st's strings are borrowed from rw. */
 void lt_rewrite_stat(const struct lt_rewrite *rw, size_t i, struct lt_rule_stat *st);
+/* What each rule did, as the "rules" array of replay's --json (a new cJSON tree). */
+struct cJSON *lt_rewrite_json(const struct lt_rewrite *rw);
 void lt_rewrite_reset_counts(struct lt_rewrite *rw);
 /*
  * out = rec with every rule applied: url and body may point into rw's storage
@@ -522,15 +532,6 @@ int lt_h1_reader_eof(struct lt_h1_reader *r, struct lt_h1_answer *a, struct lt_e
 
 /* ==== the run ================================================================ */
 
-/* Where records come from (the tape reader in practice; arrays in tests). */
-struct lt_source {
-    void *ctx;
-    /* 1 with *rec (valid until the next call), 0 at the end, < 0 on error. */
-    int (*next)(void *ctx, struct lt_record *rec, struct lt_err *err);
-    /* Back to the first record (for --loop). */
-    int (*rewind)(void *ctx, struct lt_err *err);
-};
-
 /*
  * What counts as ok (--ok): a set of statuses (2xx by default), and with
  * `expected` a request that should get a particular status (its recorded
@@ -592,7 +593,13 @@ struct lt_replay_cbs {
 
 struct lt_replay;
 
-struct lt_replay *lt_replay_new(const struct lt_replay_opts *o, struct lt_source *src,
+/*
+ * A run over src: a record source of formats/ read record by record (next;
+ * LT_E_USAGE without it), rewound between passes of --loop (rewind may be
+ * NULL when o->loops is 1). src is borrowed for the run's life and read only
+ * by the run's reader thread, from lt_replay_run.
+ */
+struct lt_replay *lt_replay_new(const struct lt_replay_opts *o, struct lt_record_source *src,
                                 struct lt_err *err);
 void lt_replay_free(struct lt_replay *r);
 /* Runs to the end (or a stop). The source is read from a second thread. */
@@ -626,7 +633,7 @@ struct lt_walk_item {
 
 struct lt_walk {
     const struct lt_replay_opts *o;
-    struct lt_source *src;
+    struct lt_record_source *src;
     struct lt_schedule sc, base;
     uint64_t loops, pass, inpass, npass, i, first_ts, last_ts;
     int64_t pass_len;
@@ -634,11 +641,18 @@ struct lt_walk {
     int cut; /* ended by --duration */
 };
 
-/* o and src are borrowed for the walk's life. */
-int lt_walk_init(struct lt_walk *w, const struct lt_replay_opts *o, struct lt_source *src,
+/* o and src (a pull source, as for lt_replay_new) are borrowed for the walk's life. */
+int lt_walk_init(struct lt_walk *w, const struct lt_replay_opts *o, struct lt_record_source *src,
                  struct lt_err *err);
 /* 1 with the next record this run (shard) sends, 0 at the end, < 0 on a source error. */
 int lt_walk_next(struct lt_walk *w, struct lt_walk_item *it, struct lt_err *err);
+
+/*
+ * How long a run of a source of nrecords records spanning span_ns of trace
+ * time is expected to take (for progress): the schedule's length over every
+ * pass, or --duration when shorter; 0 when not known (--burst).
+ */
+int64_t lt_replay_length_hint(const struct lt_replay_opts *o, uint64_t nrecords, uint64_t span_ns);
 
 #define LT_PLAN_WINDOWS 8 /* spike windows listed */
 
@@ -673,12 +687,24 @@ typedef int (*lt_plan_each_fn)(void *ctx, const struct lt_walk_item *it, struct 
  * Walks the run's records from src (which the caller rewinds afterwards) and
  * sums them up. budget > 0 stops after that many records (partial).
  */
-int lt_plan_compute(struct lt_plan *p, const struct lt_replay_opts *o, struct lt_source *src,
+int lt_plan_compute(struct lt_plan *p, const struct lt_replay_opts *o, struct lt_record_source *src,
                     uint64_t budget, lt_plan_each_fn each, void *ctx, struct lt_err *err);
 /* The plan for people: lines starting "plan: ". */
 int lt_plan_text(struct lt_buf *out, const struct lt_plan *p);
 /* Its warnings, one per line (none: nothing appended); spike is --spike as given. */
 int lt_plan_warnings(struct lt_buf *out, const struct lt_plan *p, const char *spike);
+
+/*
+ * --loop (DESIGN.md §4): a pass's length in trace time, from the first pass's
+ * first and last record times and its record count (its span and one mean
+ * gap, so the next pass follows as the records follow each other; 1 s after
+ * a single record), and the fresh session id a record gets in a later pass.
+ */
+int64_t lt_loop_pass_len(uint64_t first_ts, uint64_t last_ts, uint64_t n);
+static inline uint64_t lt_loop_session(uint64_t session, uint64_t pass)
+{
+    return pass ? lt_splitmix64(session ^ (pass * 0x9e3779b97f4a7c15ULL)) : session;
+}
 
 /* Shard membership (DESIGN.md §6, frozen): splitmix64(session) mod n == i. */
 static inline int lt_shard_member(uint64_t session, uint32_t i, uint32_t n)
@@ -740,6 +766,34 @@ enum lt_fm_outcome lt_findmax_judge(const struct lt_summary *sum, const struct l
 /* "knee", "max", "first-step", "errors", "client-bound", "interrupted", "steps" */
 const char *lt_findmax_end_name(enum lt_fm_end e);
 const char *lt_findmax_outcome_name(enum lt_fm_outcome o);
+
+/*
+ * What the steps of a search read: the records of base in trace order, pass
+ * after pass as --loop makes them (lt_loop_pass_len, lt_loop_session), so
+ * each step takes up where the one before left off. A step reads a window
+ * of it, opened before the step: a span of trace time (speed) or a number of
+ * records (rate). The record that opens the next window is held over, so
+ * base must keep it valid until its next call (a tape reader does, when
+ * nothing else reads it between steps). Record times are since the first
+ * record, passes included.
+ */
+struct lt_fm_stream {
+    struct lt_record_source *base; /* borrowed */
+    int by_count;
+    uint64_t left;    /* by_count: records the window still has */
+    uint64_t win_end; /* otherwise: the window ends before this stream time */
+    struct lt_record held;
+    int has_held;
+    uint64_t pass, first_ts, last_ts, npass0;
+    int64_t pass_len;
+    int have_first;
+};
+
+void lt_fm_stream_init(struct lt_fm_stream *s, struct lt_record_source *base, int by_count);
+/* Opens the next window: n more records (by_count, at least 1), or span_ns more of trace time. */
+void lt_fm_stream_window(struct lt_fm_stream *s, uint64_t n, uint64_t span_ns);
+/* *src reads s's current window (s borrowed; no rewind: a step is one pass). */
+void lt_fm_stream_source(struct lt_fm_stream *s, struct lt_record_source *src);
 
 /* ==== reports: per-second series, CSV, HTML (report_*.c) ==================== */
 

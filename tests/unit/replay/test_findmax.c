@@ -133,12 +133,143 @@ static void test_judge(void **state)
     assert_int_equal(lt_findmax_judge(&s, &slo, &term), LT_FM_STOPPED);
 }
 
+/* ---- the stream the steps read ---- */
+
+struct seq_src {
+    uint64_t n, i, first_ts;
+    int rewinds;
+    struct lt_record rec; /* kept valid until the next call, as a tape reader does */
+};
+
+static int seq_next(void *ctx, struct lt_record *rec, struct lt_err *err)
+{
+    struct seq_src *q = ctx;
+    (void)err;
+    if (q->i >= q->n)
+        return 0;
+    memset(&q->rec, 0, sizeof(q->rec));
+    q->rec.ts_ns = q->first_ts + q->i * 1000000000ULL;
+    q->rec.session = 100 + q->i;
+    q->i++;
+    *rec = q->rec;
+    return 1;
+}
+
+static int seq_rewind(void *ctx, struct lt_err *err)
+{
+    struct seq_src *q = ctx;
+    (void)err;
+    q->i = 0;
+    q->rewinds++;
+    return 0;
+}
+
+/* Reads the current window: its records' times (in s) and sessions. */
+static size_t read_window(struct lt_record_source *src, uint64_t *ts, uint64_t *sess)
+{
+    struct lt_record rec;
+    struct lt_err err;
+    size_t n = 0;
+    int rc;
+
+    while ((rc = src->next(src->ctx, &rec, &err)) == 1) {
+        ts[n] = rec.ts_ns / 1000000000ULL;
+        sess[n++] = rec.session;
+    }
+    assert_int_equal(rc, 0);
+    return n;
+}
+
+static void test_loop_rules(void **state)
+{
+    (void)state;
+    /* span 3 s over 4 records: one mean gap (1 s) after the last */
+    assert_int_equal(lt_loop_pass_len(10000000000ULL, 13000000000ULL, 4), 4000000000LL);
+    assert_int_equal(lt_loop_pass_len(5, 5, 1), 1000000000LL); /* one record: 1 s */
+    assert_int_equal(lt_loop_pass_len(5, 5, 2), 1);            /* never 0 */
+    assert_int_equal(lt_loop_session(7, 0), 7);
+    assert_int_equal(lt_loop_session(7, 2), lt_splitmix64(7 ^ (2 * 0x9e3779b97f4a7c15ULL)));
+    assert_true(lt_loop_session(7, 1) != lt_loop_session(7, 2));
+}
+
+/* Windows of trace time take up where the last one ended, into the next pass. */
+static void test_stream_by_time(void **state)
+{
+    struct seq_src q = {.n = 4, .first_ts = 10000000000ULL};
+    struct lt_record_source base = {.ctx = &q, .next = seq_next, .rewind = seq_rewind}, src;
+    struct lt_fm_stream s;
+    uint64_t ts[16], sess[16];
+    (void)state;
+
+    lt_fm_stream_init(&s, &base, 0);
+    lt_fm_stream_source(&s, &src);
+    assert_null(src.rewind);
+    lt_fm_stream_window(&s, 0, 2500000000ULL); /* [0, 2.5 s) */
+    assert_int_equal(read_window(&src, ts, sess), 3);
+    assert_int_equal(ts[0], 0);
+    assert_int_equal(ts[2], 2);
+    assert_int_equal(sess[0], 100);
+    assert_int_equal(sess[2], 102);
+    lt_fm_stream_window(&s, 0, 2500000000ULL); /* [2.5 s, 5 s): the held record, then pass 1 */
+    assert_int_equal(read_window(&src, ts, sess), 2);
+    assert_int_equal(ts[0], 3);
+    assert_int_equal(sess[0], 103);
+    assert_int_equal(ts[1], 4); /* pass 1 starts one pass length (4 s) after the first */
+    assert_int_equal(sess[1], lt_loop_session(100, 1));
+    assert_int_equal(q.rewinds, 1);
+    lt_fm_stream_window(&s, 0, 2500000000ULL); /* [5 s, 7.5 s) */
+    assert_int_equal(read_window(&src, ts, sess), 3);
+    assert_int_equal(ts[0], 5);
+    assert_int_equal(ts[2], 7);
+    assert_int_equal(sess[2], lt_loop_session(103, 1));
+}
+
+/* Windows of a number of records; an empty base stays empty; a base that cannot rewind fails. */
+static void test_stream_by_count(void **state)
+{
+    struct seq_src q = {.n = 4};
+    struct lt_record_source base = {.ctx = &q, .next = seq_next, .rewind = seq_rewind}, src;
+    struct lt_fm_stream s;
+    struct lt_record rec;
+    struct lt_err err;
+    uint64_t ts[16], sess[16];
+    (void)state;
+
+    lt_fm_stream_init(&s, &base, 1);
+    lt_fm_stream_source(&s, &src);
+    lt_fm_stream_window(&s, 3, 0);
+    assert_int_equal(read_window(&src, ts, sess), 3);
+    lt_fm_stream_window(&s, 3, 0);
+    assert_int_equal(read_window(&src, ts, sess), 3);
+    assert_int_equal(ts[0], 3);
+    assert_int_equal(ts[1], 4);
+    assert_int_equal(ts[2], 5);
+    lt_fm_stream_window(&s, 0, 0); /* at least one record */
+    assert_int_equal(read_window(&src, ts, sess), 1);
+    assert_int_equal(ts[0], 6);
+
+    q = (struct seq_src){.n = 0};
+    lt_fm_stream_init(&s, &base, 1);
+    lt_fm_stream_window(&s, 5, 0);
+    assert_int_equal(read_window(&src, ts, sess), 0);
+    assert_int_equal(q.rewinds, 0);
+
+    q = (struct seq_src){.n = 2};
+    base.rewind = NULL;
+    lt_fm_stream_init(&s, &base, 1);
+    lt_fm_stream_window(&s, 5, 0);
+    assert_int_equal(src.next(src.ctx, &rec, &err), 1);
+    assert_int_equal(src.next(src.ctx, &rec, &err), 1);
+    assert_int_equal(src.next(src.ctx, &rec, &err), LT_E_USAGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_knee),        cmocka_unit_test(test_at_max),
-        cmocka_unit_test(test_first_fails), cmocka_unit_test(test_stops_early),
-        cmocka_unit_test(test_judge),
+        cmocka_unit_test(test_knee),           cmocka_unit_test(test_at_max),
+        cmocka_unit_test(test_first_fails),    cmocka_unit_test(test_stops_early),
+        cmocka_unit_test(test_judge),          cmocka_unit_test(test_loop_rules),
+        cmocka_unit_test(test_stream_by_time), cmocka_unit_test(test_stream_by_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

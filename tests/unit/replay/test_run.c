@@ -157,6 +157,14 @@ static int mrewind(void *ctx, struct lt_err *err)
     return 0;
 }
 
+static int push_run(void *ctx, struct lt_record_sink *out, struct lt_err *err)
+{
+    (void)ctx;
+    (void)out;
+    (void)err;
+    return 0;
+}
+
 static struct lt_target target;
 
 static void base_opts(struct lt_replay_opts *o)
@@ -208,7 +216,7 @@ static int on_interval(void *ctx, const struct lt_results_section *sec, struct l
 static void test_open_loop_queue(void **state)
 {
     struct mem_src m = {.n = 200, .gap_ns = 5000000, .nsessions = 7};
-    struct lt_source src = {&m, mnext, mrewind};
+    struct lt_record_source src = {.ctx = &m, .next = mnext, .rewind = mrewind};
     struct lt_replay_opts o;
     struct lt_replay *r;
     struct lt_err err;
@@ -256,7 +264,7 @@ static void *stopper(void *arg)
 static void test_stop_invariants(void **state)
 {
     struct mem_src m = {.n = 100000, .gap_ns = 1000000, .nsessions = 1000};
-    struct lt_source src = {&m, mnext, mrewind};
+    struct lt_record_source src = {.ctx = &m, .next = mnext, .rewind = mrewind};
     struct lt_replay_opts o;
     struct lt_replay *r;
     struct lt_err err;
@@ -287,7 +295,7 @@ static void test_stop_invariants(void **state)
 static void test_keep_order_loop(void **state)
 {
     struct mem_src m = {.n = 60, .gap_ns = 1000000, .nsessions = 3};
-    struct lt_source src = {&m, mnext, mrewind};
+    struct lt_record_source src = {.ctx = &m, .next = mnext, .rewind = mrewind};
     struct lt_replay_opts o;
     struct lt_replay *r;
     struct lt_err err;
@@ -311,7 +319,7 @@ static void test_keep_order_loop(void **state)
 static void test_duration_burst_shard(void **state)
 {
     struct mem_src m = {.n = 1000, .gap_ns = 1000000, .nsessions = 50};
-    struct lt_source src = {&m, mnext, mrewind};
+    struct lt_record_source src = {.ctx = &m, .next = mnext, .rewind = mrewind};
     struct lt_replay_opts o;
     struct lt_replay *r;
     struct lt_err err;
@@ -359,13 +367,60 @@ static void test_duration_burst_shard(void **state)
     assert_int_equal(parts, 1000);
 }
 
+/* The run reads a pull source; --loop needs one that can start over. */
+static void test_source_kinds(void **state)
+{
+    struct mem_src m = {.n = 10, .gap_ns = 1000000, .nsessions = 2};
+    struct lt_record_source src = {.ctx = &m, .next = mnext};
+    struct lt_record_source push = {.ctx = &m, .run = push_run};
+    struct lt_replay_opts o;
+    struct lt_plan plan;
+    struct lt_err err;
+    (void)state;
+    base_opts(&o);
+    assert_null(lt_replay_new(&o, &push, &err));
+    assert_int_equal(err.code, LT_E_USAGE);
+    assert_int_equal(lt_plan_compute(&plan, &o, &push, 0, NULL, NULL, &err), LT_E_USAGE);
+    /* one pass needs no rewind */
+    assert_int_equal(lt_plan_compute(&plan, &o, &src, 0, NULL, NULL, &err), 0);
+    assert_int_equal(plan.records, 10);
+    m.i = 0;
+    o.loops = 2;
+    assert_int_equal(lt_plan_compute(&plan, &o, &src, 0, NULL, NULL, &err), LT_E_USAGE);
+    assert_string_equal(err.msg, "--loop: the source cannot start over");
+    m.i = 0;
+    src.rewind = mrewind;
+    assert_int_equal(lt_plan_compute(&plan, &o, &src, 0, NULL, NULL, &err), 0);
+    assert_int_equal(plan.records, 20);
+}
+
+/* The length progress shows: the schedule over every pass, or --duration when shorter. */
+static void test_length_hint(void **state)
+{
+    struct lt_replay_opts o;
+    (void)state;
+    base_opts(&o);
+    o.sched.speed = 2;
+    o.loops = 3;
+    assert_int_equal(lt_replay_length_hint(&o, 10, 9000000000ULL), 13500000000LL);
+    assert_int_equal(lt_replay_length_hint(&o, 0, 0), 0); /* nothing known yet (a pipe) */
+    o.sched.mode = LT_MODE_RATE;
+    o.sched.rate = 5;
+    assert_int_equal(lt_replay_length_hint(&o, 10, 9000000000ULL), 6000000000LL);
+    o.duration_ns = 1000000000;
+    assert_int_equal(lt_replay_length_hint(&o, 10, 9000000000ULL), 1000000000LL);
+    o.sched.mode = LT_MODE_BURST;
+    assert_int_equal(lt_replay_length_hint(&o, 10, 9000000000ULL), 1000000000LL);
+    o.duration_ns = 0;
+    assert_int_equal(lt_replay_length_hint(&o, 10, 9000000000ULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_open_loop_queue),
-        cmocka_unit_test(test_stop_invariants),
-        cmocka_unit_test(test_keep_order_loop),
-        cmocka_unit_test(test_duration_burst_shard),
+        cmocka_unit_test(test_open_loop_queue), cmocka_unit_test(test_stop_invariants),
+        cmocka_unit_test(test_keep_order_loop), cmocka_unit_test(test_duration_burst_shard),
+        cmocka_unit_test(test_source_kinds),    cmocka_unit_test(test_length_hint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
