@@ -8,6 +8,7 @@
  */
 #include "replay_cmd.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,37 @@ static int check_each(void *ctx, const struct lt_walk_item *it, struct lt_err *e
 }
 
 /*
+ * -o with --check: the results file is not written, but a run would fail at its
+ * end if it could not be, so its folder must be there and writable now.
+ */
+static int check_out(const char *path)
+{
+    char dir[4096];
+    char *slash;
+
+    if (strcmp(path, "-") == 0) {
+        printf("--- results: standard output (not written by --check)\n");
+        return 0;
+    }
+    if (strlen(path) >= sizeof(dir)) {
+        lt_cli_error(REPLAY_CMD, "-o '%s': the path is too long", path);
+        return -1;
+    }
+    strcpy(dir, path);
+    slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else
+        slash[slash == dir ? 1 : 0] = '\0';
+    if (access(dir, W_OK | X_OK) != 0) {
+        lt_cli_error(REPLAY_CMD, "-o '%s': cannot write in '%s': %s", path, dir, strerror(errno));
+        return -1;
+    }
+    printf("--- results: %s (not written by --check)\n", path);
+    return 0;
+}
+
+/*
  * --check: the plan and the first requests exactly as they would be sent, after
  * every rule, on stdout; the plan's warnings and the rules that never matched on
  * stderr. No engine is made, so no connection is opened.
@@ -196,6 +228,8 @@ static int check_run(struct replay_cmd *rc)
     fflush(stdout);
     if (plan.records)
         replay_report_rules(c.rw);
+    if (rc->a.out && check_out(rc->a.out))
+        goto out;
     ret = LT_EXIT_OK;
 out:
     lt_request_release(&c.rq);

@@ -193,10 +193,9 @@ static int check_modes(struct replay_cmd *c)
                             a->arrivals);
     if (a->arrivals && !seen(c, "rate"))
         return lt_cli_usage(REPLAY_CMD, "--arrivals needs --rate");
-    if (a->check && (a->out || a->json))
-        return lt_cli_usage(REPLAY_CMD,
-                            "--check sends nothing and prints text: %s does not go with it",
-                            a->out ? "-o" : "--json");
+    if (a->check && a->json)
+        return lt_cli_usage(REPLAY_CMD, "--check sends nothing and prints text: --json does not "
+                                        "go with it");
     if (a->spike && a->burst)
         return lt_cli_usage(REPLAY_CMD,
                             "--spike cannot be used with --burst (it has no rate to multiply)");

@@ -5,7 +5,7 @@
 # merged numbers are the whole tape's.
 source "$LT_TEST_ROOT/lib.sh"
 set -euo pipefail
-lt_need_cmd python3
+lt_need_cmd python3 curl
 python3 -c 'import yaml' 2>/dev/null || lt_skip "needs python3-yaml"
 
 D=$LT_TMP/tapes
@@ -57,6 +57,22 @@ assert merge["spec"]["template"]["spec"]["volumes"][0]["persistentVolumeClaim"][
 with open(out + "/merge.sh", "w") as f:
     f.write(mc["args"][0].replace("/results", res).replace("loadtape ", '"$LOADTAPE" ') + "\n")
 PY
+
+# each pod's command line, as it is, accepted by replay --check: options parsed, the tape
+# opened over HTTP, the plan made, the folder of -o writable, and nothing sent
+before=$(curl -s "http://127.0.0.1:$sp/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+k=0
+while read -r line; do
+    eval "\"\$LOADTAPE\" $line --check" >"$LT_TMP/check-$k.out" 2>"$LT_TMP/check-$k.err" ||
+        lt_fail "pod $k's command refused by --check: $(cat "$LT_TMP/check-$k.err")"
+    grep -q "^--- results: $LT_TMP/results/part-$k.res (not written by --check)$" "$LT_TMP/check-$k.out" ||
+        lt_fail "pod $k: --check does not name its results file: $(tail -3 "$LT_TMP/check-$k.out")"
+    k=$((k + 1))
+done <"$LT_TMP/out/pods.sh"
+lt_eq "pods checked" $N "$k"
+[ -z "$(ls "$LT_TMP/results")" ] || lt_fail "--check wrote a results file"
+after=$(curl -s "http://127.0.0.1:$sp/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+lt_eq "requests the target got from --check (its /stats calls only)" $((before + 1)) "$after"
 
 # the pods, as processes: each its shard, from one instant
 pids=()
