@@ -60,6 +60,30 @@ static int str_is(const struct jv_doc *d, const struct jv_node *n, const char *s
 }
 
 /*
+ * "unknown type 'café'": the type quoted as it came (the reader made sure it
+ * is UTF-8; the sink's answer escapes only what JSON must), cut at a
+ * character's start, a NUL in it shown as \u0000 so the message is not cut there.
+ */
+static void quote_type(char *msg, size_t msglen, const char *t, size_t len)
+{
+    char q[TYPE_QUOTE_MAX + 1];
+    size_t o = 0;
+
+    for (size_t i = 0, cl; i < len; i += cl) {
+        const char *piece = t[i] ? t + i : "\\u0000";
+        size_t w;
+        cl = lt_utf8_char((const uint8_t *)t + i, len - i);
+        w = t[i] ? cl : 6;
+        if (!cl || o + w > TYPE_QUOTE_MAX)
+            break;
+        memcpy(q + o, piece, w);
+        o += w;
+    }
+    q[o] = '\0';
+    snprintf(msg, msglen, "unknown type '%s'", q);
+}
+
+/*
  * One event. The checks run in a fixed order, so an event with several
  * faults always gets the same reason: shape, type, user, event name, then
  * object fields.
@@ -83,13 +107,10 @@ static enum lt_event_reason check_event(const struct jv_doc *d, const struct jv_
         if (str_is(d, type, event_types[i]))
             known = 1;
     if (!known) {
-        /* quoted as it came (the reader made sure it is UTF-8), cut at a
-         * character's start: the sink's answer escapes only what JSON must */
         size_t len;
         const char *t = jv_str(d, type, &len);
         if (msg && msglen)
-            snprintf(msg, msglen, "unknown type '%.*s'",
-                     (int)lt_utf8_prefix((const uint8_t *)t, len, TYPE_QUOTE_MAX), t);
+            quote_type(msg, msglen, t, len);
         return LT_EV_UNKNOWN_TYPE;
     }
     for (size_t i = 0; i < 2; i++) {
