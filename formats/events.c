@@ -11,6 +11,8 @@
 
 /* Values a body may hold (a batch of some 50,000 events; bounds the reader at ~36 MB). */
 #define EVENT_MAX_NODES ((size_t)1 << 20)
+/* Values read without allocating (an event of a few dozen fields). */
+#define LOCAL_NODES 64
 /* Bytes of an unknown type quoted in the message. */
 #define TYPE_QUOTE_MAX 40
 
@@ -166,13 +168,14 @@ static void malformed(struct lt_event_verdict *v, const struct lt_err *err)
 enum lt_event_reason lt_event_validate(const uint8_t *body, size_t len, struct lt_event_verdict *v)
 {
     const struct jv_node *root, *batch;
+    struct jv_node local[LOCAL_NODES];
     struct jv_doc doc;
     struct lt_err err;
     char sub[160];
 
     memset(v, 0, sizeof(*v));
     v->index = -1;
-    jv_init(&doc, EVENT_MAX_NODES);
+    jv_init_local(&doc, EVENT_MAX_NODES, local, LOCAL_NODES);
     if (len == 0) {
         v->reason = LT_EV_MALFORMED_JSON;
         snprintf(v->msg, sizeof(v->msg), "empty body, expected a JSON event");

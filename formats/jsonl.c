@@ -296,6 +296,7 @@ static const char *const keys[K_N] = {"ts_ns", "session",  "method",   "url",  "
 int lt_jsonl_parse(struct lt_recbuf *rb, const char *line, size_t len, const struct lt_limits *l,
                    struct lt_err *err)
 {
+    struct jv_node local[64]; /* a line of a few headers needs no allocation for its values */
     struct jv_doc doc;
     struct pstate st;
     const struct jv_node *root, *seen[K_N] = {0};
@@ -304,7 +305,7 @@ int lt_jsonl_parse(struct lt_recbuf *rb, const char *line, size_t len, const str
 
     /* A record within the limits is a few values per header and a few dozen more:
      * this bounds the parser's memory on a long line of tiny values. */
-    jv_init(&doc, 4096 + 8 * l->nheaders_max);
+    jv_init_local(&doc, 4096 + 8 * l->nheaders_max, local, sizeof(local) / sizeof(local[0]));
     memset(&st, 0, sizeof(st));
     st.d = &doc;
     st.rb = rb;

@@ -25,11 +25,20 @@ void jv_init(struct jv_doc *d, size_t max_nodes)
     lt_buf_init(&d->strs, 0);
 }
 
+void jv_init_local(struct jv_doc *d, size_t max_nodes, struct jv_node *local, size_t n)
+{
+    jv_init(d, max_nodes);
+    d->nodes = local;
+    d->cap = n;
+    d->local = local;
+}
+
 void jv_release(struct jv_doc *d)
 {
     if (!d)
         return;
-    free(d->nodes);
+    if (d->nodes != d->local)
+        free(d->nodes);
     free(d->keys);
     lt_buf_release(&d->strs);
     memset(d, 0, sizeof(*d));
@@ -81,7 +90,13 @@ static uint32_t new_node(struct parser *ps, enum jv_type t)
         struct jv_node *nn;
         if (d->max_nodes && ncap > d->max_nodes)
             ncap = d->max_nodes;
-        nn = realloc(d->nodes, ncap * sizeof(*nn));
+        if (d->nodes == d->local) {
+            /* out of the caller's storage: onto the heap */
+            if ((nn = malloc(ncap * sizeof(*nn))) && d->n)
+                memcpy(nn, d->nodes, d->n * sizeof(*nn));
+        } else {
+            nn = realloc(d->nodes, ncap * sizeof(*nn));
+        }
         if (!nn) {
             lt_error(ps->err, LT_E_NOMEM, "out of memory reading JSON");
             return 0;

@@ -48,7 +48,8 @@ struct jv_doc {
      * (object, key): object index + 1 << 32 | member index + 1; 0 = free */
     uint64_t *keys;
     size_t nkeys, keys_cap;
-    size_t nul_at; /* offset + 1 of the first \u0000 in a string; 0 when none */
+    size_t nul_at;         /* offset + 1 of the first \u0000 in a string; 0 when none */
+    struct jv_node *local; /* the caller's storage for the first nodes, or NULL */
 };
 
 /* Arrays and objects nest at most this deep. */
@@ -58,6 +59,9 @@ struct jv_doc {
 
 /* max_nodes bounds memory (0: one node per input byte at most). */
 void jv_init(struct jv_doc *d, size_t max_nodes);
+/* The same, the first n nodes held in the caller's local[] (borrowed for the
+ * document's life): a small document then allocates nothing. */
+void jv_init_local(struct jv_doc *d, size_t max_nodes, struct jv_node *local, size_t n);
 void jv_release(struct jv_doc *d);
 /* Parses in[0, len) (one value, whitespace around it). Errors say where. */
 int jv_parse(struct jv_doc *d, const char *in, size_t len, struct lt_err *err);
