@@ -237,8 +237,6 @@ static int parse_string(struct parser *ps, uint32_t *off, uint32_t *len, uint8_t
                 cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
                 q += 6;
             }
-            if (cp == 0 && !ps->d->nul_at)
-                ps->d->nul_at = (size_t)(q - 6 - ps->d->in) + 1;
             rc = put_utf8(b, cp);
             break;
         }
@@ -301,9 +299,8 @@ static int parse_number(struct parser *ps, struct jv_node *n)
 static int same_key(const struct jv_doc *d, const struct jv_node *m, const char *k, size_t kl)
 {
     size_t ml;
-    const char *mk = jv_key(d, m, &ml);
 
-    return ml == kl && memcmp(mk, k, kl) == 0;
+    return m->klen == kl && memcmp(jv_key(d, m, &ml), k, kl) == 0;
 }
 
 static size_t key_hash(uint32_t obj, const char *k, size_t kl)
@@ -359,22 +356,29 @@ static int key_add(struct parser *ps, uint32_t obj, uint32_t member)
 
 /*
  * Whether obj (index + 1, with count members so far) already has the key
- * k[0, kl). From the (PAIRWISE_MAX + 1)th member on, the object's members go
- * into the hash of keys (*hashed set once they are there).
+ * k[0, kl). Up to PAIRWISE_MAX members, *sig (the object's own, 0 at first)
+ * has a bit per key's length and first byte, and only a key whose bit is
+ * already set is compared with the others: records' keys differ in those, so
+ * they cost no comparison. From the (PAIRWISE_MAX + 1)th member on, the
+ * object's members go into the hash of keys (*hashed set once they are there).
  */
 static int key_seen(struct parser *ps, uint32_t obj, uint32_t count, const char *k, size_t kl,
-                    int *hashed, int *seen)
+                    uint64_t *sig, int *hashed, int *seen)
 {
     const struct jv_doc *d = ps->d;
     int rc;
 
     *seen = 0;
     if (count < PAIRWISE_MAX) {
-        for (const struct jv_node *m = jv_child(d, &d->nodes[obj - 1]); m; m = jv_next(d, m))
-            if (same_key(d, m, k, kl)) {
-                *seen = 1;
-                break;
-            }
+        uint64_t bit = (uint64_t)1 << (((kl ? (uint8_t)k[0] : 0) * 7u + kl) & 63);
+        if (*sig & bit) {
+            for (uint32_t m = d->nodes[obj - 1].child; m; m = d->nodes[m - 1].next)
+                if (same_key(d, &d->nodes[m - 1], k, kl)) {
+                    *seen = 1;
+                    break;
+                }
+        }
+        *sig |= bit;
         return 0;
     }
     if (!*hashed) {
@@ -395,6 +399,7 @@ static int parse_value(struct parser *ps, unsigned depth, uint32_t *out);
 static int parse_container(struct parser *ps, unsigned depth, uint32_t self, int is_obj)
 {
     uint32_t last = 0, count = 0;
+    uint64_t sig = 0;
     char close = is_obj ? '}' : ']';
     int rc, hashed = 0;
 
@@ -417,7 +422,7 @@ static int parse_container(struct parser *ps, unsigned depth, uint32_t self, int
             if ((rc = parse_string(ps, &koff, &klen, &kesc)))
                 return rc;
             k = kesc ? (const char *)ps->d->strs.data + koff : ps->d->in + koff;
-            if ((rc = key_seen(ps, self, count, k, klen, &hashed, &seen)))
+            if ((rc = key_seen(ps, self, count, k, klen, &sig, &hashed, &seen)))
                 return rc;
             if (seen) {
                 char what[64 + QUOTE_MAX];
@@ -537,7 +542,6 @@ int jv_parse(struct jv_doc *d, const char *in, size_t len, struct lt_err *err)
         memset(d->keys, 0, d->keys_cap * sizeof(*d->keys));
         d->nkeys = 0;
     }
-    d->nul_at = 0;
     if (len > JV_INPUT_MAX)
         return lt_error(err, LT_E_LIMIT, "JSON input of %zu bytes is too large", len);
     skip_ws(&ps);
@@ -549,6 +553,11 @@ int jv_parse(struct jv_doc *d, const char *in, size_t len, struct lt_err *err)
     return 0;
 }
 
+/*
+ * Only a string that had escapes can hold a NUL (a raw one is a control
+ * character, refused): those are looked at once the text is read, so the
+ * reader's own loop pays nothing for it. A key is reported where its value is.
+ */
 int lt_json_check(const char *text, size_t len, struct lt_err *err)
 {
     struct jv_doc d;
@@ -556,8 +565,12 @@ int lt_json_check(const char *text, size_t len, struct lt_err *err)
 
     jv_init(&d, 0);
     rc = jv_parse(&d, text, len, err);
-    if (!rc && d.nul_at)
-        rc = fail_at(&d, d.nul_at - 1, "a string holds \\u0000, which this file cannot carry", err);
+    for (size_t i = 0; !rc && i < d.n; i++) {
+        const struct jv_node *n = &d.nodes[i];
+        if ((n->esc && n->type == JV_STR && memchr(d.strs.data + n->off, 0, n->len)) ||
+            (n->kesc && memchr(d.strs.data + n->koff, 0, n->klen)))
+            rc = fail_at(&d, n->pos, "a string holds \\u0000, which this file cannot carry", err);
+    }
     jv_release(&d);
     return rc;
 }
