@@ -95,22 +95,6 @@ int lt_buf_printf(struct lt_buf *b, const char *fmt, ...)
     return 0;
 }
 
-int lt_buf_json_str(struct lt_buf *b, const char *s)
-{
-    int rc = lt_buf_putc(b, '"');
-
-    for (; *s && !rc; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            rc = lt_buf_printf(b, "\\%c", ch);
-        else if (ch < 0x20 || ch >= 0x7f)
-            rc = lt_buf_printf(b, "\\u%04x", ch);
-        else
-            rc = lt_buf_putc(b, ch);
-    }
-    return rc ? rc : lt_buf_putc(b, '"');
-}
-
 int lt_buf_cstr(struct lt_buf *b)
 {
     int rc = lt_buf_reserve(b, 0);

@@ -1,12 +1,20 @@
 /*
  * events.c - the sink's event validation rules (DESIGN.md §4 "The sink"),
- * shared by the sink, synth and the tests so all judge events alike.
+ * shared by the sink, synth and the tests so all judge events alike. Bodies
+ * are read by the strict reader (jsonval.c) that reads JSONL and HAR, so what
+ * is JSON is decided the same way everywhere.
  */
-#include "lt_formats.h"
+#include "jsonval.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Values a body may hold (a batch of some 50,000 events; bounds the reader at ~36 MB). */
+#define EVENT_MAX_NODES ((size_t)1 << 20)
+/* Values read without allocating (an event of a few dozen fields). */
+#define LOCAL_NODES 64
+/* Bytes of an unknown type quoted in the message. */
+#define TYPE_QUOTE_MAX 40
 
 static const char *const reason_names[LT_EV_REASON_COUNT] = {
     [LT_EV_OK] = "ok",
@@ -45,58 +53,94 @@ static enum lt_event_reason verdict(char *msg, size_t msglen, enum lt_event_reas
     return r;
 }
 
+static int str_is(const struct jv_doc *d, const struct jv_node *n, const char *s)
+{
+    size_t len, sl = strlen(s);
+    const char *v = jv_str(d, n, &len);
+
+    return len == sl && memcmp(v, s, sl) == 0;
+}
+
 /*
- * The checks run in a fixed order, so an event with several faults always
- * gets the same reason: shape, type, user, event name, then object fields.
+ * "unknown type 'café'": the type quoted as it came (the reader made sure it
+ * is UTF-8; the sink's answer escapes only what JSON must), cut at a
+ * character's start, a NUL in it shown as \u0000 so the message is not cut there.
  */
-enum lt_event_reason lt_event_check(const cJSON *ev, char *msg, size_t msglen)
+static void quote_type(char *msg, size_t msglen, const char *t, size_t len)
+{
+    char q[TYPE_QUOTE_MAX + 1];
+    size_t o = 0;
+
+    for (size_t i = 0, cl; i < len; i += cl) {
+        const char *piece = t[i] ? t + i : "\\u0000";
+        size_t w;
+        cl = lt_utf8_char((const uint8_t *)t + i, len - i);
+        w = t[i] ? cl : 6;
+        if (!cl || o + w > TYPE_QUOTE_MAX)
+            break;
+        memcpy(q + o, piece, w);
+        o += w;
+    }
+    q[o] = '\0';
+    snprintf(msg, msglen, "unknown type '%s'", q);
+}
+
+/*
+ * One event. The checks run in a fixed order, so an event with several
+ * faults always gets the same reason: shape, type, user, event name, then
+ * object fields.
+ */
+static enum lt_event_reason check_event(const struct jv_doc *d, const struct jv_node *ev, char *msg,
+                                        size_t msglen)
 {
     static const char *const object_fields[] = {"properties", "traits", "context"};
     static const char *const user_fields[] = {"userId", "anonymousId"};
-    const cJSON *type, *event;
+    const struct jv_node *type, *event;
     int known = 0, has_user = 0;
 
-    if (!cJSON_IsObject(ev))
+    if (ev->type != JV_OBJ)
         return verdict(msg, msglen, LT_EV_NOT_OBJECT, "%s", "an event must be a JSON object");
-    type = cJSON_GetObjectItemCaseSensitive(ev, "type");
+    type = jv_get(d, ev, "type");
     if (!type)
         return verdict(msg, msglen, LT_EV_MISSING_TYPE, "%s", "missing \"type\"");
-    if (!cJSON_IsString(type))
+    if (type->type != JV_STR)
         return verdict(msg, msglen, LT_EV_WRONG_FIELD_TYPE, "%s", "\"type\" must be a string");
     for (size_t i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
-        if (strcmp(type->valuestring, event_types[i]) == 0)
+        if (str_is(d, type, event_types[i]))
             known = 1;
     if (!known) {
-        char t[48];
-        snprintf(t, sizeof(t), "%.40s", type->valuestring);
-        return verdict(msg, msglen, LT_EV_UNKNOWN_TYPE, "unknown type '%s'", t);
+        size_t len;
+        const char *t = jv_str(d, type, &len);
+        if (msg && msglen)
+            quote_type(msg, msglen, t, len);
+        return LT_EV_UNKNOWN_TYPE;
     }
     for (size_t i = 0; i < 2; i++) {
-        const cJSON *u = cJSON_GetObjectItemCaseSensitive(ev, user_fields[i]);
-        if (!u || cJSON_IsNull(u))
+        const struct jv_node *u = jv_get(d, ev, user_fields[i]);
+        if (!u || u->type == JV_NULL)
             continue;
-        if (!cJSON_IsString(u))
+        if (u->type != JV_STR)
             return verdict(msg, msglen, LT_EV_WRONG_FIELD_TYPE, "\"%s\" must be a string",
                            user_fields[i]);
-        if (u->valuestring[0])
+        if (u->len)
             has_user = 1;
     }
     if (!has_user)
         return verdict(msg, msglen, LT_EV_MISSING_USER, "%s",
                        "needs a non-empty \"userId\" or \"anonymousId\"");
-    event = cJSON_GetObjectItemCaseSensitive(ev, "event");
-    if (strcmp(type->valuestring, "track") == 0) {
-        if (!event || cJSON_IsNull(event))
+    event = jv_get(d, ev, "event");
+    if (str_is(d, type, "track")) {
+        if (!event || event->type == JV_NULL)
             return verdict(msg, msglen, LT_EV_TRACK_WITHOUT_EVENT, "%s",
                            "track event without \"event\"");
-        if (!cJSON_IsString(event))
+        if (event->type != JV_STR)
             return verdict(msg, msglen, LT_EV_WRONG_FIELD_TYPE, "%s", "\"event\" must be a string");
-    } else if (event && !cJSON_IsString(event) && !cJSON_IsNull(event)) {
+    } else if (event && event->type != JV_STR && event->type != JV_NULL) {
         return verdict(msg, msglen, LT_EV_WRONG_FIELD_TYPE, "%s", "\"event\" must be a string");
     }
     for (size_t i = 0; i < sizeof(object_fields) / sizeof(object_fields[0]); i++) {
-        const cJSON *f = cJSON_GetObjectItemCaseSensitive(ev, object_fields[i]);
-        if (f && !cJSON_IsObject(f))
+        const struct jv_node *f = jv_get(d, ev, object_fields[i]);
+        if (f && f->type != JV_OBJ)
             return verdict(msg, msglen, LT_EV_WRONG_FIELD_TYPE, "\"%s\" must be an object",
                            object_fields[i]);
     }
@@ -105,46 +149,64 @@ enum lt_event_reason lt_event_check(const cJSON *ev, char *msg, size_t msglen)
     return LT_EV_OK;
 }
 
+/*
+ * "body is not valid JSON at column 27: duplicate key 'type'": the reader's
+ * message ("invalid JSON at ...") reworded to name the body.
+ */
+static void malformed(struct lt_event_verdict *v, const struct lt_err *err)
+{
+    static const char lead[] = "invalid JSON ";
+
+    v->reason = LT_EV_MALFORMED_JSON;
+    if (strncmp(err->msg, lead, sizeof(lead) - 1) == 0)
+        snprintf(v->msg, sizeof(v->msg), "body is not valid JSON %.150s",
+                 err->msg + sizeof(lead) - 1);
+    else
+        snprintf(v->msg, sizeof(v->msg), "body refused: %.150s", err->msg);
+}
+
 enum lt_event_reason lt_event_validate(const uint8_t *body, size_t len, struct lt_event_verdict *v)
 {
-    cJSON *root = NULL;
-    const cJSON *batch;
+    const struct jv_node *root, *batch;
+    struct jv_node local[LOCAL_NODES];
+    struct jv_doc doc;
+    struct lt_err err;
     char sub[160];
 
     memset(v, 0, sizeof(*v));
     v->index = -1;
-    if (len > 0)
-        root = cJSON_ParseWithLength((const char *)body, len);
-    if (!root) {
+    jv_init_local(&doc, EVENT_MAX_NODES, local, LOCAL_NODES);
+    if (len == 0) {
         v->reason = LT_EV_MALFORMED_JSON;
-        snprintf(v->msg, sizeof(v->msg), "%s",
-                 len ? "body is not valid JSON" : "empty body, expected a JSON event");
+        snprintf(v->msg, sizeof(v->msg), "empty body, expected a JSON event");
         goto out;
     }
-    batch = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "batch") : NULL;
+    if (jv_parse(&doc, (const char *)body, len, &err)) {
+        malformed(v, &err);
+        goto out;
+    }
+    root = jv_root(&doc);
+    batch = jv_get(&doc, root, "batch");
     if (!batch) {
-        v->reason = lt_event_check(root, v->msg, sizeof(v->msg));
+        v->reason = check_event(&doc, root, v->msg, sizeof(v->msg));
         v->accepted = v->reason == LT_EV_OK;
         goto out;
     }
-    if (!cJSON_IsArray(batch)) {
+    if (batch->type != JV_ARR) {
         v->reason = LT_EV_WRONG_FIELD_TYPE;
         snprintf(v->msg, sizeof(v->msg), "\"batch\" must be an array");
         goto out;
     }
     {
         long i = 0;
-        const cJSON *ev;
-        cJSON_ArrayForEach(ev, batch)
-        {
-            enum lt_event_reason r = lt_event_check(ev, sub, sizeof(sub));
+        for (const struct jv_node *ev = jv_child(&doc, batch); ev; ev = jv_next(&doc, ev), i++) {
+            enum lt_event_reason r = check_event(&doc, ev, sub, sizeof(sub));
             if (r != LT_EV_OK) {
                 v->reason = r;
                 v->index = i;
                 snprintf(v->msg, sizeof(v->msg), "batch[%ld]: %.160s", i, sub);
                 goto out;
             }
-            i++;
         }
         if (i == 0) {
             v->reason = LT_EV_EMPTY_BATCH;
@@ -154,6 +216,6 @@ enum lt_event_reason lt_event_validate(const uint8_t *body, size_t len, struct l
         v->accepted = (size_t)i;
     }
 out:
-    cJSON_Delete(root);
+    jv_release(&doc);
     return v->reason;
 }

@@ -18,49 +18,44 @@
 /* ---- export --------------------------------------------------------------- */
 
 /*
- * Appends the JSON string contents (no quotes) for bytes; with pct_invalid,
- * bytes that are not UTF-8 text are percent-encoded (right for URLs; lossy
- * elsewhere, where callers use base64 instead).
+ * Appends bytes with every byte that is not part of a valid UTF-8 character
+ * percent-encoded (right for URLs and names; lossy elsewhere, where callers
+ * use base64 instead).
  */
-static int put_json_chars(struct lt_buf *out, const uint8_t *p, size_t n, int pct_invalid)
+static int put_pct_invalid(struct lt_buf *out, const uint8_t *p, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
-    int rc = 0;
+    size_t i = 0, run = 0;
+    int rc;
 
-    for (size_t i = 0; i < n && !rc; i++) {
-        uint8_t c = p[i];
-        if (c == '"' || c == '\\') {
-            uint8_t e[2] = {'\\', c};
-            rc = lt_buf_append(out, e, 2);
-        } else if (c < 0x20) {
-            rc = lt_buf_printf(out, "\\u%04x", c);
-        } else if (c >= 0x80 && pct_invalid) {
-            /* the length of a valid sequence starting here, 0 when invalid */
-            size_t len = (c >= 0xc2 && c <= 0xdf)   ? 2
-                         : ((c & 0xf0) == 0xe0)     ? 3
-                         : (c >= 0xf0 && c <= 0xf4) ? 4
-                                                    : 0;
-            if (len && n - i >= len && lt_utf8_valid(p + i, len)) {
-                rc = lt_buf_append(out, p + i, len);
-                i += len - 1;
-            } else {
-                uint8_t e[3] = {'%', (uint8_t)hex[c >> 4], (uint8_t)hex[c & 15]};
-                rc = lt_buf_append(out, e, 3);
-            }
-        } else {
-            rc = lt_buf_putc(out, c);
+    while (i < n) {
+        size_t len = lt_utf8_char(p + i, n - i);
+        uint8_t e[3];
+        if (len) {
+            i += len;
+            continue;
         }
+        e[0] = '%';
+        e[1] = (uint8_t)hex[p[i] >> 4];
+        e[2] = (uint8_t)hex[p[i] & 15];
+        if ((rc = lt_buf_append(out, p + run, i - run)) || (rc = lt_buf_append(out, e, 3)))
+            return rc;
+        run = ++i;
     }
-    return rc;
+    return lt_buf_append(out, p + run, n - run);
 }
 
-static int put_json_str(struct lt_buf *out, const uint8_t *p, size_t n, int pct_invalid)
+/* A JSON string of bytes, those that are not UTF-8 percent-encoded (tmp: scratch). */
+static int put_json_pct(struct lt_buf *out, struct lt_buf *tmp, const uint8_t *p, size_t n)
 {
     int rc;
 
-    if ((rc = lt_buf_putc(out, '"')) || (rc = put_json_chars(out, p, n, pct_invalid)))
+    if (lt_utf8_valid(p, n))
+        return lt_buf_json_strn(out, p, n);
+    lt_buf_reset(tmp);
+    if ((rc = put_pct_invalid(tmp, p, n)))
         return rc;
-    return lt_buf_putc(out, '"');
+    return lt_buf_json_strn(out, tmp->data, tmp->len);
 }
 
 static int is_text(const struct lt_bytes *b)
@@ -113,7 +108,7 @@ int lt_har_begin(struct lt_buf *out, uint64_t origin_ns)
 }
 
 /* request.queryString: the query's name=value pairs, as they appear (not decoded). */
-static int put_query(struct lt_buf *out, const struct lt_bytes *url)
+static int put_query(struct lt_buf *out, struct lt_buf *tmp, const struct lt_bytes *url)
 {
     const uint8_t *q = memchr(url->p, '?', url->len), *end = url->p + url->len;
     int rc = lt_buf_putc(out, '['), first = 1;
@@ -126,9 +121,9 @@ static int put_query(struct lt_buf *out, const struct lt_bytes *url)
             const uint8_t *nend = eq ? eq : stop, *v = eq ? eq + 1 : stop;
             if (stop > p) {
                 if ((rc = lt_buf_puts(out, first ? "{\"name\":" : ",{\"name\":")) ||
-                    (rc = put_json_str(out, p, (size_t)(nend - p), 1)) ||
+                    (rc = put_json_pct(out, tmp, p, (size_t)(nend - p))) ||
                     (rc = lt_buf_puts(out, ",\"value\":")) ||
-                    (rc = put_json_str(out, v, (size_t)(stop - v), 1)) ||
+                    (rc = put_json_pct(out, tmp, v, (size_t)(stop - v))) ||
                     (rc = lt_buf_putc(out, '}')))
                     break;
                 first = 0;
@@ -139,18 +134,18 @@ static int put_query(struct lt_buf *out, const struct lt_bytes *url)
     return rc ? rc : lt_buf_putc(out, ']');
 }
 
-static int put_headers(struct lt_buf *out, const struct lt_record *r)
+static int put_headers(struct lt_buf *out, struct lt_buf *tmp, const struct lt_record *r)
 {
     int rc = lt_buf_putc(out, '[');
 
     for (size_t i = 0; i < r->nheaders && !rc; i++) {
         const struct lt_header *h = &r->headers[i];
         if ((rc = lt_buf_puts(out, i ? ",{\"name\":" : "{\"name\":")) ||
-            (rc = put_json_str(out, h->name.p, h->name.len, 1)) ||
+            (rc = put_json_pct(out, tmp, h->name.p, h->name.len)) ||
             (rc = lt_buf_puts(out, ",\"value\":")))
             break;
         if (is_text(&h->value)) {
-            rc = put_json_str(out, h->value.p, h->value.len, 0);
+            rc = lt_buf_json_strn(out, h->value.p, h->value.len);
         } else {
             /* HAR has no way to say it; a custom field keeps the bytes */
             if ((rc = lt_buf_putc(out, '"')) ||
@@ -177,41 +172,45 @@ int lt_har_entry(struct lt_buf *out, const struct lt_record *r, uint64_t origin_
     double ms = r->has_response ? (double)r->resp_latency_ns / 1e6 : 0;
     unsigned status = r->has_response ? r->status : 0;
     size_t start = out->len;
+    struct lt_buf tmp, url;
     char when[40];
     int rc;
 
+    lt_buf_init(&tmp, 0);
+    lt_buf_init(&url, 0);
     lt_format_iso8601((int64_t)(origin_ns + r->ts_ns), 3, when, sizeof(when));
     if ((rc = lt_buf_printf(out,
                             "%s{\"startedDateTime\":\"%s\",\"time\":%.6f,\"request\":{\"method\":",
                             first ? "" : ",\n", when, ms)) ||
-        (rc = put_json_str(out, r->method.p, r->method.len, 1)) ||
-        (rc = lt_buf_puts(out, ",\"url\":\"")))
+        (rc = put_json_pct(out, &tmp, r->method.p, r->method.len)) ||
+        (rc = lt_buf_puts(out, ",\"url\":")))
         goto out;
-    if (r->url.len == 1 && r->url.p[0] == '*')
-        goto target; /* asterisk-form has no absolute form: "*" as it is */
-    if ((rc = lt_buf_puts(out, "http://")))
-        goto out;
-    if (host && host->value.len)
-        rc = put_json_chars(out, host->value.p, host->value.len, 1);
-    else
-        rc = lt_buf_puts(out, "localhost");
-target:
-    if (rc || (rc = put_json_chars(out, r->url.p, r->url.len, 1)) ||
-        (rc = lt_buf_puts(out, "\",\"httpVersion\":\"HTTP/1.1\",\"cookies\":[],\"headers\":")) ||
-        (rc = put_headers(out, r)) || (rc = lt_buf_puts(out, ",\"queryString\":")) ||
-        (rc = put_query(out, &r->url)))
+    /* asterisk-form has no absolute form: "*" as it is */
+    if (!(r->url.len == 1 && r->url.p[0] == '*')) {
+        if ((rc = lt_buf_puts(&url, "http://")))
+            goto out;
+        if (host && host->value.len)
+            rc = put_pct_invalid(&url, host->value.p, host->value.len);
+        else
+            rc = lt_buf_puts(&url, "localhost");
+    }
+    if (rc || (rc = put_pct_invalid(&url, r->url.p, r->url.len)) ||
+        (rc = lt_buf_json_strn(out, url.data, url.len)) ||
+        (rc = lt_buf_puts(out, ",\"httpVersion\":\"HTTP/1.1\",\"cookies\":[],\"headers\":")) ||
+        (rc = put_headers(out, &tmp, r)) || (rc = lt_buf_puts(out, ",\"queryString\":")) ||
+        (rc = put_query(out, &tmp, &r->url)))
         goto out;
     if (r->body.len) {
         if ((rc = lt_buf_puts(out, ",\"postData\":{\"mimeType\":")))
             goto out;
         if (ctype)
-            rc = put_json_str(out, ctype->value.p, ctype->value.len, 1);
+            rc = put_json_pct(out, &tmp, ctype->value.p, ctype->value.len);
         else
             rc = lt_buf_puts(out, "\"\"");
         if (rc || (rc = lt_buf_puts(out, ",\"text\":")))
             goto out;
         if (is_text(&r->body)) {
-            rc = put_json_str(out, r->body.p, r->body.len, 0);
+            rc = lt_buf_json_strn(out, r->body.p, r->body.len);
         } else if (!(rc = lt_buf_putc(out, '"')) &&
                    !(rc = lt_b64_encode(out, r->body.p, r->body.len))) {
             rc = lt_buf_puts(out, "\",\"encoding\":\"base64\"");
@@ -229,6 +228,8 @@ target:
                       "\"connection\":\"%llu\"}",
                       r->body.len, status, status_text(status), ms, (unsigned long long)r->session);
 out:
+    lt_buf_release(&tmp);
+    lt_buf_release(&url);
     if (rc)
         out->len = start;
     return rc;

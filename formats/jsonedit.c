@@ -233,7 +233,7 @@ static int add_at_root(struct lt_json_edit *e, const struct path *p, const char 
     if (parent->child)
         rc |= lt_buf_putc(&e->rep, ',');
     for (size_t i = miss; i < p->n; i++) {
-        rc |= jsonl_put_str(&e->rep, (const uint8_t *)p->seg[i], p->len[i]);
+        rc |= lt_buf_json_strn(&e->rep, p->seg[i], p->len[i]);
         rc |= lt_buf_putc(&e->rep, ':');
         if (i + 1 < p->n)
             rc |= lt_buf_putc(&e->rep, '{');
@@ -313,9 +313,4 @@ int lt_json_edit_apply(struct lt_json_edit *e, struct lt_buf *out, const uint8_t
     if (lt_buf_append(out, s + copied, len - copied))
         return LT_E_NOMEM;
     return 1;
-}
-
-int lt_json_put_str(struct lt_buf *out, const uint8_t *p, size_t n)
-{
-    return jsonl_put_str(out, p, n);
 }

@@ -10,87 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 2^53: above it JSON numbers stop being exact doubles, so u64s go as strings. */
-#define SAFE_INT_LIMIT ((uint64_t)1 << 53)
-
 /* ---- writing -------------------------------------------------------------- */
-
-static int put_u64(struct lt_buf *out, uint64_t v)
-{
-    if (v < SAFE_INT_LIMIT)
-        return lt_buf_printf(out, "%llu", (unsigned long long)v);
-    return lt_buf_printf(out, "\"%llu\"", (unsigned long long)v);
-}
-
-/*
- * Appends bytes (valid UTF-8) as a JSON string: quote, backslash and control
- * characters escaped, everything else as is. Runs of plain bytes are copied
- * in one go.
- */
-static int put_str(struct lt_buf *out, const uint8_t *p, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t i = 0, run = 0;
-    int rc;
-
-    if ((rc = lt_buf_reserve(out, n + 2)))
-        return rc;
-    out->data[out->len++] = '"';
-    while (i < n) {
-        uint8_t c = p[i];
-        char e[6];
-        size_t elen = 2;
-
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            i++;
-            continue;
-        }
-        if ((rc = lt_buf_append(out, p + run, i - run)))
-            return rc;
-        e[0] = '\\';
-        switch (c) {
-        case '"':
-            e[1] = '"';
-            break;
-        case '\\':
-            e[1] = '\\';
-            break;
-        case '\n':
-            e[1] = 'n';
-            break;
-        case '\r':
-            e[1] = 'r';
-            break;
-        case '\t':
-            e[1] = 't';
-            break;
-        case '\b':
-            e[1] = 'b';
-            break;
-        case '\f':
-            e[1] = 'f';
-            break;
-        default:
-            e[1] = 'u';
-            e[2] = '0';
-            e[3] = '0';
-            e[4] = hex[c >> 4];
-            e[5] = hex[c & 15];
-            elen = 6;
-        }
-        if ((rc = lt_buf_append(out, e, elen)))
-            return rc;
-        run = ++i;
-    }
-    if (n > run && (rc = lt_buf_append(out, p + run, n - run)))
-        return rc;
-    return lt_buf_putc(out, '"');
-}
-
-int jsonl_put_str(struct lt_buf *out, const uint8_t *p, size_t n)
-{
-    return put_str(out, p, n);
-}
 
 /* Text that JSON can carry as a string: valid UTF-8 without NUL. */
 static int is_text(const struct lt_bytes *b)
@@ -104,7 +24,7 @@ static int put_bytes(struct lt_buf *out, const struct lt_bytes *b)
     int rc;
 
     if (b->len == 0 || is_text(b))
-        return put_str(out, b->p, b->len);
+        return lt_buf_json_strn(out, b->p, b->len);
     if ((rc = lt_buf_puts(out, "{\"b64\":\"")) || (rc = lt_b64_encode(out, b->p, b->len)))
         return rc;
     return lt_buf_puts(out, "\"}");
@@ -115,8 +35,8 @@ int lt_jsonl_write(struct lt_buf *out, const struct lt_record *r)
     size_t start = out->len;
     int rc;
 
-    if ((rc = lt_buf_puts(out, "{\"ts_ns\":")) || (rc = put_u64(out, r->ts_ns)) ||
-        (rc = lt_buf_puts(out, ",\"session\":")) || (rc = put_u64(out, r->session)) ||
+    if ((rc = lt_buf_puts(out, "{\"ts_ns\":")) || (rc = lt_buf_json_u64(out, r->ts_ns)) ||
+        (rc = lt_buf_puts(out, ",\"session\":")) || (rc = lt_buf_json_u64(out, r->session)) ||
         (rc = lt_buf_puts(out, ",\"method\":")) || (rc = put_bytes(out, &r->method)) ||
         (rc = lt_buf_puts(out, ",\"url\":")) || (rc = put_bytes(out, &r->url)) ||
         (rc = lt_buf_puts(out, ",\"headers\":[")))
@@ -130,7 +50,8 @@ int lt_jsonl_write(struct lt_buf *out, const struct lt_record *r)
     if ((rc = lt_buf_puts(out, "],")))
         goto out;
     if (r->body.len == 0 || is_text(&r->body)) {
-        if ((rc = lt_buf_puts(out, "\"body\":")) || (rc = put_str(out, r->body.p, r->body.len)))
+        if ((rc = lt_buf_puts(out, "\"body\":")) ||
+            (rc = lt_buf_json_strn(out, r->body.p, r->body.len)))
             goto out;
     } else {
         if ((rc = lt_buf_puts(out, "\"body_b64\":\"")) ||
@@ -140,7 +61,7 @@ int lt_jsonl_write(struct lt_buf *out, const struct lt_record *r)
     if (r->has_response) {
         if ((rc = lt_buf_printf(
                  out, ",\"response\":{\"status\":%u,\"latency_ns\":", (unsigned)r->status)) ||
-            (rc = put_u64(out, r->resp_latency_ns)) || (rc = lt_buf_putc(out, '}')))
+            (rc = lt_buf_json_u64(out, r->resp_latency_ns)) || (rc = lt_buf_putc(out, '}')))
             goto out;
     }
     if (r->flags & LT_RF_ALL) {
@@ -375,6 +296,7 @@ static const char *const keys[K_N] = {"ts_ns", "session",  "method",   "url",  "
 int lt_jsonl_parse(struct lt_recbuf *rb, const char *line, size_t len, const struct lt_limits *l,
                    struct lt_err *err)
 {
+    struct jv_node local[64]; /* a line of a few headers needs no allocation for its values */
     struct jv_doc doc;
     struct pstate st;
     const struct jv_node *root, *seen[K_N] = {0};
@@ -383,7 +305,7 @@ int lt_jsonl_parse(struct lt_recbuf *rb, const char *line, size_t len, const str
 
     /* A record within the limits is a few values per header and a few dozen more:
      * this bounds the parser's memory on a long line of tiny values. */
-    jv_init(&doc, 4096 + 8 * l->nheaders_max);
+    jv_init_local(&doc, 4096 + 8 * l->nheaders_max, local, sizeof(local) / sizeof(local[0]));
     memset(&st, 0, sizeof(st));
     st.d = &doc;
     st.rb = rb;

@@ -2,8 +2,15 @@
 #include "jsonval.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Objects up to this many members have their keys compared pairwise; larger
+ * ones through the document's hash of keys, so no object costs quadratic time. */
+#define PAIRWISE_MAX 8
+/* Bytes of a key or string quoted in a message. */
+#define QUOTE_MAX 40
 
 struct parser {
     struct jv_doc *d;
@@ -18,11 +25,21 @@ void jv_init(struct jv_doc *d, size_t max_nodes)
     lt_buf_init(&d->strs, 0);
 }
 
+void jv_init_local(struct jv_doc *d, size_t max_nodes, struct jv_node *local, size_t n)
+{
+    jv_init(d, max_nodes);
+    d->nodes = local;
+    d->cap = n;
+    d->local = local;
+}
+
 void jv_release(struct jv_doc *d)
 {
     if (!d)
         return;
-    free(d->nodes);
+    if (d->nodes != d->local)
+        free(d->nodes);
+    free(d->keys);
     lt_buf_release(&d->strs);
     memset(d, 0, sizeof(*d));
 }
@@ -31,13 +48,12 @@ void jv_release(struct jv_doc *d)
  * Says where the input went wrong: "column C" within one line, "line L,
  * column C" in a document of several lines.
  */
-static int fail(struct parser *ps, const char *at, const char *what)
+static int fail_at(const struct jv_doc *d, size_t off, const char *what, struct lt_err *err)
 {
-    const char *in = ps->d->in;
     size_t line = 1, col = 1;
 
-    for (const char *q = in; q < at && q < ps->end; q++) {
-        if (*q == '\n') {
+    for (size_t i = 0; i < off && i < d->inlen; i++) {
+        if (d->in[i] == '\n') {
             line++;
             col = 1;
         } else {
@@ -45,9 +61,13 @@ static int fail(struct parser *ps, const char *at, const char *what)
         }
     }
     if (line == 1)
-        return lt_error(ps->err, LT_E_FORMAT, "invalid JSON at column %zu: %s", col, what);
-    return lt_error(ps->err, LT_E_FORMAT, "invalid JSON at line %zu, column %zu: %s", line, col,
-                    what);
+        return lt_error(err, LT_E_FORMAT, "invalid JSON at column %zu: %s", col, what);
+    return lt_error(err, LT_E_FORMAT, "invalid JSON at line %zu, column %zu: %s", line, col, what);
+}
+
+static int fail(struct parser *ps, const char *at, const char *what)
+{
+    return fail_at(ps->d, (size_t)(at - ps->d->in), what, ps->err);
 }
 
 static void skip_ws(struct parser *ps)
@@ -70,7 +90,13 @@ static uint32_t new_node(struct parser *ps, enum jv_type t)
         struct jv_node *nn;
         if (d->max_nodes && ncap > d->max_nodes)
             ncap = d->max_nodes;
-        nn = realloc(d->nodes, ncap * sizeof(*nn));
+        if (d->nodes == d->local) {
+            /* out of the caller's storage: onto the heap */
+            if ((nn = malloc(ncap * sizeof(*nn))) && d->n)
+                memcpy(nn, d->nodes, d->n * sizeof(*nn));
+        } else {
+            nn = realloc(d->nodes, ncap * sizeof(*nn));
+        }
         if (!nn) {
             lt_error(ps->err, LT_E_NOMEM, "out of memory reading JSON");
             return 0;
@@ -268,14 +294,114 @@ static int parse_number(struct parser *ps, struct jv_node *n)
     return 0;
 }
 
+/* ---- keys given twice ---------------------------------------------------------- */
+
+static int same_key(const struct jv_doc *d, const struct jv_node *m, const char *k, size_t kl)
+{
+    size_t ml;
+
+    return m->klen == kl && memcmp(jv_key(d, m, &ml), k, kl) == 0;
+}
+
+static size_t key_hash(uint32_t obj, const char *k, size_t kl)
+{
+    uint64_t h = 1469598103934665603ull ^ obj;
+
+    for (size_t i = 0; i < kl; i++)
+        h = (h ^ (uint8_t)k[i]) * 1099511628211ull;
+    return (size_t)(h ^ h >> 29);
+}
+
+/* The slot of (obj, key) in the hash of keys, or the free slot where it would go. */
+static size_t key_slot(const struct jv_doc *d, uint32_t obj, const char *k, size_t kl, int *found)
+{
+    size_t mask = d->keys_cap - 1;
+
+    for (size_t i = key_hash(obj, k, kl) & mask;; i = (i + 1) & mask) {
+        uint64_t e = d->keys[i];
+        if (!e || ((uint32_t)(e >> 32) == obj && same_key(d, &d->nodes[(uint32_t)e - 1], k, kl))) {
+            *found = e != 0;
+            return i;
+        }
+    }
+}
+
+/* Adds member (index + 1) of obj (index + 1) to the hash of keys; it is not there yet. */
+static int key_add(struct parser *ps, uint32_t obj, uint32_t member)
+{
+    struct jv_doc *d = ps->d;
+    size_t kl;
+    const char *k;
+    int found;
+
+    if ((d->nkeys + 1) * 2 > d->keys_cap) {
+        size_t ocap = d->keys_cap, ncap = ocap ? ocap * 2 : 64;
+        uint64_t *old = d->keys, *nk = calloc(ncap, sizeof(*nk));
+        if (!nk)
+            return lt_error(ps->err, LT_E_NOMEM, "out of memory reading JSON");
+        d->keys = nk;
+        d->keys_cap = ncap;
+        for (size_t i = 0; i < ocap; i++)
+            if (old[i]) {
+                k = jv_key(d, &d->nodes[(uint32_t)old[i] - 1], &kl);
+                nk[key_slot(d, (uint32_t)(old[i] >> 32), k, kl, &found)] = old[i];
+            }
+        free(old);
+    }
+    k = jv_key(d, &d->nodes[member - 1], &kl);
+    d->keys[key_slot(d, obj, k, kl, &found)] = (uint64_t)obj << 32 | member;
+    d->nkeys++;
+    return 0;
+}
+
+/*
+ * Whether obj (index + 1, with count members so far) already has the key
+ * k[0, kl). Up to PAIRWISE_MAX members, *sig (the object's own, 0 at first)
+ * has a bit per key's length and first byte, and only a key whose bit is
+ * already set is compared with the others: records' keys differ in those, so
+ * they cost no comparison. From the (PAIRWISE_MAX + 1)th member on, the
+ * object's members go into the hash of keys (*hashed set once they are there).
+ */
+static int key_seen(struct parser *ps, uint32_t obj, uint32_t count, const char *k, size_t kl,
+                    uint64_t *sig, int *hashed, int *seen)
+{
+    const struct jv_doc *d = ps->d;
+    int rc;
+
+    *seen = 0;
+    if (count < PAIRWISE_MAX) {
+        uint64_t bit = (uint64_t)1 << (((kl ? (uint8_t)k[0] : 0) * 7u + kl) & 63);
+        if (*sig & bit) {
+            for (uint32_t m = d->nodes[obj - 1].child; m; m = d->nodes[m - 1].next)
+                if (same_key(d, &d->nodes[m - 1], k, kl)) {
+                    *seen = 1;
+                    break;
+                }
+        }
+        *sig |= bit;
+        return 0;
+    }
+    if (!*hashed) {
+        for (uint32_t m = d->nodes[obj - 1].child; m; m = d->nodes[m - 1].next)
+            if ((rc = key_add(ps, obj, m)))
+                return rc;
+        *hashed = 1;
+    }
+    key_slot(d, obj, k, kl, seen);
+    return 0;
+}
+
+/* ---- values ------------------------------------------------------------------- */
+
 static int parse_value(struct parser *ps, unsigned depth, uint32_t *out);
 
 /* Arrays and objects: children linked in order. */
 static int parse_container(struct parser *ps, unsigned depth, uint32_t self, int is_obj)
 {
     uint32_t last = 0, count = 0;
+    uint64_t sig = 0;
     char close = is_obj ? '}' : ']';
-    int rc;
+    int rc, hashed = 0;
 
     ps->p++;
     skip_ws(ps);
@@ -289,10 +415,21 @@ static int parse_container(struct parser *ps, unsigned depth, uint32_t self, int
 
         skip_ws(ps);
         if (is_obj) {
+            const char *at = ps->p, *k;
+            int seen;
             if (ps->p >= ps->end || *ps->p != '"')
                 return fail(ps, ps->p, "expected a key in quotes");
             if ((rc = parse_string(ps, &koff, &klen, &kesc)))
                 return rc;
+            k = kesc ? (const char *)ps->d->strs.data + koff : ps->d->in + koff;
+            if ((rc = key_seen(ps, self, count, k, klen, &sig, &hashed, &seen)))
+                return rc;
+            if (seen) {
+                char what[64 + QUOTE_MAX];
+                snprintf(what, sizeof(what), "duplicate key '%.*s'",
+                         (int)lt_utf8_prefix((const uint8_t *)k, klen, QUOTE_MAX), k);
+                return fail(ps, at, what);
+            }
             skip_ws(ps);
             if (ps->p >= ps->end || *ps->p != ':')
                 return fail(ps, ps->p, "expected ':'");
@@ -312,6 +449,8 @@ static int parse_container(struct parser *ps, unsigned depth, uint32_t self, int
             ps->d->nodes[self - 1].child = child;
         last = child;
         count++;
+        if (hashed && (rc = key_add(ps, self, child)))
+            return rc;
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ',') {
             ps->p++;
@@ -343,14 +482,18 @@ static int parse_value(struct parser *ps, unsigned depth, uint32_t *out)
     int rc = 0;
     char c;
 
-    if (depth > JV_DEPTH_MAX)
-        return fail(ps, ps->p, "nested too deeply");
     if (ps->p >= ps->end)
         return fail(ps, ps->p, "unexpected end of input");
     c = *ps->p;
     switch (c) {
     case '{':
     case '[':
+        if (depth >= JV_DEPTH_MAX) {
+            char what[64];
+            snprintf(what, sizeof(what), "arrays and objects nested more than %d deep",
+                     JV_DEPTH_MAX);
+            return fail(ps, ps->p, what);
+        }
         if (!(idx = new_node(ps, c == '{' ? JV_OBJ : JV_ARR)))
             return ps->err ? ps->err->code : LT_E_NOMEM;
         rc = parse_container(ps, depth, idx, c == '{');
@@ -395,6 +538,10 @@ int jv_parse(struct jv_doc *d, const char *in, size_t len, struct lt_err *err)
     d->inlen = len;
     d->n = 0;
     lt_buf_reset(&d->strs);
+    if (d->nkeys) {
+        memset(d->keys, 0, d->keys_cap * sizeof(*d->keys));
+        d->nkeys = 0;
+    }
     if (len > JV_INPUT_MAX)
         return lt_error(err, LT_E_LIMIT, "JSON input of %zu bytes is too large", len);
     skip_ws(&ps);
@@ -404,6 +551,28 @@ int jv_parse(struct jv_doc *d, const char *in, size_t len, struct lt_err *err)
     if (ps.p != ps.end)
         return fail(&ps, ps.p, "unexpected data after the JSON value");
     return 0;
+}
+
+/*
+ * Only a string that had escapes can hold a NUL (a raw one is a control
+ * character, refused): those are looked at once the text is read, so the
+ * reader's own loop pays nothing for it. A key is reported where its value is.
+ */
+int lt_json_check(const char *text, size_t len, struct lt_err *err)
+{
+    struct jv_doc d;
+    int rc;
+
+    jv_init(&d, 0);
+    rc = jv_parse(&d, text, len, err);
+    for (size_t i = 0; !rc && i < d.n; i++) {
+        const struct jv_node *n = &d.nodes[i];
+        if ((n->esc && n->type == JV_STR && memchr(d.strs.data + n->off, 0, n->len)) ||
+            (n->kesc && memchr(d.strs.data + n->koff, 0, n->klen)))
+            rc = fail_at(&d, n->pos, "a string holds \\u0000, which this file cannot carry", err);
+    }
+    jv_release(&d);
+    return rc;
 }
 
 const struct jv_node *jv_root(const struct jv_doc *d)

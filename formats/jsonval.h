@@ -1,8 +1,12 @@
 /*
- * jsonval.h - a small, strict, bounded JSON reader for the importers (private
- * to formats/). It exists because cJSON keeps numbers only as doubles (ts_ns
- * and sessions are u64) and strings only as C strings (a "\u0000" would cut
- * them short): here numbers keep their raw text and strings their length.
+ * jsonval.h - the small, strict, bounded JSON reader of every untrusted JSON
+ * text (private to formats/; its rules are in lt_formats.h "JSON helpers"):
+ * events, JSONL and HAR imports, and through lt_json_check scenario files.
+ * It exists because cJSON keeps numbers only as doubles (ts_ns and sessions
+ * are u64) and strings only as C strings (a "\u0000" would cut them short),
+ * and takes much that is not JSON (bytes that are not UTF-8, raw control
+ * characters, text after the value): here numbers keep their raw text and
+ * strings their length, and what is not JSON is refused.
  *
  * The document is a flat array of nodes linked by index; strings without
  * escapes point into the input (borrowed: it must outlive the document),
@@ -40,14 +44,24 @@ struct jv_doc {
     struct jv_node *nodes;
     size_t n, cap, max_nodes;
     struct lt_buf strs;
+    /* the members of objects too large to compare keys pairwise, hashed by
+     * (object, key): object index + 1 << 32 | member index + 1; 0 = free */
+    uint64_t *keys;
+    size_t nkeys, keys_cap;
+    size_t nul_at;         /* offset + 1 of the first \u0000 in a string; 0 when none */
+    struct jv_node *local; /* the caller's storage for the first nodes, or NULL */
 };
 
-#define JV_DEPTH_MAX 64
+/* Arrays and objects nest at most this deep. */
+#define JV_DEPTH_MAX LT_JSON_DEPTH_MAX
 /* Inputs are indexed with 32-bit offsets. */
 #define JV_INPUT_MAX ((size_t)UINT32_MAX - 1)
 
 /* max_nodes bounds memory (0: one node per input byte at most). */
 void jv_init(struct jv_doc *d, size_t max_nodes);
+/* The same, the first n nodes held in the caller's local[] (borrowed for the
+ * document's life): a small document then allocates nothing. */
+void jv_init_local(struct jv_doc *d, size_t max_nodes, struct jv_node *local, size_t n);
 void jv_release(struct jv_doc *d);
 /* Parses in[0, len) (one value, whitespace around it). Errors say where. */
 int jv_parse(struct jv_doc *d, const char *in, size_t len, struct lt_err *err);
@@ -77,7 +91,5 @@ const char *jv_type_name(const struct jv_node *n);
  * shared with the HAR importer).
  */
 int jsonl_check_request_line(const struct lt_record *r, struct lt_err *err);
-/* Appends bytes (valid UTF-8) as a JSON string, escaping only what JSON must (jsonl.c). */
-int jsonl_put_str(struct lt_buf *out, const uint8_t *p, size_t n);
 
 #endif

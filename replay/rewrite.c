@@ -146,7 +146,7 @@ static int field_value(struct rule *r, struct lt_err *err)
     if (!lt_utf8_valid((const uint8_t *)r->value, strlen(r->value)))
         return lt_error(err, LT_E_USAGE, "--set-field %s: the value is not UTF-8 text", r->subject);
     lt_buf_init(&b, 0);
-    if (lt_json_put_str(&b, (const uint8_t *)r->value, strlen(r->value)) || lt_buf_cstr(&b)) {
+    if (lt_buf_json_str(&b, r->value) || lt_buf_cstr(&b)) {
         lt_buf_release(&b);
         return lt_error(err, LT_E_NOMEM, "out of memory");
     }

@@ -1,7 +1,10 @@
 /*
  * scenario_file.c - scenario files: a JSON object whose every key is known
  * (an unknown or repeated key is an error, never ignored), each checked for
- * its type and range, with errors that name the key:
+ * its type and range, with errors that name the key. The text is judged by
+ * the strict reader that reads events, JSONL and HAR (lt_json_check: keys
+ * given twice, bad UTF-8, deep nesting refused there); cJSON then builds the
+ * tree read here:
  *
  *   {"name": "launch-day", "seed": 7, "arrivals": "poisson",
  *    "phases": [{"duration": "10m", "from": 50, "to": "2k"}, {"rate": "2k"}],
@@ -27,11 +30,11 @@ static int bad(struct lt_err *err, const char *path, const char *what)
     return lt_error(err, LT_E_FORMAT, "key '%s': %s", path, what);
 }
 
-/* Every member of obj must be one of allowed[], each at most once. */
+/* Every member of obj must be one of allowed[] (lt_json_check refused keys given twice). */
 static int check_keys(const cJSON *obj, const char *path, const char *const *allowed,
                       struct lt_err *err)
 {
-    const cJSON *it, *prev;
+    const cJSON *it;
 
     if (!cJSON_IsObject(obj))
         return bad(err, path, "must be an object");
@@ -46,10 +49,6 @@ static int check_keys(const cJSON *obj, const char *path, const char *const *all
                 return lt_error(err, LT_E_FORMAT, "key '%s.%s': unknown key", path, it->string);
             return lt_error(err, LT_E_FORMAT, "key '%s': unknown key", it->string);
         }
-        for (prev = obj->child; prev != it; prev = prev->next)
-            if (strcmp(prev->string, it->string) == 0)
-                return lt_error(err, LT_E_FORMAT, "key '%s%s%s': given twice", path,
-                                *path ? "." : "", it->string);
     }
     return 0;
 }
@@ -364,11 +363,13 @@ int lt_synth_parse(struct lt_synth_config *c, const char *text, size_t len, cons
         rc = lt_error(err, LT_E_LIMIT, "larger than 1 MiB");
         goto out;
     }
+    /* the strict reader judges the text (as it does events, JSONL and HAR);
+     * cJSON then only builds the tree of what it accepted */
+    if ((rc = lt_json_check(text, len, err)))
+        goto out;
     root = cJSON_ParseWithLength(text, len);
     if (!root) {
-        const char *at = cJSON_GetErrorPtr();
-        rc = lt_error(err, LT_E_FORMAT, "not valid JSON (near byte %lld)",
-                      at && at >= text && at <= text + len ? (long long)(at - text) : -1LL);
+        rc = lt_error(err, LT_E_NOMEM, "out of memory");
         goto out;
     }
     if ((rc = check_keys(root, "", keys, err)))
@@ -385,7 +386,7 @@ int lt_synth_parse(struct lt_synth_config *c, const char *text, size_t len, cons
         goto out;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "seed")) &&
-        (rc = get_count(v, "seed", 0, (1ULL << 53), &c->seed, err)))
+        (rc = get_count(v, "seed", 0, LT_JSON_INT_LIMIT, &c->seed, err)))
         goto out;
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "arrivals"))) {
         if ((rc = get_arrivals(v, "arrivals", &def_poisson, err)))

@@ -365,17 +365,6 @@ int lt_synth_describe(const struct lt_synth_config *c, char *out, size_t outlen)
 
 /* ---- metadata ---------------------------------------------------------------------- */
 
-/* JSON numbers are doubles: integers at or above 2^53 go as decimal strings. */
-static cJSON *json_u64(uint64_t v)
-{
-    char tmp[24];
-
-    if (v < (1ULL << 53))
-        return cJSON_CreateNumber((double)v);
-    snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
-    return cJSON_CreateString(tmp);
-}
-
 char *lt_synth_meta_json(const struct lt_synth_config *c, const struct lt_synth *s)
 {
     cJSON *root = cJSON_CreateObject(), *src, *par, *arr, *o;
@@ -388,7 +377,7 @@ char *lt_synth_meta_json(const struct lt_synth_config *c, const struct lt_synth 
         goto out;
     cJSON_AddStringToObject(src, "kind", "synth");
     cJSON_AddStringToObject(src, "scenario", c->name);
-    cJSON_AddItemToObject(src, "seed", json_u64(c->seed));
+    cJSON_AddItemToObject(src, "seed", lt_json_u64(c->seed));
     par = cJSON_AddObjectToObject(src, "parameters");
     if (!par)
         goto out;
@@ -400,7 +389,7 @@ char *lt_synth_meta_json(const struct lt_synth_config *c, const struct lt_synth 
             goto out;
         cJSON_AddItemToArray(arr, o);
         if (p->dur_ns)
-            cJSON_AddItemToObject(o, "duration_ns", json_u64((uint64_t)p->dur_ns));
+            cJSON_AddItemToObject(o, "duration_ns", lt_json_u64((uint64_t)p->dur_ns));
         if (p->rate_from == p->rate_to) {
             cJSON_AddNumberToObject(o, "rate", p->rate_from);
         } else {
@@ -414,15 +403,15 @@ char *lt_synth_meta_json(const struct lt_synth_config *c, const struct lt_synth 
         cJSON_AddStringToObject(par, "spike", tmp);
     }
     if (c->duration_ns)
-        cJSON_AddItemToObject(par, "duration_ns", json_u64((uint64_t)c->duration_ns));
+        cJSON_AddItemToObject(par, "duration_ns", lt_json_u64((uint64_t)c->duration_ns));
     if (c->count)
-        cJSON_AddItemToObject(par, "count", json_u64(c->count));
+        cJSON_AddItemToObject(par, "count", lt_json_u64(c->count));
     lt_format_iso8601((int64_t)c->origin_ns, 9, tmp, sizeof(tmp));
     cJSON_AddStringToObject(par, "origin", tmp);
     arr = cJSON_AddArrayToObject(par, "streams");
     for (size_t i = 0; arr && i < c->nstreams; i++)
         cJSON_AddItemToArray(arr, cJSON_CreateString(c->streams[i]));
-    cJSON_AddItemToObject(par, "users", json_u64(c->users));
+    cJSON_AddItemToObject(par, "users", lt_json_u64(c->users));
     cJSON_AddNumberToObject(par, "zipf", c->zipf);
     o = cJSON_AddObjectToObject(par, "sessions");
     if (o) {
@@ -442,8 +431,8 @@ char *lt_synth_meta_json(const struct lt_synth_config *c, const struct lt_synth 
     if (o) {
         cJSON_AddStringToObject(o, "distribution", size_dist_name(c->sizes));
         if (c->sizes != LT_SYNTH_SIZE_NATURAL) {
-            cJSON_AddItemToObject(o, "min", json_u64(c->size_min));
-            cJSON_AddItemToObject(o, "max", json_u64(c->size_max));
+            cJSON_AddItemToObject(o, "min", lt_json_u64(c->size_min));
+            cJSON_AddItemToObject(o, "max", lt_json_u64(c->size_max));
         }
     }
     o = cJSON_AddObjectToObject(par, "errors");
@@ -461,11 +450,11 @@ char *lt_synth_meta_json(const struct lt_synth_config *c, const struct lt_synth 
         o = cJSON_AddObjectToObject(src, "events");
         for (int i = 0; o && i < LT_SYNTH_NTYPES; i++)
             if (types[i])
-                cJSON_AddItemToObject(o, type_names[i], json_u64(types[i]));
+                cJSON_AddItemToObject(o, type_names[i], lt_json_u64(types[i]));
         o = cJSON_AddObjectToObject(src, "invalid");
         for (int i = 0; o && i < LT_SYNTH_NINVALID; i++)
             if (invalid[i])
-                cJSON_AddItemToObject(o, invalid_names[i], json_u64(invalid[i]));
+                cJSON_AddItemToObject(o, invalid_names[i], lt_json_u64(invalid[i]));
     }
     out = cJSON_PrintUnformatted(root);
 out:

@@ -1,7 +1,7 @@
 /*
  * lt_common.h - the ground every loadtape library stands on: error codes and
  * messages, capped byte buffers, varints, parsing of durations/rates/sizes and
- * times, clocks, a seedable RNG, CRC-32C, base64 and UTF-8 checks.
+ * times, clocks, a seedable RNG, CRC-32C, base64, UTF-8 checks and JSON text.
  *
  * Nothing here prints or exits; every fallible function returns 0 (or a
  * count) on success and a negative enum lt_errc on failure, with a message in
@@ -91,11 +91,6 @@ int lt_buf_append(struct lt_buf *b, const void *p, size_t n);
 int lt_buf_putc(struct lt_buf *b, uint8_t c);
 int lt_buf_puts(struct lt_buf *b, const char *s);
 int lt_buf_printf(struct lt_buf *b, const char *fmt, ...) LT_PRINTF(2, 3);
-/*
- * Appends s as a quoted JSON string, escaping quotes, backslashes, control
- * characters and non-ASCII bytes (as \u00XX): for messages and names.
- */
-int lt_buf_json_str(struct lt_buf *b, const char *s);
 /* Appends a NUL without counting it in len (so data is a C string). */
 int lt_buf_cstr(struct lt_buf *b);
 /* Detaches the storage; the caller frees it. The buffer becomes empty. */
@@ -251,5 +246,42 @@ int lt_b64_decode(struct lt_buf *out, const char *s, size_t n, struct lt_err *er
 
 /* True when [p, p+n) is valid UTF-8 (no overlongs, no surrogates). */
 int lt_utf8_valid(const uint8_t *p, size_t n);
+/* The length (1 to 4) of the valid UTF-8 character at p[0, n), 0 when there is none. */
+size_t lt_utf8_char(const uint8_t *p, size_t n);
+/*
+ * How much of the UTF-8 text p[0, n) fits in max bytes without cutting a
+ * character: n when n <= max, else max backed up to a character's start.
+ */
+size_t lt_utf8_prefix(const uint8_t *p, size_t n, size_t max);
+
+/* ---- JSON text (common/json.c) ------------------------------------------------ */
+
+/*
+ * DESIGN.md §3's rule for an unsigned 64-bit value in JSON: a JSON number below
+ * 2^53 (where every integer is still an exact double: JSON numbers are doubles in
+ * most parsers, cJSON included), else a decimal string. Readers take either form.
+ */
+#define LT_JSON_INT_LIMIT ((uint64_t)1 << 53)
+/* Room for the longest text: 20 digits, two quotes and a NUL. */
+#define LT_JSON_U64_TEXT_MAX 23
+
+/* Writes v by that rule into out (LT_JSON_U64_TEXT_MAX bytes, NUL-terminated): 42 or
+ * "9007199254740992". Returns the length. */
+size_t lt_json_u64_text(uint64_t v, char *out);
+/* Appends v by that rule. */
+int lt_buf_json_u64(struct lt_buf *b, uint64_t v);
+
+/*
+ * Appends p[0, n) as a quoted JSON string (RFC 8259). Valid UTF-8 passes through
+ * as it is; the quote and the backslash are escaped, and so are the control
+ * characters U+0000 to U+001F (\n, \r, \t, \b, \f, else \u00XX); every byte that is
+ * not part of a valid UTF-8 character becomes \ufffd (U+FFFD, the replacement
+ * character), so the result is always valid JSON holding valid UTF-8. Callers that
+ * must keep bytes exactly check lt_utf8_valid first and carry other bytes another
+ * way (base64).
+ */
+int lt_buf_json_strn(struct lt_buf *b, const void *p, size_t n);
+/* The same for a C string. */
+int lt_buf_json_str(struct lt_buf *b, const char *s);
 
 #endif

@@ -428,14 +428,36 @@ void lt_tape_stats_add(struct lt_tape_stats *s, const struct lt_record *r);
  */
 struct cJSON *lt_tape_stats_json(const struct lt_tape_stats *s);
 
+/* ==== JSON helpers ========================================================== */
+
 /*
- * DESIGN.md §3's rule for a u64 in JSON: a number below 2^53, else a decimal
- * string (JSON numbers are doubles in most parsers). lt_json_u64 makes a new
- * cJSON item; lt_json_get_u64 reads either form back (0, or -1 when v is
+ * JSON text is written by common/'s lt_buf_json_strn (strings) and
+ * lt_buf_json_u64 (DESIGN.md §3's rule for a u64: a number below 2^53, else a
+ * decimal string). For cJSON trees: lt_json_u64 makes a new cJSON item by the
+ * same rule; lt_json_get_u64 reads either form back (0, or -1 when v is
  * neither, negative, fractional, or a number too large to be exact).
  */
 struct cJSON *lt_json_u64(uint64_t v);
 int lt_json_get_u64(const struct cJSON *v, uint64_t *out);
+
+/*
+ * Untrusted JSON (events, JSONL, HAR, scenario files) is read by one strict,
+ * bounded reader (formats/jsonval.c). It accepts exactly RFC 8259 JSON and
+ * refuses, everywhere alike: invalid UTF-8 in a string, a lone surrogate in a
+ * \u escape, a raw control character in a string, a key given twice in one
+ * object, arrays and objects nested more than LT_JSON_DEPTH_MAX deep, numbers
+ * outside the JSON grammar (01, 1., .5, +1, NaN), anything after the value.
+ */
+#define LT_JSON_DEPTH_MAX 64
+
+/*
+ * The reader's verdict on text[0, len), for text then read with cJSON (scenario
+ * files): 0 when it is one JSON value the reader accepts, else LT_E_FORMAT with
+ * a message naming the line and column ("invalid JSON at line 3, column 5:
+ * duplicate key 'rate'"). Since cJSON keeps strings only up to a NUL, a string
+ * holding U+0000 is refused too. At most one value per input byte is held.
+ */
+int lt_json_check(const char *text, size_t len, struct lt_err *err);
 
 /* ==== JSON field edits (replay --set-field, --drop-field) ================== */
 
@@ -459,8 +481,6 @@ int lt_json_edit_apply(struct lt_json_edit *e, struct lt_buf *out, const uint8_t
                        const char *path, const char *value, size_t *matched, int *added);
 /* Whether s[0, n) is exactly one JSON value (a literal --set-field VALUE). */
 int lt_json_is_value(const char *s, size_t n);
-/* Appends bytes (valid UTF-8) as a quoted JSON string. */
-int lt_json_put_str(struct lt_buf *out, const uint8_t *p, size_t n);
 
 /* ==== JSONL and HAR (DESIGN.md §3) ========================================= */
 
@@ -713,11 +733,13 @@ struct lt_event_verdict {
 /*
  * Validates a request body: one event object, or {"batch":[...]} whose every
  * element is an event (one invalid element rejects the whole batch, naming
- * its index). Returns the reason (LT_EV_OK = 0) and fills *v.
+ * its index). The body is read by the strict reader ("JSON helpers" above):
+ * what it refuses, or a body of more than 2^20 JSON values, is
+ * "malformed_json", its message naming where ("body is not valid JSON at
+ * column 27: duplicate key 'type'"). Returns the reason (LT_EV_OK = 0) and
+ * fills *v; v->msg quotes the body's own text (UTF-8) where it names a value.
  */
 enum lt_event_reason lt_event_validate(const uint8_t *body, size_t len, struct lt_event_verdict *v);
-/* Validates one already-parsed event object (no batch handling). */
-enum lt_event_reason lt_event_check(const struct cJSON *ev, char *msg, size_t msglen);
 
 /* ==== results file (formats/results.c, docs/FORMAT.md "Results file") ===== */
 

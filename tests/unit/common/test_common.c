@@ -250,12 +250,6 @@ static void test_buf_cap(void **state)
     assert_memory_equal(b.data, "42-ab", 5);
     assert_int_equal(lt_buf_reserve(&b, SIZE_MAX), LT_E_LIMIT);
     lt_buf_release(&b);
-
-    lt_buf_init(&b, 0);
-    assert_int_equal(lt_buf_json_str(&b, "a\"b\\c\n\x01\xc3\xa9"), 0);
-    assert_int_equal(lt_buf_cstr(&b), 0);
-    assert_string_equal((char *)b.data, "\"a\\\"b\\\\c\\u000a\\u0001\\u00c3\\u00a9\"");
-    lt_buf_release(&b);
 }
 
 static void test_b64_utf8_crc(void **state)
