@@ -507,6 +507,13 @@ static int rs_finish(void *ctx, const char *meta, struct lt_err *err)
     return s->next->finish ? s->next->finish(s->next->ctx, meta, err) : 0;
 }
 
+static uint64_t rs_durable(void *ctx)
+{
+    struct redact_sink *s = ctx;
+
+    return lt_record_sink_durable(s->next, 0);
+}
+
 int lt_redact_sink(struct lt_record_sink *out, struct lt_redact *rd, struct lt_record_sink *next,
                    struct lt_err *err)
 {
@@ -521,5 +528,6 @@ int lt_redact_sink(struct lt_record_sink *out, struct lt_redact *rd, struct lt_r
     out->put = rs_put;
     out->finish = rs_finish;
     out->release = free;
+    out->durable = s->next->durable ? rs_durable : NULL;
     return 0;
 }
