@@ -46,20 +46,30 @@ one_round() {
     shift
     if [ $root = 1 ]; then
         if [ "$name" = default ]; then
-            tcpdump -i lo -s 0 -U -w "$LT_TMP/traffic.pcap" "tcp port $port" 2>"$LT_TMP/tcpdump.err" &
+            tcpdump -i lo -s 0 -U --immediate-mode -w "$LT_TMP/traffic.pcap" "tcp port $port" \
+                2>"$LT_TMP/tcpdump.err" &
             tpid=$!
             LT_PIDS+=("$tpid")
             wait_for "$LT_TMP/tcpdump.err" "listening on"
         fi
-        "$LOADTAPE" capture -i lo --port "$port" -o "$LT_TMP/$name-live.tape" "$@" \
+        # --count: it stops by itself once it has read the 4 requests whole
+        "$LOADTAPE" capture -i lo --port "$port" --count 4 -o "$LT_TMP/$name-live.tape" "$@" \
             2>"$LT_TMP/$name-live.err" &
         cpid=$!
         LT_PIDS+=("$cpid")
         wait_for "$LT_TMP/$name-live.err" "listening on lo"
         send "http://127.0.0.1:$port"
-        sleep 0.5
-        stop "$cpid"
-        [ "$name" != default ] || { kill -INT "$tpid"; wait "$tpid" || true; }
+        for _ in $(seq 200); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.05; done
+        if kill -0 "$cpid" 2>/dev/null; then
+            stop "$cpid"
+            lt_fail "capture -i lo did not stop after 4 requests: $(cat "$LT_TMP/$name-live.err")"
+        fi
+        wait "$cpid" || { cat "$LT_TMP/$name-live.err"; lt_fail "capture -i lo exited with $?"; }
+        if [ "$name" = default ]; then
+            sleep 1 # the last answers reach tcpdump's file
+            kill -INT "$tpid"
+            wait "$tpid" || true
+        fi
     fi
     "$LOADTAPE" capture --listen 127.0.0.1:0 -o "$LT_TMP/$name-listen.tape" "$@" \
         2>"$LT_TMP/$name-listen.err" &
