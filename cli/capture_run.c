@@ -186,7 +186,11 @@ static int build_source(struct cap_job *j)
         if (!a->quiet)
             fprintf(stderr, "capture: listening on %s\n", lt_recorder_url(j->rec));
         lt_recorder_source(&j->src, j->rec, a->duration);
-        return j->src_json ? 0 : (lt_cli_error(CMD, "out of memory"), LT_EXIT_FAIL);
+        if (!j->src_json) {
+            lt_cli_error(CMD, "out of memory");
+            return LT_EXIT_FAIL;
+        }
+        return 0;
     }
     memset(&so, 0, sizeof(so));
     so.iface = a->iface;

@@ -239,10 +239,12 @@ int cmd_sink(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     s = lt_sink_new(&so, &err);
     if (!s) {
-        if (err.code == LT_E_USAGE)
+        if (err.code == LT_E_USAGE) {
             ret = lt_cli_usage(CMD, "%s", err.msg);
-        else
-            lt_cli_error(CMD, "%s", err.msg), ret = LT_EXIT_FAIL;
+        } else {
+            lt_cli_error(CMD, "%s", err.msg);
+            ret = LT_EXIT_FAIL;
+        }
         goto out;
     }
     if (record_path && (ret = record_open(s, &rec)) >= 0)
