@@ -91,7 +91,7 @@ echo "pcap: $REQUESTS requests, $npk packets, $bytes bytes"
 # CPU (user + sys) is the figure to trust on a shared machine; wall is shown too.
 time_cmd() {
     /usr/bin/time -f "%e %U %S" -o "$tmp/time.txt" taskset -c "$CPU" "$@" >/dev/null 2>"$tmp/cmd.err"
-    python3 -c 'import sys; w, u, s = map(float, open(sys.argv[1]).read().split()[-3:]); print(w, u + s)' \
+    python3 -c 'import sys; w, u, s = map(float, open(sys.argv[1]).read().split()[-3:]); print("%.2f %.2f" % (w, u + s))' \
         "$tmp/time.txt"
 }
 median() { python3 -c 'import statistics,sys; print(statistics.median(map(float, sys.argv[1:])))' "$@"; }
