@@ -160,7 +160,7 @@ static int same_name(const uint8_t *p, const char *lower, size_t n)
     return 1;
 }
 
-static int names_has(const struct names *ns, const uint8_t *p, size_t n)
+static inline int names_has(const struct names *ns, const uint8_t *p, size_t n)
 {
     if (n < ns->minlen || n > ns->maxlen)
         return 0;
@@ -281,7 +281,7 @@ static size_t skip_ws(const uint8_t *b, size_t n, size_t i)
 }
 
 /* b[i] is '"': the index just past the closing quote (n when unterminated). */
-static size_t string_end(const uint8_t *b, size_t n, size_t i)
+static inline size_t string_end(const uint8_t *b, size_t n, size_t i)
 {
     i++;
     while (i < n) {
@@ -427,6 +427,21 @@ static int framing_wrong(const struct lt_record *r, size_t len)
     return !cl && len > 0;
 }
 
+/* "%zu" into out (24 bytes), without printf's cost on every record. */
+static void decimal(char *out, size_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+}
+
 static int put_headers(struct lt_redact *rd, const struct lt_record *in, struct lt_record *out,
                        int fix, struct lt_err *err)
 {
@@ -443,7 +458,7 @@ static int put_headers(struct lt_redact *rd, const struct lt_record *in, struct 
         rd->hs_cap = ncap;
     }
     if (fix)
-        snprintf(rd->clen, sizeof(rd->clen), "%zu", out->body.len);
+        decimal(rd->clen, out->body.len);
     for (size_t i = 0; i < in->nheaders; i++) {
         struct lt_header h = in->headers[i];
         if (fix &&
