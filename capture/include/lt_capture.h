@@ -1,9 +1,9 @@
 /*
  * lt_capture.h - getting records off the wire: packet sources (libpcap live
  * and offline) -> link/IP/TCP decode -> TCP reassembly -> HTTP/1.x messages
- * -> records, handed to a record sink (a record source, lt_capture_source).
- * Redaction and framing are the pipeline's next stage (formats' transform),
- * not capture's.
+ * -> records, handed to a record sink; run over a packet source, the whole is
+ * a record source (lt_capture_source). Redaction and framing are the next
+ * stage's (formats' transform), not capture's.
  */
 #ifndef LT_CAPTURE_H
 #define LT_CAPTURE_H
