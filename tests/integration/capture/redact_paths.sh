@@ -35,6 +35,15 @@ wait_for() {
 # stop PID: SIGINT, and the exit status must be 0
 stop() { kill -INT "$1"; wait "$1" || lt_fail "pid $1 exited with $?"; }
 extra=(--redact-header X-Tenant --redact-query session --redact-field email)
+
+# usage: the names must be 1 to 256 bytes; on sink, the options go with --record
+rc=0; "$LOADTAPE" capture --listen 127.0.0.1:0 -o "$LT_TMP/u.tape" --redact-field '' \
+    2>"$LT_TMP/u.err" || rc=$?
+lt_eq "capture --redact-field '': exit" 2 "$rc"
+grep -q "field name to redact '': empty or over 256 bytes" "$LT_TMP/u.err" || lt_fail "$(cat "$LT_TMP/u.err")"
+rc=0; "$LOADTAPE" sink --listen 127.0.0.1:0 --redact-header X-Tenant >/dev/null 2>"$LT_TMP/u.err" || rc=$?
+lt_eq "sink --redact-header without --record: exit" 2 "$rc"
+grep -q "go with --record" "$LT_TMP/u.err" || lt_fail "$(cat "$LT_TMP/u.err")"
 if [ $root = 1 ]; then
     port=$(lt_free_port)
     lt_start_nginx "$port"
