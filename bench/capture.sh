@@ -15,6 +15,11 @@
 #   sudo bench/capture.sh                  # uses ./build/cli/loadtape
 #   LOADTAPE=... REQUESTS=200000 ROUNDS=3 RATES="10000 20000 50000" SECS=5 bench/capture.sh
 #   OFFLINE=0 or LIVE=0 runs one part only.
+# Offline also times `capture -r --keep-secrets` (no redaction: what redaction costs);
+# BASE=path/to/another/loadtape times that build too, on the same pcap, its runs
+# interleaved with the others' (before/after figures in one session); SECRETS=1 makes
+# every request carry secrets to redact (an Authorization header, a writeKey in the
+# query and in the JSON body), so each record is rewritten.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +35,8 @@ NGINX_WORKERS=${NGINX_WORKERS:-2}
 CPU=${CPU:-0}
 OFFLINE=${OFFLINE:-1} # 0 skips part 1
 LIVE=${LIVE:-1}       # 0 skips part 2
+BASE=${BASE:-}
+SECRETS=${SECRETS:-0}
 
 [ "$(id -u)" = 0 ] || { echo "bench/capture.sh: needs root (tcpdump and live capture)" >&2; exit 1; }
 for c in nginx ab tcpdump tshark python3 cc taskset; do
@@ -59,13 +66,18 @@ wait_line() {
 # ---- 1. offline ---------------------------------------------------------------
 if [ "$OFFLINE" = 1 ]; then
 pcap=$tmp/bench.pcap
-printf '{"type":"track","event":"Order Completed","userId":"user-0001","properties":{"revenue":12.5,"currency":"EUR"},"context":{"library":{"name":"analytics.js"}}}' >"$tmp/event.json"
+abx=() path=/collect/web key=
+if [ "$SECRETS" = 1 ]; then
+    abx=(-H "Authorization: Bearer sk_bench_0001") path="/collect/web?writeKey=wk_bench_0001"
+    key='"writeKey":"wk_bench_0001",'
+fi
+printf '{%s"type":"track","event":"Order Completed","userId":"user-0001","properties":{"revenue":12.5,"currency":"EUR"},"context":{"library":{"name":"analytics.js"}}}' "$key" >"$tmp/event.json"
 tcpdump -i lo -s 0 -B 262144 -U -w "$pcap" "tcp port $port" 2>"$tmp/tcpdump.log" &
 tpid=$!
 pids+=("$tpid")
 wait_line "$tmp/tcpdump.log" "listening on"
-ab -q -k -n "$REQUESTS" -c 16 -p "$tmp/event.json" -T application/json \
-    "http://127.0.0.1:$port/collect/web" >"$tmp/ab.txt"
+ab -q -k -n "$REQUESTS" -c 16 -p "$tmp/event.json" -T application/json "${abx[@]}" \
+    "http://127.0.0.1:$port$path" >"$tmp/ab.txt"
 sleep 1
 kill -INT "$tpid"
 wait "$tpid" || true
@@ -79,30 +91,41 @@ echo "pcap: $REQUESTS requests, $npk packets, $bytes bytes"
 # CPU (user + sys) is the figure to trust on a shared machine; wall is shown too.
 time_cmd() {
     /usr/bin/time -f "%e %U %S" -o "$tmp/time.txt" taskset -c "$CPU" "$@" >/dev/null 2>"$tmp/cmd.err"
-    python3 -c 'import sys; w, u, s = map(float, open(sys.argv[1]).read().split()[-3:]); print(w, u + s)' \
+    python3 -c 'import sys; w, u, s = map(float, open(sys.argv[1]).read().split()[-3:]); print("%.2f %.2f" % (w, u + s))' \
         "$tmp/time.txt"
 }
 median() { python3 -c 'import statistics,sys; print(statistics.median(map(float, sys.argv[1:])))' "$@"; }
 
-tdw=() tdc=() tsw=() tsc=() ltw=() ltc=()
+tdw=() tdc=() tsw=() tsc=() ltw=() ltc=() ksw=() ksc=() bsw=() bsc=()
 for r in $(seq "$ROUNDS"); do
     read -r w c < <(time_cmd tcpdump -r "$pcap" -w /dev/null)
     tdw+=("$w") tdc+=("$c")
     read -r w c < <(time_cmd "$LOADTAPE" capture -q -r "$pcap" -o "$tmp/bench.tape")
     ltw+=("$w") ltc+=("$c")
+    read -r w c < <(time_cmd "$LOADTAPE" capture -q -r "$pcap" -o "$tmp/keep.tape" --keep-secrets)
+    ksw+=("$w") ksc+=("$c")
+    if [ -n "$BASE" ]; then
+        read -r w c < <(time_cmd "$BASE" capture -q -r "$pcap" -o "$tmp/base.tape")
+        bsw+=("$w") bsc+=("$c")
+    fi
 done
 for r in $(seq "$TSHARK_ROUNDS"); do
     read -r w c < <(time_cmd tshark -r "$pcap" -d "tcp.port==$port,http" -Y http.request)
     tsw+=("$w") tsc+=("$c")
 done
 nrec=$("$LOADTAPE" export "$tmp/bench.tape" | wc -l)
+nred=$("$LOADTAPE" export "$tmp/bench.tape" | grep -c '"flags":\["redacted"\]' || true)
+[ -n "$BASE" ] || bsw=(0) bsc=(0)
 python3 - "$bytes" "$REQUESTS" "$nrec" "$ROUNDS" "$TSHARK_ROUNDS" \
     "$(median "${tdw[@]}")" "$(median "${tdc[@]}")" "$(median "${tsw[@]}")" "$(median "${tsc[@]}")" \
-    "$(median "${ltw[@]}")" "$(median "${ltc[@]}")" <<'PY'
+    "$(median "${ltw[@]}")" "$(median "${ltc[@]}")" "$(median "${ksw[@]}")" "$(median "${ksc[@]}")" \
+    "$(median "${bsw[@]}")" "$(median "${bsc[@]}")" "$nred" "${ltc[*]}" "${ksc[*]}" "${bsc[*]}" <<'PY'
 import sys
 b, req, nrec = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 rounds, trounds = sys.argv[4], sys.argv[5]
-tdw, tdc, tsw, tsc, ltw, ltc = map(float, sys.argv[6:12])
+tdw, tdc, tsw, tsc, ltw, ltc, ksw, ksc, bsw, bsc = map(float, sys.argv[6:16])
+nred = int(sys.argv[16])
+runs = sys.argv[17:20]
 def row(name, w, c, n):
     print("  %-26s cpu %6.2f s  %7.1f MB/s  %5.2f Gbit/s  %8.0f req/s | wall %6.2f s  (median of %s)"
           % (name, c, b / c / 1e6, b * 8 / c / 1e9, req / c, w, n))
@@ -110,7 +133,15 @@ print("offline, one core (cpu = user + sys of the process):")
 row("tcpdump -r (read only)", tdw, tdc, rounds)
 row("tshark -Y http.request", tsw, tsc, trounds)
 row("loadtape capture -r", ltw, ltc, rounds)
-print("  loadtape recorded %d of %d requests" % (nrec, req))
+row("  ... --keep-secrets", ksw, ksc, rounds)
+if bsc:
+    row("BASE capture -r", bsw, bsc, rounds)
+print("  loadtape recorded %d of %d requests, %d of them redacted" % (nrec, req, nred))
+print("  redaction: cpu %+.1f%% over --keep-secrets" % (100 * (ltc / ksc - 1)))
+if bsc:
+    print("  this build vs BASE: cpu %+.1f%%" % (100 * (ltc / bsc - 1)))
+print("  every round's cpu (s): capture -r %s | --keep-secrets %s%s"
+      % (runs[0], runs[1], " | BASE " + runs[2] if bsc else ""))
 print("  cpu ratios: loadtape / tcpdump %.2fx, tshark / loadtape %.1fx" % (ltc / tdc, tsc / ltc))
 print("  target >= 1 Gbit/s of pcap per core: %s" % ("met" if b * 8 / ltc >= 1e9 else "MISSED"))
 PY

@@ -38,7 +38,7 @@ static inline int32_t seq_diff(uint32_t a, uint32_t b)
     return (int32_t)(a - b);
 }
 
-/* ---- requests in flight (http_pair.c, rec_order.c, redact.c) ---- */
+/* ---- requests in flight (http_pair.c, rec_order.c, rec_emit.c) ---- */
 
 enum cap_req_state {
     REQ_RECEIVING, /* its first bytes arrived; the message is not complete */
@@ -56,7 +56,6 @@ struct cap_req {
     size_t heap_idx;
     struct cap_req *fprev, *fnext; /* the flow's requests awaiting a response */
     uint32_t flags;                /* LT_RF_* */
-    int rewrite_length;            /* body decoded or cut: Content-Length is set to it */
     int has_response;
     /* Where it lies in TCP terms (sequence numbers, compared modulo 2^32):
      * the client's acknowledgement when it sent its first byte (how much of
@@ -134,14 +133,6 @@ struct cap_flows {
     struct cap_flow *lru_head, *lru_tail; /* least recently active first */
 };
 
-/* ---- redact.c ---- */
-struct cap_redact {
-    const char **names; /* compared case-insensitively; borrowed strings */
-    size_t *lens;
-    size_t n;
-    int off;
-};
-
 struct lt_capture {
     struct lt_capture_opts o;
     struct lt_limits limits;
@@ -150,16 +141,13 @@ struct lt_capture {
     size_t http_inflight; /* sum of every flow's inflight: bounded by total_buffer_max */
     struct cap_flows flows;
     struct cap_order order;
-    struct cap_redact redact;
-    lt_capture_record_fn fn;
-    void *fn_ctx;
+    struct lt_record_sink *out; /* borrowed */
+    struct lt_pkt_source *ps;   /* as a source (cap_source.c): borrowed */
+    struct lt_capture_run_opts run;
     int64_t origin_ns, now_ns;
     uint64_t last_ts_out, next_session, next_order;
-    int failed; /* a record callback or allocation failed: err holds why */
+    int failed; /* a put into out or an allocation failed: err holds why */
     struct lt_err err;
-    /* scratch for building output records */
-    struct lt_header *hscratch;
-    size_t hscratch_cap;
 };
 
 /* tcp_flow.c */
@@ -186,10 +174,7 @@ void cap_order_pump(struct lt_capture *c, int force);
 void cap_req_put(struct cap_req *r);
 void cap_fail(struct lt_capture *c, int code, const char *what);
 
-/* redact.c */
-int cap_redact_init(struct cap_redact *rd, const struct lt_capture_opts *o);
-void cap_redact_release(struct cap_redact *rd);
-/* Builds the record written for r and hands it to the callback. */
+/* rec_emit.c: builds the record for r and puts it into c->out. */
 int cap_emit(struct lt_capture *c, struct cap_req *r);
 
 #endif

@@ -15,8 +15,8 @@
 #define DEFAULT_TOTAL_BUF ((size_t)1 << 30)
 #define DEFAULT_MAX_FLOWS ((size_t)1000000)
 
-struct lt_capture *lt_capture_new(const struct lt_capture_opts *o, lt_capture_record_fn fn,
-                                  void *ctx, struct lt_err *err)
+struct lt_capture *lt_capture_new(const struct lt_capture_opts *o, struct lt_record_sink *out,
+                                  struct lt_err *err)
 {
     struct lt_capture *c = calloc(1, sizeof(*c));
 
@@ -41,9 +41,8 @@ struct lt_capture *lt_capture_new(const struct lt_capture_opts *o, lt_capture_re
         !c->limits.body_max)
         lt_limits_default(&c->limits);
     c->mem.max = c->o.total_buffer_max;
-    c->fn = fn;
-    c->fn_ctx = ctx;
-    if (cap_flows_init(&c->flows) || cap_redact_init(&c->redact, &c->o)) {
+    c->out = out;
+    if (cap_flows_init(&c->flows)) {
         lt_capture_free(c);
         lt_error(err, LT_E_NOMEM, "out of memory");
         return NULL;
@@ -57,8 +56,6 @@ void lt_capture_free(struct lt_capture *c)
         return;
     cap_flows_release(c);
     cap_order_release(&c->order);
-    cap_redact_release(&c->redact);
-    free(c->hscratch);
     free(c);
 }
 

@@ -219,12 +219,7 @@ static void req_complete(struct cap_flow *f, struct cap_req *r, const struct lt_
     struct lt_record v;
     int rc;
 
-    memset(&v, 0, sizeof(v));
-    v.method = m->method;
-    v.url = m->url;
-    v.headers = m->headers;
-    v.nheaders = m->nheaders;
-    v.body = m->body;
+    lt_record_from_http(&v, m);
     if (m->flags & LT_HTTP_F_GAP) {
         unsigned why = f->http.gap_why;
         if (why & (1u << LT_GAP_SNAPLEN)) {
@@ -250,8 +245,6 @@ static void req_complete(struct cap_flow *f, struct cap_req *r, const struct lt_
     r->start_seq = seq_at(&f->http, 0, m->start_offset);
     r->end_seq = seq_at(&f->http, 0, m->end_offset);
     r->has_end = 1;
-    r->rewrite_length =
-        (m->flags & (LT_HTTP_F_CHUNKED | LT_HTTP_F_GAP | LT_HTTP_F_TRUNCATED | LT_HTTP_F_CUT)) != 0;
     rc = lt_recbuf_set(&r->rb, &v);
     if (rc) {
         cap_fail(c, rc, "request copy");

@@ -145,6 +145,11 @@ int lt_pkt_source_datalink(const struct lt_pkt_source *s)
     return s->dlt;
 }
 
+int lt_pkt_source_live(const struct lt_pkt_source *s)
+{
+    return s->live;
+}
+
 int lt_pkt_source_snaplen(const struct lt_pkt_source *s)
 {
     return pcap_snapshot(s->pc);

@@ -4,11 +4,12 @@
  * as the first line on stdout (scripts and the demo read it), then serves
  * until SIGINT/SIGTERM or --duration; a --record tape is always closed.
  */
-#include "lt_capture.h"
 #include "lt_cli.h"
+#include "lt_sink.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CMD "sink"
@@ -17,6 +18,7 @@ static const char *listen_arg, *record_path;
 static int64_t delay_ns, jitter_ns, duration_ns, idle_ns, request_ns;
 static double error_rate;
 static uint64_t workers, seed;
+static struct lt_cli_redact redact;
 
 static struct lt_opt opts[] = {
     {"listen", 0, LT_OPT_STR, "ADDR:PORT",
@@ -28,8 +30,9 @@ static struct lt_opt opts[] = {
      0},
     {"error-rate", 0, LT_OPT_FRACTION, "P", "answer this share of /collect requests with 503",
      &error_rate, 0, 0, 0},
-    {"record", 0, LT_OPT_STR, "TAPE", "write every request received to TAPE", &record_path, 0, 0,
-     0},
+    {"record", 0, LT_OPT_STR, "TAPE", "write every request received to TAPE (redacted)",
+     &record_path, 0, 0, 0},
+    LT_CLI_REDACT_OPTS(&redact),
     {"workers", 0, LT_OPT_U64, "N", "threads, each with its own socket (default: 1)", &workers, 1,
      256, 0},
     {"duration", 0, LT_OPT_DURATION, "D", "stop after D (default: run until interrupted)",
@@ -43,10 +46,7 @@ static struct lt_opt opts[] = {
     LT_OPT_END,
 };
 
-static struct lt_cmd_spec spec = {
-    CMD,
-    "[--listen ADDR:PORT] [--delay D] [--jitter D] [--error-rate P] [--record TAPE]",
-    "Run the embedded event collector: a target for replay, and a recorder.",
+static const char details[] =
     "Routes:\n"
     "  POST /collect/{stream}  a JSON event or {\"batch\":[...]}: 202 {\"accepted\":N}, or\n"
     "                          400 {\"error\":\"...\",\"reason\":\"...\"} (one invalid event\n"
@@ -59,7 +59,14 @@ static struct lt_cmd_spec spec = {
     "\"properties\", \"traits\" and \"context\" are objects when present.\n"
     "The first line on stdout is 'listening on http://HOST:PORT'. SIGINT or SIGTERM stops\n"
     "the sink; a --record tape is closed and valid. When the tape cannot be written (a full\n"
-    "disk), the sink says so and answers /collect and /health with 503 from then on.\n",
+    "disk), the sink says so and answers /collect and /health with 503 from then on.\n"
+    "--record goes through the same redaction as capture:\n";
+
+static struct lt_cmd_spec spec = {
+    CMD,
+    "[--listen ADDR:PORT] [--delay D] [--jitter D] [--error-rate P] [--record TAPE]",
+    "Run the embedded event collector: a target for replay, and a recorder.",
+    NULL,
     opts,
     0,
     0,
@@ -84,25 +91,138 @@ static void on_signal(int sig)
         lt_sink_stop(running);
 }
 
-int cmd_sink(int argc, char **argv)
-{
-    struct lt_sink_opts so;
-    struct lt_sink *s = NULL;
-    struct lt_err err;
-    struct sigaction sa;
-    char **pos;
-    int npos, rc, ret = LT_EXIT_FAIL;
+/* --record: redaction, then the tape (the sink's start is its time origin). */
+struct recording {
+    struct lt_redact *rd;
+    struct lt_record_sink tape, chain;
+};
 
+/* Opens the tape and builds the chain; -1, or an exit code after the error. */
+static int record_open(struct lt_sink *s, struct recording *rec)
+{
+    struct lt_tape_writer_opts wo;
+    struct lt_tape_writer *w;
+    struct lt_buf meta;
+    struct lt_err err;
+
+    lt_err_clear(&err);
+    lt_buf_init(&meta, 0);
+    lt_buf_puts(&meta, "{\"source\":{\"kind\":\"sink\",\"listen\":");
+    lt_buf_json_str(&meta, lt_sink_url(s));
+    lt_buf_puts(&meta, "}}");
+    lt_buf_cstr(&meta);
+    memset(&wo, 0, sizeof(wo));
+    wo.origin_ns = (uint64_t)lt_sink_origin(s);
+    wo.meta_json = (const char *)meta.data;
+    w = lt_tape_writer_open(record_path, &wo, &err);
+    lt_buf_release(&meta);
+    if (!w || lt_tape_sink(&rec->tape, w, &err) ||
+        lt_redact_sink(&rec->chain, rec->rd, &rec->tape, &err)) {
+        lt_cli_error(CMD, "%s", err.msg);
+        return LT_EXIT_FAIL;
+    }
+    return -1;
+}
+
+/*
+ * Closes the tape with the final /stats under "sink". After a recording
+ * failure the error says what it cost. Returns 0 or -1 after the error.
+ */
+static int record_close(struct lt_sink *s, struct recording *rec)
+{
+    char *stats = lt_sink_stats_json(s), *meta = NULL;
+    const char *why;
+    struct lt_err err;
+    uint64_t lost = 0;
+    int rc;
+
+    if (stats) {
+        size_t n = strlen(stats) + 16;
+        meta = malloc(n);
+        if (meta)
+            snprintf(meta, n, "{\"sink\":%s}", stats);
+    }
+    lt_err_clear(&err);
+    rc = rec->chain.finish(rec->chain.ctx, meta, &err);
+    free(stats);
+    free(meta);
+    why = lt_sink_record_error(s, &lost);
+    if (why) {
+        /* the close said where the records are, after its own message */
+        const char *where = strstr(err.msg, "); ");
+        lt_cli_error(CMD,
+                     "recording to '%s' stopped: %s; %llu requests answered with 202 were lost "
+                     "with the block that could not be written; %s",
+                     record_path, why, (unsigned long long)lost, where ? where + 3 : "");
+        return -1;
+    }
+    if (rc)
+        lt_cli_error(CMD, "%s", err.msg);
+    return rc ? -1 : 0;
+}
+
+/* Serves until a signal or --duration, recording when asked; -1 after an error. */
+static int serve(struct lt_sink *s, struct recording *rec)
+{
+    struct lt_record_source src;
+    struct lt_err err;
+    int rc;
+
+    lt_err_clear(&err);
+    if (record_path) {
+        lt_sink_source(&src, s, duration_ns);
+        rc = lt_record_pump(&src, &rec->chain, NULL, NULL, &err);
+    } else {
+        rc = lt_sink_run(s, duration_ns, &err);
+    }
+    if (rc < 0)
+        lt_cli_error(CMD, "%s", err.msg);
+    if (record_path && record_close(s, rec) < 0)
+        rc = -1;
+    else if (record_path && rc >= 0 && lt_cli_verbosity >= 0)
+        fprintf(stderr, "loadtape sink: recorded %llu requests to '%s'\n",
+                (unsigned long long)lt_sink_recorded(s), record_path);
+    return rc < 0 ? -1 : 0;
+}
+
+static void reset_options(void)
+{
     listen_arg = record_path = NULL;
     delay_ns = jitter_ns = duration_ns = idle_ns = request_ns = 0;
     error_rate = 0;
     workers = 1;
     seed = 1;
-    rc = lt_cli_parse(&spec, argc, argv, &pos, &npos);
-    if (rc >= 0)
-        return rc;
-    if (record_path && strcmp(record_path, "-") == 0)
-        return lt_cli_usage(CMD, "--record: standard output carries the URL line; give a file");
+    memset(&redact, 0, sizeof(redact));
+}
+
+int cmd_sink(int argc, char **argv)
+{
+    static char help[4096];
+    struct lt_sink_opts so;
+    struct lt_sink *s = NULL;
+    struct recording rec;
+    struct lt_err err;
+    struct sigaction sa;
+    char **pos;
+    int npos, ret;
+
+    reset_options();
+    memset(&rec, 0, sizeof(rec));
+    snprintf(help, sizeof(help), "%s%s", details, lt_cli_redact_help());
+    spec.details = help;
+    ret = lt_cli_parse(&spec, argc, argv, &pos, &npos);
+    if (ret >= 0)
+        goto out;
+    if (record_path && strcmp(record_path, "-") == 0) {
+        ret = lt_cli_usage(CMD, "--record: standard output carries the URL line; give a file");
+        goto out;
+    }
+    if (!record_path && (redact.keep || redact.headers.n || redact.queries.n || redact.fields.n)) {
+        ret = lt_cli_usage(CMD, "--keep-secrets and --redact-* go with --record");
+        goto out;
+    }
+    if (record_path && (ret = lt_cli_redact_new(CMD, &redact, &rec.rd)) >= 0)
+        goto out;
     memset(&so, 0, sizeof(so));
     so.net.listen = listen_arg;
     so.net.workers = (unsigned)workers;
@@ -112,7 +232,6 @@ int cmd_sink(int argc, char **argv)
     so.jitter_ns = jitter_ns;
     so.error_rate = error_rate;
     so.seed = seed;
-    so.record_path = record_path;
     so.on_record_error = on_record_error;
     lt_err_clear(&err);
 
@@ -120,11 +239,16 @@ int cmd_sink(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     s = lt_sink_new(&so, &err);
     if (!s) {
-        if (err.code == LT_E_USAGE)
-            return lt_cli_usage(CMD, "%s", err.msg);
-        lt_cli_error(CMD, "%s", err.msg);
-        return LT_EXIT_FAIL;
+        if (err.code == LT_E_USAGE) {
+            ret = lt_cli_usage(CMD, "%s", err.msg);
+        } else {
+            lt_cli_error(CMD, "%s", err.msg);
+            ret = LT_EXIT_FAIL;
+        }
+        goto out;
     }
+    if (record_path && (ret = record_open(s, &rec)) >= 0)
+        goto out;
     running = s;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -134,25 +258,15 @@ int cmd_sink(int argc, char **argv)
 
     printf("listening on %s\n", lt_sink_url(s));
     fflush(stdout);
-    rc = lt_sink_run(s, duration_ns, &err);
-    if (rc < 0) {
-        lt_cli_error(CMD, "%s", err.msg);
-        goto out;
-    }
-    if (record_path) {
-        if (lt_sink_close(s, &err) < 0) {
-            lt_cli_error(CMD, "%s", err.msg);
-            goto out;
-        }
-        if (lt_cli_verbosity >= 0)
-            fprintf(stderr, "loadtape sink: recorded %llu requests to '%s'\n",
-                    (unsigned long long)lt_sink_recorded(s), record_path);
-    }
-    ret = LT_EXIT_OK;
-out:
+    ret = serve(s, &rec) < 0 ? LT_EXIT_FAIL : LT_EXIT_OK;
     running = NULL;
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+out:
+    lt_record_sink_release(&rec.chain);
+    lt_record_sink_release(&rec.tape);
+    lt_redact_free(rec.rd);
     lt_sink_free(s);
+    lt_cli_redact_release(&redact);
     return ret;
 }

@@ -51,6 +51,11 @@ void lt_record_sink_release(struct lt_record_sink *out)
     memset(out, 0, sizeof(*out));
 }
 
+uint64_t lt_record_sink_durable(const struct lt_record_sink *out, uint64_t put)
+{
+    return out->durable ? out->durable(out->ctx) : put;
+}
+
 void lt_record_from_http(struct lt_record *r, const struct lt_http_msg *m)
 {
     memset(r, 0, sizeof(*r));
@@ -114,49 +119,66 @@ int lt_tape_source(struct lt_record_source *src, struct lt_tape_reader *rd,
 
 /* ---- the tape as a sink ------------------------------------------------------ */
 
+struct tape_sink {
+    struct lt_tape_writer *w; /* NULL once closed */
+    uint64_t held;            /* records safe in the file, once closed */
+};
+
 static int tape_put(void *ctx, const struct lt_record *rec, struct lt_err *err)
 {
-    struct lt_tape_writer **w = ctx;
+    struct tape_sink *t = ctx;
 
-    if (!*w)
+    if (!t->w)
         return lt_error(err, LT_E_USAGE, "the tape is already closed");
-    return lt_tape_writer_append(*w, rec, err);
+    return lt_tape_writer_append(t->w, rec, err);
 }
 
 static int tape_finish(void *ctx, const char *meta, struct lt_err *err)
 {
-    struct lt_tape_writer **w = ctx;
+    struct tape_sink *t = ctx;
+    uint64_t all, written;
     int rc;
 
-    if (!*w)
+    if (!t->w)
         return lt_error(err, LT_E_USAGE, "the tape is already closed");
-    rc = lt_tape_writer_close(*w, meta, err);
-    *w = NULL;
+    all = lt_tape_writer_count(t->w);
+    written = lt_tape_writer_written(t->w);
+    rc = lt_tape_writer_close(t->w, meta, err);
+    t->w = NULL;
+    t->held = rc ? written : all;
     return rc;
+}
+
+static uint64_t tape_durable(void *ctx)
+{
+    struct tape_sink *t = ctx;
+
+    return t->w ? lt_tape_writer_written(t->w) : t->held;
 }
 
 static void tape_release(void *ctx)
 {
-    struct lt_tape_writer **w = ctx;
+    struct tape_sink *t = ctx;
 
-    if (*w)
-        lt_tape_writer_abort(*w);
-    free(w);
+    if (t->w)
+        lt_tape_writer_abort(t->w);
+    free(t);
 }
 
 int lt_tape_sink(struct lt_record_sink *out, struct lt_tape_writer *w, struct lt_err *err)
 {
-    struct lt_tape_writer **box = malloc(sizeof(*box));
+    struct tape_sink *t = calloc(1, sizeof(*t));
 
     memset(out, 0, sizeof(*out));
-    if (!box) {
+    if (!t) {
         lt_tape_writer_abort(w);
         return lt_error(err, LT_E_NOMEM, "out of memory");
     }
-    *box = w;
-    out->ctx = box;
+    t->w = w;
+    out->ctx = t;
     out->put = tape_put;
     out->finish = tape_finish;
     out->release = tape_release;
+    out->durable = tape_durable;
     return 0;
 }

@@ -1,150 +1,24 @@
 /*
  * lt_capture.h - getting records off the wire: packet sources (libpcap live
  * and offline) -> link/IP/TCP decode -> TCP reassembly -> HTTP/1.x messages
- * -> records; and the HTTP listener (the sink, which can also record).
+ * -> records, handed to a record sink; run over a packet source, the whole is
+ * a record source (lt_capture_source). Redaction and framing are the next
+ * stage's (formats' transform), not capture's.
  */
 #ifndef LT_CAPTURE_H
 #define LT_CAPTURE_H
 
 #include "lt_formats.h"
 
-/* ==== HTTP listener and sink (capture/listener*.c, sink*.c) =============== */
-
-/*
- * The listener: an HTTP/1.x server on loadtape's own parser. One epoll loop
- * per worker thread (each with its own SO_REUSEPORT socket), non-blocking
- * sockets, keep-alive, pipelined requests answered in order, response delays
- * kept as timers in the loop (a timer heap behind a timerfd; no thread ever
- * sleeps for a request). Malformed, oversized and slow requests are answered
- * by the listener itself (400, 413, 414, 431, 501, 505, 408) and close only
- * their own connection. `loadtape sink` and `loadtape capture --listen`
- * both sit on it.
- */
-
-struct lt_listener;
-
-/* A complete request, handed to the handler. */
-struct lt_listener_req {
-    const struct lt_http_msg *msg; /* borrowed for the duration of the call */
-    uint64_t conn_id;              /* connections are numbered from 1, across workers */
-    int64_t first_byte_ns;         /* CLOCK_MONOTONIC when its first byte was read */
-    int64_t done_ns;               /* CLOCK_MONOTONIC when it was complete */
-    unsigned worker;               /* 0 .. workers-1: the calling thread */
-};
-
-/* The handler's answer. The listener copies everything before returning. */
-struct lt_listener_resp {
-    uint16_t status;          /* 0 means 500 */
-    const char *content_type; /* NULL: no Content-Type header */
-    const void *body;         /* may be NULL when body_len is 0 */
-    size_t body_len;
-    int64_t delay_ns; /* sent no earlier than done_ns + delay_ns (order is kept) */
-    int close;        /* close the connection after this response */
-};
-
-/*
- * Called for every complete request, on the worker's thread: with several
- * workers, concurrently. Must not block.
- */
-typedef void (*lt_listener_fn)(void *ctx, const struct lt_listener_req *req,
-                               struct lt_listener_resp *resp);
-/*
- * Called when the listener answers by itself: status 400/413/414/431/501/505
- * for a request it could not parse (reason is the parser's message), 408
- * when a request did not arrive in time.
- */
-typedef void (*lt_listener_reject_fn)(void *ctx, unsigned worker, int status, const char *reason);
-
-struct lt_listener_opts {
-    const char *listen;      /* "127.0.0.1:8080", "[::1]:0", "localhost:9000"; NULL: default */
-    unsigned workers;        /* threads; 0 means 1 */
-    int64_t idle_timeout_ns; /* keep-alive connection with nothing to do; 0: 60 s */
-    int64_t
-        request_timeout_ns; /* a request must arrive whole within this of its first byte; 0: 10 s */
-    size_t max_conns;       /* per worker; 0: 10000; more are accepted and closed */
-    const struct lt_limits *limits; /* NULL: lt_limits_default() */
-    lt_listener_fn handler;
-    lt_listener_reject_fn on_reject; /* may be NULL */
-    void *ctx;
-};
-
-#define LT_LISTEN_DEFAULT "127.0.0.1:8080"
-
-/* Binds and listens (so the port is known at once); no thread runs yet. */
-struct lt_listener *lt_listener_new(const struct lt_listener_opts *o, struct lt_err *err);
-/* "http://127.0.0.1:8080" or "http://[::1]:8080", with the port actually bound. Borrowed. */
-const char *lt_listener_url(const struct lt_listener *l);
-/*
- * Serves until lt_listener_stop() or, when duration_ns > 0, that long.
- * Runs workers-1 extra threads and one loop on the calling thread. Open
- * connections are closed on return (delayed responses not yet sent are
- * dropped).
- */
-int lt_listener_run(struct lt_listener *l, int64_t duration_ns, struct lt_err *err);
-/* Asks lt_listener_run to return. Async-signal-safe; any thread. */
-void lt_listener_stop(struct lt_listener *l);
-void lt_listener_free(struct lt_listener *l);
-
-struct lt_listener_stats {
-    uint64_t accepted; /* connections accepted */
-    uint64_t open;     /* connections open now */
-    uint64_t requests; /* complete requests handed to the handler */
-    uint64_t rejected; /* requests answered by the listener (4xx/5xx above) */
-    uint64_t timeouts; /* 408s and idle connections closed */
-};
-void lt_listener_stats(const struct lt_listener *l, struct lt_listener_stats *st);
-
-/*
- * The sink (DESIGN.md §4): POST /collect/{stream} with an event or a batch
- * -> 202 {"accepted":N} or 400 {"error":"..."}; GET /health; GET /stats;
- * optional delay, jitter, injected 503s and recording to a tape.
- */
-struct lt_sink_opts {
-    struct lt_listener_opts net; /* handler, on_reject and ctx are the sink's own */
-    int64_t delay_ns;            /* added to /collect responses */
-    int64_t jitter_ns;           /* delay varies uniformly in [delay-jitter, delay+jitter] */
-    double error_rate;           /* share of /collect requests answered 503 */
-    uint64_t seed;               /* for jitter and error injection */
-    const char *record_path;     /* record every request to this tape; NULL: no */
-    /*
-     * Called once, on a worker thread, when the tape cannot be written (a
-     * full disk): from then on /collect and /health answer 503. recorded is
-     * what the tape holds, lost what was answered but went with the block
-     * that failed. May be NULL.
-     */
-    void (*on_record_error)(void *ctx, const char *msg, uint64_t recorded, uint64_t lost);
-    void *ctx;
-};
-
-struct lt_sink;
-
-/* Binds, opens the tape when recording. */
-struct lt_sink *lt_sink_new(const struct lt_sink_opts *o, struct lt_err *err);
-const char *lt_sink_url(const struct lt_sink *s);
-/* Serves until lt_sink_stop() or duration_ns (when > 0). */
-int lt_sink_run(struct lt_sink *s, int64_t duration_ns, struct lt_err *err);
-/* Async-signal-safe. */
-void lt_sink_stop(struct lt_sink *s);
-/* The /stats document (a new string; the caller frees it). */
-char *lt_sink_stats_json(struct lt_sink *s);
-/*
- * Closes the tape (complete blocks, index, final metadata with the
- * counters); returns its result, and the first recording error if any.
- * Safe to call more than once; lt_sink_free calls it when needed.
- */
-int lt_sink_close(struct lt_sink *s, struct lt_err *err);
-/* Records in the tape (after a write failure: those it holds). */
-uint64_t lt_sink_recorded(const struct lt_sink *s);
-void lt_sink_free(struct lt_sink *s);
-
 /* ==== packet capture pipeline (capture/pkt*.c, tcp*.c, ...) =============== */
 /*
  * Stages, one file each: pkt_source.c (libpcap live/offline) -> pkt_link.c
  * (link-type table) -> pkt_ip.c (IPv4/IPv6/TCP) -> tcp_flow.c (flow table,
  * sessions, idle expiry) -> tcp_reasm.c (per-direction byte streams) ->
- * http_pair.c (HTTP/1.x requests paired with responses) -> redact.c ->
- * rec_order.c (records in ts order after at most the reorder window).
- * cap_pipeline.c ties them together behind struct lt_capture.
+ * http_pair.c (HTTP/1.x requests paired with responses) -> rec_order.c
+ * (records in ts order after at most the reorder window) -> rec_emit.c (the
+ * record as captured, into the sink). cap_pipeline.c ties them together
+ * behind struct lt_capture; cap_source.c runs it over a packet source.
  */
 
 /* -- decoding one packet (pkt_link.c, pkt_ip.c) -- */
@@ -194,7 +68,8 @@ struct lt_capture_stats {
     uint64_t flows_http, flows_tls, flows_http2, flows_other;
     /* HTTP */
     uint64_t requests, responses, interim_responses, records;
-    uint64_t with_response, no_response, redacted;
+    uint64_t with_response, no_response;
+    uint64_t redacted; /* not capture's own: the caller sets it from the redaction stage */
     /* requests not recorded whole, by reason (kept flagged or dropped) */
     uint64_t req_gap;            /* kept, flagged "incomplete": a gap inside the body */
     uint64_t req_truncated;      /* kept, flagged "truncated": cut by snaplen or a limit */
@@ -292,23 +167,22 @@ struct lt_capture_opts {
     size_t total_buffer_max;   /* all buffered bytes; 0: 1 GiB */
     size_t max_flows;          /* 0: 1,000,000 */
     int no_responses;          /* records carry no response; responses are not parsed */
-    int keep_secrets;          /* no redaction */
-    const char *const *redact; /* more header names to redact (borrowed), nredact of them */
-    size_t nredact;
-    struct lt_limits limits; /* all zero: the defaults */
+    uint64_t max_records;      /* > 0: hand out the first this many records (by ts), no more */
+    struct lt_limits limits;   /* all zero: the defaults */
 };
-
-/*
- * Receives each record in ts order: r is borrowed for the call (ts_ns
- * relative to the time origin, the first packet's time). Returning non-zero
- * stops the pipeline with that code.
- */
-typedef int (*lt_capture_record_fn)(void *ctx, const struct lt_record *r, struct lt_err *err);
 
 struct lt_capture;
 
-struct lt_capture *lt_capture_new(const struct lt_capture_opts *o, lt_capture_record_fn fn,
-                                  void *ctx, struct lt_err *err);
+/*
+ * Each record goes to out in ts order, as captured: ts_ns relative to the
+ * time origin (the first packet's time) and non-decreasing, session, the
+ * request as parsed (lt_record_from_http: target and headers as sent, body
+ * decoded), the response's status and latency, flags. A put that fails
+ * stops the pipeline with its error. out (borrowed) may be NULL when the
+ * pipeline is run by lt_capture_source, which sets it.
+ */
+struct lt_capture *lt_capture_new(const struct lt_capture_opts *o, struct lt_record_sink *out,
+                                  struct lt_err *err);
 void lt_capture_free(struct lt_capture *c);
 /* One captured packet of link type dlt (p borrowed for the call). */
 int lt_capture_packet(struct lt_capture *c, int dlt, int64_t ts_ns, const uint8_t *p, size_t caplen,
@@ -321,30 +195,6 @@ int lt_capture_finish(struct lt_capture *c, struct lt_err *err);
 int64_t lt_capture_origin(const struct lt_capture *c);
 /* Counters (kernel_* filled in by the caller from the packet source). */
 struct lt_capture_stats *lt_capture_stats(struct lt_capture *c);
-
-/* -- recording from a listener: capture --listen (cap_listen.c) -- */
-
-/*
- * An HTTP listener (the sink's, lt_listener) whose every request is
- * answered 202 and recorded through the capture pipeline's last stage
- * (redaction, origin form, decoded bodies), ts = its first byte, session =
- * its connection. Records carry no response. limit > 0 stops after that
- * many records. o and ctx are borrowed.
- */
-struct lt_capture_listen;
-
-struct lt_capture_listen *lt_capture_listen_new(const char *addr, const struct lt_capture_opts *o,
-                                                uint64_t limit, lt_capture_record_fn fn, void *ctx,
-                                                struct lt_err *err);
-/* "http://127.0.0.1:PORT" with the port bound. Borrowed. */
-const char *lt_capture_listen_url(const struct lt_capture_listen *cl);
-/* Serves until stopped, the limit, or duration_ns (when > 0). */
-int lt_capture_listen_run(struct lt_capture_listen *cl, int64_t duration_ns, struct lt_err *err);
-/* Async-signal-safe. */
-void lt_capture_listen_stop(struct lt_capture_listen *cl);
-/* Its pipeline (counters, origin = when it started). Borrowed. */
-struct lt_capture *lt_capture_listen_capture(struct lt_capture_listen *cl);
-void lt_capture_listen_free(struct lt_capture_listen *cl);
 
 /* -- packet sources (pkt_source.c) -- */
 
@@ -370,6 +220,8 @@ uint64_t lt_pkt_source_buffer_default(void);
 struct lt_pkt_source *lt_pkt_source_open(const struct lt_pkt_source_opts *o, struct lt_err *err);
 void lt_pkt_source_free(struct lt_pkt_source *s);
 int lt_pkt_source_datalink(const struct lt_pkt_source *s);
+/* True for a live capture on an interface, false for a file. */
+int lt_pkt_source_live(const struct lt_pkt_source *s);
 /* Bytes kept per packet: the file's snaplen offline, the one asked for live. */
 int lt_pkt_source_snaplen(const struct lt_pkt_source *s);
 /*
@@ -382,5 +234,28 @@ int lt_pkt_source_next(struct lt_pkt_source *s, const uint8_t **p, size_t *caple
 /* Kernel counters of a live source into stats (have_kernel set); 0 or error. */
 int lt_pkt_source_stats(struct lt_pkt_source *s, struct lt_capture_stats *stats,
                         struct lt_err *err);
+
+/* -- the capture as a record source (cap_source.c) -- */
+
+struct lt_capture_run_opts {
+    int64_t duration_ns;      /* > 0: stop after this long (wall time live, packet time from
+                                 a file's first packet) */
+    uint64_t max_requests;    /* > 0: stop reading once this many requests are complete */
+    const volatile int *stop; /* stop reading when it becomes non-zero (a signal); may be NULL */
+    /* Called after each packet read, or each wait a live source timed out in
+     * (so at least every 100 ms live); may be NULL. */
+    void (*progress)(void *ctx, const struct lt_capture_stats *st);
+    void *progress_ctx;
+};
+
+/*
+ * *src becomes a push source whose run() reads packets from ps into c until
+ * the end of the file, an error, or a condition of o, then flushes every
+ * flow (lt_capture_finish), so every record is handed out even when reading
+ * stopped on an error (the first error is returned). c, ps and o are
+ * borrowed (o is copied); releasing *src frees nothing.
+ */
+void lt_capture_source(struct lt_record_source *src, struct lt_capture *c, struct lt_pkt_source *ps,
+                       const struct lt_capture_run_opts *o);
 
 #endif

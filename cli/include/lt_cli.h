@@ -147,6 +147,34 @@ struct lt_synth_config;
 int lt_cli_synth_write(const char *cmd, const struct lt_synth_config *cfg, const char *path,
                        int level, int show, volatile sig_atomic_t *stop, uint64_t *count);
 
+/*
+ * The redaction options of the commands that record (capture, sink): put
+ * LT_CLI_REDACT_OPTS(&r) in the option table and lt_cli_redact_help() in the
+ * help's details (the default names); lt_cli_redact_new() makes the
+ * transform into *rd and returns -1, or an exit code after printing the
+ * error (a bad name is a usage error); lt_cli_redact_release() frees the
+ * name lists.
+ */
+struct lt_cli_redact {
+    int keep;
+    struct lt_strlist headers, queries, fields;
+};
+/* clang-format off */
+#define LT_CLI_REDACT_OPTS(r)                                                                      \
+    {"keep-secrets", 0, LT_OPT_FLAG, NULL, "redact nothing: headers, query and body as received", \
+     &(r)->keep, 0, 0, 0},                                                                         \
+    {"redact-header", 0, LT_OPT_STRLIST, "NAME", "also redact this header (repeatable)",          \
+     &(r)->headers, 0, 0, 0},                                                                      \
+    {"redact-query", 0, LT_OPT_STRLIST, "NAME", "also redact this query parameter (repeatable)",  \
+     &(r)->queries, 0, 0, 0},                                                                      \
+    {"redact-field", 0, LT_OPT_STRLIST, "NAME", "also redact this JSON body field (repeatable)",  \
+     &(r)->fields, 0, 0, 0}
+/* clang-format on */
+struct lt_redact;
+const char *lt_cli_redact_help(void);
+int lt_cli_redact_new(const char *cmd, const struct lt_cli_redact *r, struct lt_redact **rd);
+void lt_cli_redact_release(struct lt_cli_redact *r);
+
 /* Verbosity from -q/-v, shared by commands that accept them. */
 extern int lt_cli_verbosity;
 

@@ -128,13 +128,17 @@ struct lt_record_source {
  * finish() (may be NULL) makes what was put durable, given final metadata
  * (a JSON object text, may be NULL); release() (may be NULL) frees ctx and,
  * when finish() was not called or failed, leaves nothing half-written in
- * place of what was there before.
+ * place of what was there before. durable() (may be NULL: every record put
+ * is) says how many of the records put are already safe (a tape: those in
+ * the blocks written out), so a recorder whose put() failed can say what
+ * was kept and what was lost with it.
  */
 struct lt_record_sink {
     void *ctx;
     int (*put)(void *ctx, const struct lt_record *rec, struct lt_err *err);
     int (*finish)(void *ctx, const char *final_meta_json, struct lt_err *err);
     void (*release)(void *ctx);
+    uint64_t (*durable)(void *ctx);
 };
 
 /*
@@ -148,6 +152,8 @@ int lt_record_pump(struct lt_record_source *src, struct lt_record_sink *out,
 /* Calls release() where set and clears the struct. */
 void lt_record_source_release(struct lt_record_source *src);
 void lt_record_sink_release(struct lt_record_sink *out);
+/* out->durable(), or put (the records put so far) when out has none. */
+uint64_t lt_record_sink_durable(const struct lt_record_sink *out, uint64_t put);
 
 /* An HTTP request message as a record view (method, url, headers, body); the
  * rest of r zeroed. The one place a parsed message becomes a record. */

@@ -1,6 +1,6 @@
 /*
  * listener.c - libFuzzer target for the listener's connection state machine
- * (capture/listener.c through listener_probe.h): bytes in, responses out, on
+ * (sink/listener.c through listener_probe.h): bytes in, responses out, on
  * a clock the input moves. One connection is a socketpair; the input is a
  * first byte of settings and then steps:
  *
@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../capture/listener_probe.h"
+#include "../../sink/listener_probe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -42,7 +42,9 @@ rules=(--rewrite-path '^/v1/([a-z]+)/(.*)$=>/\1/\2'
     --rewrite-path '^/nowhere$=>/x')
 
 port=$(lt_free_port)
-"$LOADTAPE" sink --listen "127.0.0.1:$port" --record "$LT_TMP/rec.tape" >"$LT_TMP/sink.out" 2>&1 &
+# --keep-secrets: the sink records what replay sent, writeKey and api_key included
+"$LOADTAPE" sink --listen "127.0.0.1:$port" --record "$LT_TMP/rec.tape" --keep-secrets \
+    >"$LT_TMP/sink.out" 2>&1 &
 sink=$!
 LT_PIDS+=($sink)
 lt_wait_port "$port"
@@ -126,7 +128,8 @@ grep -qF 'rule 10 (--rewrite-path ^/nowhere$) never matched' "$LT_TMP/check.err"
 # synth's realistic events: every body edited, still JSON, its Content-Length true
 "$LOADTAPE" synth realistic -o "$LT_TMP/real.tape" --rate 200 --duration 1s --seed 5 2>/dev/null
 port=$(lt_free_port)
-"$LOADTAPE" sink --listen "127.0.0.1:$port" --record "$LT_TMP/real-rec.tape" >"$LT_TMP/sink2.out" 2>&1 &
+"$LOADTAPE" sink --listen "127.0.0.1:$port" --record "$LT_TMP/real-rec.tape" --keep-secrets \
+    >"$LT_TMP/sink2.out" 2>&1 &
 sink=$!
 LT_PIDS+=($sink)
 lt_wait_port "$port"

@@ -1,7 +1,9 @@
 """record.py - `sink --record`: every request received becomes a record (ts
 since start, a session per connection, method, url, headers as received,
 the decoded body, the answer's status); `loadtape export` gives back exactly
-what was sent; SIGTERM while clients are busy leaves a closed, valid tape."""
+what was sent (a chunked body decoded, its Transfer-Encoding become the
+Content-Length of what was decoded, as capture records it); SIGTERM while
+clients are busy leaves a closed, valid tape."""
 import base64
 import json
 import os
@@ -48,7 +50,7 @@ chunks = b"%x\r\n%s\r\n%x;ext=1\r\n%s\r\n0\r\nX-Trailer: t\r\n\r\n" % (5, ev[:5]
 conn_b = [
     (b"POST /collect/mobile HTTP/1.1\r\nHost: sink.test\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks,
      {"method": "POST", "url": "/collect/mobile",
-      "headers": [["Host", "sink.test"], ["Transfer-Encoding", "chunked"]],
+      "headers": [["Host", "sink.test"], ["Content-Length", str(len(ev))]],
       "body": ev.decode(), "status": 202}),
     (b"PUT /upload HTTP/1.1\r\nHost: sink.test\r\nContent-Length: 256\r\n\r\n" + binary,
      {"method": "PUT", "url": "/upload",

@@ -43,6 +43,8 @@ struct lt_capture_stats run_opts(struct pg *g, const struct lt_capture_opts *o, 
     struct lt_capture *c;
     struct lt_capture_stats st;
     struct lt_err err;
+    struct lt_redact *rd;
+    struct lt_record_sink sink = {out, collect, NULL, NULL, NULL}, chain;
     size_t i = 0;
 
     assert_true(fd >= 0);
@@ -52,7 +54,10 @@ struct lt_capture_stats run_opts(struct pg *g, const struct lt_capture_opts *o, 
     so.file = path;
     src = lt_pkt_source_open(&so, &err);
     assert_non_null(src);
-    c = lt_capture_new(o, collect, out, &err);
+    rd = lt_redact_new(&out->redact, &err);
+    assert_non_null(rd);
+    assert_int_equal(lt_redact_sink(&chain, rd, &sink, &err), 0);
+    c = lt_capture_new(o, out->raw ? &sink : &chain, &err);
     assert_non_null(c);
     for (;;) {
         const uint8_t *p;
@@ -71,7 +76,10 @@ struct lt_capture_stats run_opts(struct pg *g, const struct lt_capture_opts *o, 
     assert_int_equal(i, g->n);
     assert_int_equal(lt_capture_finish(c, &err), 0);
     st = *lt_capture_stats(c);
+    out->rstats = *lt_redact_stats(rd);
     lt_capture_free(c);
+    lt_record_sink_release(&chain);
+    lt_redact_free(rd);
     lt_pkt_source_free(src);
     unlink(path);
     return st;

@@ -1,6 +1,7 @@
 /*
  * capture_harness.h - what the capture unit tests share: a pcap written by
- * pcapgen run through the whole pipeline, and the records it gave.
+ * pcapgen run through the whole pipeline (the capture, then the redaction
+ * transform as `capture` wires it, unless raw), and the records it gave.
  */
 #ifndef LT_CAPTURE_HARNESS_H
 #define LT_CAPTURE_HARNESS_H
@@ -14,6 +15,11 @@ struct got {
     struct lt_recbuf rb[HARNESS_MAXREC];
     size_t n;
     size_t n_after[512]; /* records out after each packet */
+    /* set before the run (got_release clears them): */
+    struct lt_redact_opts redact; /* the transform's options */
+    int raw;                      /* no transform: the records as the capture hands them out */
+    /* after the run: */
+    struct lt_redact_stats rstats;
 };
 
 int collect(void *ctx, const struct lt_record *r, struct lt_err *err);

@@ -1,6 +1,6 @@
 /*
  * listener.c - the HTTP/1.x listener under `loadtape sink` and
- * `capture --listen` (lt_capture.h).
+ * `capture --listen` (lt_sink.h).
  *
  * Each worker owns an epoll loop, a SO_REUSEPORT listening socket, a timerfd
  * and an eventfd (for stopping). Connections are indexed by fd; a
@@ -14,7 +14,7 @@
  * wake-up" entry per connection, pushed again only when it moves earlier,
  * so the heap stays about as large as the number of connections.
  */
-#include "lt_capture.h"
+#include "lt_sink.h"
 #include "listener_probe.h"
 
 #include <errno.h>

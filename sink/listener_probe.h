@@ -2,7 +2,7 @@
  * listener_probe.h - the listener's connection state machine (listener.c)
  * on one connection, without a listening socket or a worker thread, driven
  * with a clock the caller keeps: for the fuzz target and tests. Internal to
- * capture/ and its tests.
+ * sink/ and its tests.
  *
  * The connection is fd (one end of a socketpair, non-blocking); the caller
  * writes requests into the other end and reads the answers there. The
@@ -11,7 +11,7 @@
 #ifndef LT_LISTENER_PROBE_H
 #define LT_LISTENER_PROBE_H
 
-#include "lt_capture.h"
+#include "lt_sink.h"
 
 struct lt_listener_probe;
 

@@ -1,14 +1,15 @@
 /*
- * sink.c - the embedded event collector (DESIGN.md §4 "The sink") on top of
- * the listener: routes, validation (formats/events.c), counters, injected
- * delay and errors, and recording to a tape.
+ * collector.c - the embedded event collector (DESIGN.md §4 "The sink") on
+ * top of the listener: routes, validation (formats/events.c), counters,
+ * injected delay and errors, and recording: each request answered goes, as
+ * a record, into the record sink the caller gave (lt_sink_source).
  *
  * Counters live per worker, each behind its own mutex (uncontended but for
  * /stats, which merges them), so workers never share a hot cache line. The
- * tape writer is shared behind one mutex; timestamps are taken from the
+ * record sink is shared behind one mutex; timestamps are taken from the
  * request's first byte and kept non-decreasing under that mutex.
  */
-#include "lt_capture.h"
+#include "lt_sink.h"
 
 #include <cjson/cJSON.h>
 #include <pthread.h>
@@ -48,14 +49,15 @@ struct lt_sink {
     unsigned nworkers;
     struct wstats *ws;
     int64_t t0_mono, t0_wall;
-    pthread_mutex_t tape_mu;
-    struct lt_tape_writer *tape;
+    int64_t duration_ns; /* of the run as a source */
+    pthread_mutex_t rec_mu;
+    struct lt_record_sink *out; /* set while a recording run serves */
+    int recording;              /* a recording run was started: /stats says "recorded" */
     uint64_t last_ts;
-    uint64_t recorded; /* records the tape holds (or will, once its block is written) */
-    uint64_t lost;     /* answered, but lost with the block a failed write held */
+    uint64_t recorded; /* records put (after a failure: those the sink holds) */
+    uint64_t lost;     /* answered, but lost with what the failed put took */
     int rec_rc;
     struct lt_err rec_err;
-    int closed;
 };
 
 static struct stream_ctr *stream_slot(struct wstats *ws, const uint8_t *name, size_t len)
@@ -74,45 +76,42 @@ static struct stream_ctr *stream_slot(struct wstats *ws, const uint8_t *name, si
 }
 
 /*
- * Appends the request to the tape; 0, or -1 when recording has failed (now or
- * earlier). On the first failure the records of the block that could not be
- * written are moved from `recorded` to `lost`, so the counters say what the
- * tape holds, and the caller's callback hears of it once.
+ * Puts the request into the record sink; 0, or -1 when recording has failed
+ * (now or earlier). On the first failure what the sink had taken but not
+ * made durable (a tape's block that could not be written) moves from
+ * `recorded` to `lost`, so the counters say what the sink holds, and the
+ * caller's callback hears of it once.
  */
 static int record(struct lt_sink *s, const struct lt_listener_req *rq, int status, int64_t delay)
 {
     int ok = 0;
-    const struct lt_http_msg *m = rq->msg;
     struct lt_record r;
     uint64_t ts = rq->first_byte_ns > s->t0_mono ? (uint64_t)(rq->first_byte_ns - s->t0_mono) : 0;
 
-    memset(&r, 0, sizeof(r));
+    lt_record_from_http(&r, rq->msg);
     r.session = rq->conn_id;
-    r.method = m->method;
-    r.url = m->url;
-    r.headers = m->headers;
-    r.nheaders = m->nheaders;
-    r.body = m->body;
     r.has_response = 1;
     r.status = (uint16_t)status;
     r.resp_latency_ns = (uint64_t)(rq->done_ns - rq->first_byte_ns + delay);
-    pthread_mutex_lock(&s->tape_mu);
-    if (s->tape && s->rec_rc == 0) {
+    pthread_mutex_lock(&s->rec_mu);
+    if (s->rec_rc == 0) {
         r.ts_ns = ts > s->last_ts ? ts : s->last_ts;
         s->last_ts = r.ts_ns;
-        s->rec_rc = lt_tape_writer_append(s->tape, &r, &s->rec_err);
+        s->rec_rc = s->out->put(s->out->ctx, &r, &s->rec_err);
         if (s->rec_rc == 0) {
             s->recorded++;
             ok = 1;
         } else {
-            uint64_t held = lt_tape_writer_written(s->tape);
-            s->lost = s->recorded > held ? s->recorded - held : 0;
+            uint64_t held = lt_record_sink_durable(s->out, s->recorded);
+            if (held > s->recorded)
+                held = s->recorded;
+            s->lost = s->recorded - held;
             s->recorded = held;
             if (s->o.on_record_error)
                 s->o.on_record_error(s->o.ctx, s->rec_err.msg, s->recorded, s->lost);
         }
     }
-    pthread_mutex_unlock(&s->tape_mu);
+    pthread_mutex_unlock(&s->rec_mu);
     return ok ? 0 : -1;
 }
 
@@ -201,7 +200,7 @@ static void on_request(void *ctx, const struct lt_listener_req *rq, struct lt_li
         lt_buf_puts(&ws->body, "{\"error\":\"not found\"}");
     }
     /* What cannot be recorded is not accepted: 503 while recording is broken. */
-    if (s->tape && record(s, rq, status, rs->delay_ns) != 0 &&
+    if (s->out && record(s, rq, status, rs->delay_ns) != 0 &&
         (sc || (plen == 7 && memcmp(path, "/health", 7) == 0))) {
         status = 503;
         v.accepted = 0;
@@ -316,14 +315,14 @@ char *lt_sink_stats_json(struct lt_sink *s)
         cJSON_AddNumberToObject(conns, "accepted", (double)ls.accepted);
         cJSON_AddNumberToObject(conns, "open", (double)ls.open);
     }
-    if (s->o.record_path) {
-        pthread_mutex_lock(&s->tape_mu);
+    if (s->recording) {
+        pthread_mutex_lock(&s->rec_mu);
         cJSON_AddNumberToObject(root, "recorded", (double)s->recorded);
         if (s->rec_rc) {
             cJSON_AddNumberToObject(root, "record_lost", (double)s->lost);
             cJSON_AddStringToObject(root, "record_error", s->rec_err.msg);
         }
-        pthread_mutex_unlock(&s->tape_mu);
+        pthread_mutex_unlock(&s->rec_mu);
     }
     out = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
@@ -342,7 +341,7 @@ struct lt_sink *lt_sink_new(const struct lt_sink_opts *o, struct lt_err *err)
         return NULL;
     }
     s->o = *o;
-    pthread_mutex_init(&s->tape_mu, NULL);
+    pthread_mutex_init(&s->rec_mu, NULL);
     lo = o->net;
     lo.handler = on_request;
     lo.on_reject = on_reject;
@@ -368,22 +367,6 @@ struct lt_sink *lt_sink_new(const struct lt_sink_opts *o, struct lt_err *err)
     }
     s->t0_mono = lt_mono_ns();
     s->t0_wall = lt_wall_ns();
-    if (o->record_path) {
-        struct lt_tape_writer_opts wo;
-        struct lt_buf meta;
-        lt_buf_init(&meta, 0);
-        lt_buf_puts(&meta, "{\"source\":{\"kind\":\"sink\",\"listen\":");
-        lt_buf_json_str(&meta, lt_listener_url(s->l));
-        lt_buf_puts(&meta, "}}");
-        lt_buf_cstr(&meta);
-        memset(&wo, 0, sizeof(wo));
-        wo.origin_ns = (uint64_t)s->t0_wall;
-        wo.meta_json = (const char *)meta.data;
-        s->tape = lt_tape_writer_open(o->record_path, &wo, err);
-        lt_buf_release(&meta);
-        if (!s->tape)
-            goto fail;
-    }
     return s;
 fail:
     lt_sink_free(s);
@@ -395,9 +378,35 @@ const char *lt_sink_url(const struct lt_sink *s)
     return lt_listener_url(s->l);
 }
 
+int64_t lt_sink_origin(const struct lt_sink *s)
+{
+    return s->t0_wall;
+}
+
 int lt_sink_run(struct lt_sink *s, int64_t duration_ns, struct lt_err *err)
 {
     return lt_listener_run(s->l, duration_ns, err);
+}
+
+/* run() of the sink as a source: serves with out as the recorder. */
+static int source_run(void *ctx, struct lt_record_sink *out, struct lt_err *err)
+{
+    struct lt_sink *s = ctx;
+    int rc;
+
+    s->out = out;
+    s->recording = 1;
+    rc = lt_listener_run(s->l, s->duration_ns, err);
+    s->out = NULL; /* the workers have stopped */
+    return rc;
+}
+
+void lt_sink_source(struct lt_record_source *src, struct lt_sink *s, int64_t duration_ns)
+{
+    memset(src, 0, sizeof(*src));
+    s->duration_ns = duration_ns;
+    src->ctx = s;
+    src->run = source_run;
 }
 
 void lt_sink_stop(struct lt_sink *s)
@@ -410,55 +419,25 @@ uint64_t lt_sink_recorded(const struct lt_sink *s)
     return s->recorded;
 }
 
-int lt_sink_close(struct lt_sink *s, struct lt_err *err)
+const char *lt_sink_record_error(const struct lt_sink *s, uint64_t *lost)
 {
-    int rc = 0;
-    char *stats, *meta = NULL;
-
-    if (s->closed || !s->tape)
-        return s->rec_rc ? lt_error(err, s->rec_rc, "%s", s->rec_err.msg) : 0;
-    s->closed = 1;
-    stats = s->l ? lt_sink_stats_json(s) : NULL;
-    if (stats) {
-        size_t n = strlen(stats) + 16;
-        meta = malloc(n);
-        if (meta)
-            snprintf(meta, n, "{\"sink\":%s}", stats);
-    }
-    pthread_mutex_lock(&s->tape_mu);
-    rc = lt_tape_writer_close(s->tape, meta, err);
-    s->tape = NULL;
-    pthread_mutex_unlock(&s->tape_mu);
-    free(stats);
-    free(meta);
-    if (s->rec_rc) {
-        /* the close said where the records are, after its own message */
-        const char *where = strstr(err->msg, "); ");
-        char tail[LT_ERR_MSG_MAX];
-        snprintf(tail, sizeof(tail), "%s", where ? where + 3 : "");
-        lt_error(err, s->rec_rc,
-                 "recording to '%s' stopped: %s; %llu requests answered with 202 were lost with "
-                 "the block that could not be written; %s",
-                 s->o.record_path, s->rec_err.msg, (unsigned long long)s->lost, tail);
-        return s->rec_rc;
-    }
-    return rc;
+    if (!s->rec_rc)
+        return NULL;
+    if (lost)
+        *lost = s->lost;
+    return s->rec_err.msg;
 }
 
 void lt_sink_free(struct lt_sink *s)
 {
     if (!s)
         return;
-    if (s->tape) {
-        struct lt_err e;
-        lt_sink_close(s, &e);
-    }
     lt_listener_free(s->l);
     for (unsigned i = 0; s->ws && i < s->nworkers; i++) {
         pthread_mutex_destroy(&s->ws[i].mu);
         lt_buf_release(&s->ws[i].body);
     }
     free(s->ws);
-    pthread_mutex_destroy(&s->tape_mu);
+    pthread_mutex_destroy(&s->rec_mu);
     free(s);
 }
