@@ -10,6 +10,7 @@
 #include "lt_formats.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +26,23 @@ static uint64_t level;
 static int redact;
 static struct lt_strlist redact_headers, redact_queries, redact_fields;
 static volatile sig_atomic_t interrupted;
+/* The input's fd and /dev/null's: a signal puts /dev/null in the input's place. */
+static volatile int in_fd = -1, null_fd = -1;
 
+/*
+ * A signal that lands between the check of `interrupted` and a blocking read
+ * would leave the read waiting on a pipe; with /dev/null in the input's place
+ * that read (or the next) sees the end at once. dup2 is async-signal-safe.
+ */
 static void on_signal(int sig)
 {
+    int saved = errno;
+
     (void)sig;
     interrupted = 1;
+    if (in_fd >= 0 && null_fd >= 0)
+        dup2(null_fd, in_fd);
+    errno = saved;
 }
 
 static struct lt_opt opts[] = {
@@ -264,6 +277,8 @@ int cmd_import(int argc, char **argv)
     sa.sa_handler = on_signal; /* no SA_RESTART: a read waiting on a pipe returns */
     sigemptyset(&sa.sa_mask);
     interrupted = 0;
+    null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    in_fd = fileno(in);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     ret = run_import(&im, in);
@@ -274,6 +289,10 @@ int cmd_import(int argc, char **argv)
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    in_fd = -1;
+    if (null_fd >= 0)
+        close(null_fd);
+    null_fd = -1;
     if (in != stdin)
         fclose(in);
 out:
