@@ -112,7 +112,8 @@ static cJSON *get_stats(struct lt_tape_reader *r, int force_scan, int *from_scan
     const cJSON *meta = lt_tape_reader_meta(r);
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(meta, "stats");
     struct lt_tape_stats *acc;
-    struct lt_record rec;
+    struct lt_record_source src;
+    struct lt_record_sink sink;
     uint64_t n = 0;
     cJSON *out;
     int rc;
@@ -124,12 +125,14 @@ static cJSON *get_stats(struct lt_tape_reader *r, int force_scan, int *from_scan
     *from_scan = 1;
     if (!(acc = lt_tape_stats_new()))
         return NULL;
-    while ((rc = lt_tape_reader_next(r, &rec, scan_err)) == 1) {
-        lt_tape_stats_add(acc, &rec);
-        n++;
-    }
-    if (rc == 0)
+    lt_tape_stats_sink(&sink, acc);
+    if (lt_tape_source(&src, r, NULL, scan_err) == 0) {
         lt_err_clear(scan_err);
+        rc = lt_record_pump(&src, &sink, NULL, &n, scan_err);
+        lt_record_source_release(&src);
+    } else {
+        rc = LT_E_NOMEM;
+    }
     /* every block read cleanly: the index's count must be what they hold */
     if (rc == 0 && lt_tape_reader_info(r)->closed && n != lt_tape_reader_info(r)->nrecords)
         lt_error(scan_err, LT_E_CORRUPT, "the index counts %llu records, the blocks hold %llu",
@@ -407,34 +410,48 @@ static void print_record_json(const struct lt_record *rec)
     lt_buf_release(&b);
 }
 
+/* --records: a line per record, up to --limit (the sink says when it has enough). */
+static int list_put(void *ctx, const struct lt_record *rec, struct lt_err *err)
+{
+    uint64_t *n = ctx;
+
+    (void)err;
+    if (limit && *n >= limit)
+        return 1;
+    ++*n;
+    if (json_flag) {
+        print_record_json(rec);
+        return limit && *n >= limit;
+    }
+    printf("%6llu.%09llu %10llu %-7.*s %9zu ", (unsigned long long)(rec->ts_ns / 1000000000),
+           (unsigned long long)(rec->ts_ns % 1000000000), (unsigned long long)rec->session,
+           (int)rec->method.len, (const char *)rec->method.p, rec->body.len);
+    if (rec->has_response)
+        printf("%6u  ", rec->status);
+    else
+        printf("%6s  ", "-");
+    put_printable(stdout, rec->url.p, rec->url.len);
+    putchar('\n');
+    return limit && *n >= limit;
+}
+
 static int list_records(struct lt_tape_reader *r, struct lt_err *err)
 {
-    struct lt_record rec;
+    struct lt_record_source src;
+    struct lt_record_sink sink = {0};
     uint64_t n = 0;
     int rc;
 
     if (!json_flag)
         printf("%16s %10s %-7s %9s %6s  %s\n", "ts_s", "session", "method", "body", "status",
                "url");
-    while ((!limit || n < limit) && (rc = lt_tape_reader_next(r, &rec, err)) == 1) {
-        n++;
-        if (json_flag) {
-            print_record_json(&rec);
-            continue;
-        }
-        printf("%6llu.%09llu %10llu %-7.*s %9zu ", (unsigned long long)(rec.ts_ns / 1000000000),
-               (unsigned long long)(rec.ts_ns % 1000000000), (unsigned long long)rec.session,
-               (int)rec.method.len, (const char *)rec.method.p, rec.body.len);
-        if (rec.has_response)
-            printf("%6u  ", rec.status);
-        else
-            printf("%6s  ", "-");
-        put_printable(stdout, rec.url.p, rec.url.len);
-        putchar('\n');
-    }
-    if (limit && n >= limit)
-        rc = 0;
-    return rc < 0 ? rc : 0;
+    sink.ctx = &n;
+    sink.put = list_put;
+    if ((rc = lt_tape_source(&src, r, NULL, err)) != 0)
+        return rc;
+    rc = lt_record_pump(&src, &sink, NULL, NULL, err);
+    lt_record_source_release(&src);
+    return rc;
 }
 
 /* From a pipe, whether the tape was closed is known only once it was read. */

@@ -25,6 +25,10 @@ int lt_record_pump(struct lt_record_source *src, struct lt_record_sink *out,
         if (rc <= 0)
             break;
         rc = out->put(out->ctx, &rec, err);
+        if (rc > 0) {
+            put++; /* taken, and enough */
+            break;
+        }
         if (rc) {
             if (src->where)
                 lt_err_prefix(err, "%s", src->where(src->ctx));

@@ -472,3 +472,17 @@ cJSON *lt_tape_stats_json(const struct lt_tape_stats *s)
         }
     return o;
 }
+
+static int stats_put(void *ctx, const struct lt_record *rec, struct lt_err *err)
+{
+    (void)err;
+    lt_tape_stats_add(ctx, rec);
+    return 0;
+}
+
+void lt_tape_stats_sink(struct lt_record_sink *out, struct lt_tape_stats *s)
+{
+    memset(out, 0, sizeof(*out));
+    out->ctx = s;
+    out->put = stats_put;
+}

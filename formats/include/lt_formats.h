@@ -124,14 +124,14 @@ struct lt_record_source {
 };
 
 /*
- * Where records go. put() receives each record, borrowed for the call.
- * finish() (may be NULL) makes what was put durable, given final metadata
- * (a JSON object text, may be NULL); release() (may be NULL) frees ctx and,
- * when finish() was not called or failed, leaves nothing half-written in
- * place of what was there before. durable() (may be NULL: every record put
- * is) says how many of the records put are already safe (a tape: those in
- * the blocks written out), so a recorder whose put() failed can say what
- * was kept and what was lost with it.
+ * Where records go. put() receives each record, borrowed for the call, and
+ * returns 0, < 0 on error, or > 0 when it wants no more (the pump then stops
+ * without an error: a listing's --limit). finish() (may be NULL) makes what was put durable, given
+ * final metadata (a JSON object text, may be NULL); release() (may be NULL) frees ctx and, when
+ * finish() was not called or failed, leaves nothing half-written in place of what was there before.
+ * durable() (may be NULL: every record put is) says how many of the records put are already safe (a
+ * tape: those in the blocks written out), so a recorder whose put() failed can say what was kept
+ * and what was lost with it.
  */
 struct lt_record_sink {
     void *ctx;
@@ -424,6 +424,8 @@ struct lt_tape_stats;
 struct lt_tape_stats *lt_tape_stats_new(void);
 void lt_tape_stats_free(struct lt_tape_stats *s);
 void lt_tape_stats_add(struct lt_tape_stats *s, const struct lt_record *r);
+/* *out becomes a sink adding each record to s (borrowed; releasing *out frees nothing). */
+void lt_tape_stats_sink(struct lt_record_sink *out, struct lt_tape_stats *s);
 /*
  * A new cJSON object (caller frees with cJSON_Delete):
  * {"records":N,"first_ts_ns":..,"last_ts_ns":..,"peak_rps":N,"peak_second":S,
