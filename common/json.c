@@ -10,20 +10,13 @@
 
 size_t lt_json_u64_text(uint64_t v, char *out)
 {
-    char digits[20];
-    size_t n = 0, len = 0;
-    int quoted = v >= LT_JSON_INT_LIMIT;
+    size_t len;
 
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    if (quoted)
-        out[len++] = '"';
-    while (n)
-        out[len++] = digits[--n];
-    if (quoted)
-        out[len++] = '"';
+    if (v < LT_JSON_INT_LIMIT)
+        return lt_u64_text(v, out);
+    out[0] = '"';
+    len = 1 + lt_u64_text(v, out + 1);
+    out[len++] = '"';
     out[len] = '\0';
     return len;
 }

@@ -445,3 +445,18 @@ void lt_format_duration(int64_t ns, char *out, size_t outlen)
         snprintf(out, outlen, "%lldm%02llds", (long long)(ns / 60000000000LL),
                  (long long)(ns / 1000000000 % 60));
 }
+
+size_t lt_u64_text(uint64_t v, char *out)
+{
+    char tmp[LT_U64_TEXT_MAX];
+    size_t n = 0;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+    return n;
+}

@@ -427,21 +427,6 @@ static int framing_wrong(const struct lt_record *r, size_t len)
     return !cl && len > 0;
 }
 
-/* "%zu" into out (24 bytes), without printf's cost on every record. */
-static void decimal(char *out, size_t v)
-{
-    char tmp[24];
-    size_t n = 0;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = '\0';
-}
-
 static int put_headers(struct lt_redact *rd, const struct lt_record *in, struct lt_record *out,
                        int fix, struct lt_err *err)
 {
@@ -458,7 +443,7 @@ static int put_headers(struct lt_redact *rd, const struct lt_record *in, struct 
         rd->hs_cap = ncap;
     }
     if (fix)
-        decimal(rd->clen, out->body.len);
+        lt_u64_text(out->body.len, rd->clen);
     for (size_t i = 0; i < in->nheaders; i++) {
         struct lt_header h = in->headers[i];
         if (fix &&

@@ -122,20 +122,6 @@ static size_t draw_size(struct lt_synth *s)
     }
 }
 
-static size_t put_dec(char *out, uint64_t v)
-{
-    char tmp[24];
-    size_t n = 0;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    return n;
-}
-
 int lt_synth_next(struct lt_synth *s, struct lt_record *rec, struct lt_err *err)
 {
     const struct lt_synth_config *c = &s->cfg;
@@ -186,7 +172,7 @@ int lt_synth_next(struct lt_synth *s, struct lt_record *rec, struct lt_err *err)
     s->hdrs[H_UA].value.p = (const uint8_t *)event_user_agent(ses, &ualen);
     s->hdrs[H_UA].value.len = ualen;
     s->hdrs[H_CLEN].value =
-        (struct lt_bytes){(const uint8_t *)s->clen, put_dec(s->clen, rec->body.len)};
+        (struct lt_bytes){(const uint8_t *)s->clen, lt_u64_text(rec->body.len, s->clen)};
     rec->headers = s->hdrs;
     rec->nheaders = H_INVALID;
     s->by_type[t]++;

@@ -156,6 +156,10 @@ int lt_parse_rate(const char *s, double *per_s, struct lt_err *err);
 int lt_parse_factor(const char *s, double *factor, struct lt_err *err);
 /* "50B", "4KiB", "50KB", "1MiB", "2GB"; a bare number is bytes. */
 int lt_parse_size(const char *s, uint64_t *bytes, struct lt_err *err);
+/* v in decimal into out (at least LT_U64_TEXT_MAX bytes), NUL-terminated, without
+ * printf's cost (per-record paths); returns the length. */
+#define LT_U64_TEXT_MAX 21
+size_t lt_u64_text(uint64_t v, char *out);
 /* A whole decimal number in [min, max]. */
 int lt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v, struct lt_err *err);
 /* A finite decimal number. */
