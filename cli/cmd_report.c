@@ -278,9 +278,9 @@ static void meta_value(const cJSON *m, const char *key, char *out, size_t n)
  */
 static int check_same_run(const char *cmd, char **pos, int npos, int merge_any)
 {
-    static const char *const keys[] = {"tape_id", "tape",     "target", "mode",       "speed",
-                                       "rate",    "arrivals", "seed",   "spike",      "loop",
-                                       "limit",   "from",     "to",     "duration_s", "shard"};
+    static const char *const keys[] = {
+        "tape_id", "tape", "target", "mode", "speed", "rate",       "arrivals", "seed",
+        "spike",   "loop", "limit",  "from", "to",    "duration_s", "shard",    "rules_id"};
     cJSON *first = NULL, *m = NULL;
     char **shards = calloc((size_t)npos, sizeof(char *));
     int ret = -1;

@@ -65,6 +65,38 @@ static void add_tape_id(cJSON *m, const struct lt_tape_info *info)
     cJSON_AddStringToObject(m, "tape_id", id);
 }
 
+/*
+ * The rewrite rules change what is sent, so they are part of what a run is: their
+ * option names in order, and a hash of names and values ("rules_id"), since values
+ * may be secrets (staging's write key) that must not land in a results file.
+ */
+static void add_rules(cJSON *m, const struct replay_args *a)
+{
+    uint64_t h = 0x6c7472756c6573ULL;
+    cJSON *names;
+    char id[24];
+
+    if (a->rules.n == 0 && !a->fresh_ids)
+        return;
+    names = cJSON_AddArrayToObject(m, "rules");
+    for (size_t i = 0; i < a->rules.n; i++) {
+        const struct lt_optseq_item *it = &a->rules.v[i];
+        cJSON_AddItemToArray(names, cJSON_CreateString(it->opt));
+        for (const char *p = it->opt; *p; p++)
+            h = lt_splitmix64(h ^ (uint8_t)*p);
+        h = lt_splitmix64(h ^ 0x100);
+        for (const char *p = it->val; *p; p++)
+            h = lt_splitmix64(h ^ (uint8_t)*p);
+        h = lt_splitmix64(h ^ 0x101);
+    }
+    if (a->fresh_ids) {
+        cJSON_AddItemToArray(names, cJSON_CreateString("fresh-ids"));
+        h = lt_splitmix64(h ^ 0x102);
+    }
+    snprintf(id, sizeof(id), "%016llx", (unsigned long long)h);
+    cJSON_AddStringToObject(m, "rules_id", id);
+}
+
 /* The rest of the schedule: what makes two results files parts of one run. */
 static void add_schedule(cJSON *m, const struct replay_cmd *c)
 {
@@ -90,6 +122,7 @@ static void add_schedule(cJSON *m, const struct replay_cmd *c)
         cJSON_AddNumberToObject(f, "precision", a->precision);
         cJSON_AddNumberToObject(f, "require", a->require);
     }
+    add_rules(m, a);
     if (c->ro.shard_n > 1) {
         char sh[48];
         snprintf(sh, sizeof(sh), "%u/%u", c->ro.shard_i, c->ro.shard_n);

@@ -73,6 +73,18 @@ rc=0
 lt_eq "different runs refused" 1 "$rc"
 grep -q "not part of the same run as '.*s0.res': rate 3000 vs 4000" "$LT_TMP/mix.err" ||
     lt_fail "the refusal does not name the difference: $(cat "$LT_TMP/mix.err")"
+# the same schedule with other rewrite rules is another run too; the rule's value (it may
+# be a secret) is not in the results file, only the option's name and a hash
+"$LOADTAPE" replay "$T" --target "http://127.0.0.1:$port" --rate 4000 --shard 1/2 \
+    --set-field writeKey=STAGING_KEY_1 -o "$LT_TMP/w1.res" >/dev/null
+rc=0
+"$LOADTAPE" report "$LT_TMP/s0.res" "$LT_TMP/w1.res" >/dev/null 2>"$LT_TMP/rules.err" || rc=$?
+lt_eq "other rewrite rules refused" 1 "$rc"
+grep -q "not part of the same run as '.*s0.res': rules_id " "$LT_TMP/rules.err" ||
+    lt_fail "the refusal does not name the rules: $(cat "$LT_TMP/rules.err")"
+if grep -q STAGING_KEY_1 "$LT_TMP/w1.res"; then lt_fail "a rule's value is in the results file"; fi
+grep -aq '"rules":\["set-field"\],"rules_id":"[0-9a-f]\{16\}"' "$LT_TMP/w1.res" ||
+    lt_fail "the results metadata does not name the rules"
 rc=0
 "$LOADTAPE" report "$LT_TMP/s0.res" "$LT_TMP/s0.res" >/dev/null 2>"$LT_TMP/dup.err" || rc=$?
 lt_eq "a shard twice refused" 1 "$rc"
