@@ -60,7 +60,7 @@ struct lt_redact {
     struct names h, q, f;
     struct lt_header *hs;
     size_t hs_cap;
-    struct lt_buf url, body;
+    struct lt_buf origin, url, body;
     char clen[24];
     struct lt_redact_stats st;
 };
@@ -183,6 +183,7 @@ struct lt_redact *lt_redact_new(const struct lt_redact_opts *o, struct lt_err *e
     if (!o)
         o = &none;
     rd->off = o->keep_secrets;
+    lt_buf_init(&rd->origin, 0);
     lt_buf_init(&rd->url, 0);
     lt_buf_init(&rd->body, 0);
     if (names_init(&rd->h, default_headers, o->headers, o->nheaders, "header", err) ||
@@ -202,6 +203,7 @@ void lt_redact_free(struct lt_redact *rd)
     names_release(&rd->q);
     names_release(&rd->f);
     free(rd->hs);
+    lt_buf_release(&rd->origin);
     lt_buf_release(&rd->url);
     lt_buf_release(&rd->body);
     free(rd);
@@ -215,24 +217,44 @@ const struct lt_redact_stats *lt_redact_stats(const struct lt_redact *rd)
 /* ---- the request target ------------------------------------------------------ */
 
 /* "http://host:80/p?q" -> "/p?q"; "http://host" -> "/"; others unchanged. */
-static struct lt_bytes origin_form(struct lt_bytes u)
+static int scheme_char(uint8_t c, int first)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return 1;
+    return !first && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.');
+}
+
+/*
+ * Absolute form to origin form: "http://host:80/p?q" -> "/p?q", "http://host" -> "/",
+ * "http://host?q" -> "/?q" (built in *scratch). Anything else ("*" for OPTIONS,
+ * authority form for CONNECT, a target already in origin form) is left as it is.
+ */
+static int origin_form(struct lt_bytes u, struct lt_buf *scratch, struct lt_bytes *out)
 {
     static const uint8_t slash[] = "/";
-    size_t i = 0;
+    size_t i = 0, j;
 
+    *out = u;
     if (u.len && u.p[0] == '/')
-        return u;
-    while (i < u.len && u.p[i] != ':' && u.p[i] != '/')
+        return 0;
+    while (i < u.len && scheme_char(u.p[i], i == 0))
         i++;
-    if (i + 2 < u.len && u.p[i] == ':' && u.p[i + 1] == '/' && u.p[i + 2] == '/') {
-        size_t j = i + 3;
-        while (j < u.len && u.p[j] != '/' && u.p[j] != '?')
-            j++;
-        if (j == u.len)
-            return (struct lt_bytes){slash, 1};
-        return (struct lt_bytes){u.p + j, u.len - j};
+    if (i == 0 || i + 2 >= u.len || u.p[i] != ':' || u.p[i + 1] != '/' || u.p[i + 2] != '/')
+        return 0;
+    j = i + 3;
+    while (j < u.len && u.p[j] != '/' && u.p[j] != '?')
+        j++;
+    if (j == u.len) {
+        *out = (struct lt_bytes){slash, 1};
+    } else if (u.p[j] == '/') {
+        *out = (struct lt_bytes){u.p + j, u.len - j};
+    } else {
+        scratch->len = 0;
+        if (lt_buf_putc(scratch, '/') || lt_buf_append(scratch, u.p + j, u.len - j))
+            return LT_E_NOMEM;
+        *out = (struct lt_bytes){scratch->data, scratch->len};
     }
-    return u; /* "*" for OPTIONS, or authority form for CONNECT */
+    return 0;
 }
 
 /*
@@ -519,7 +541,8 @@ int lt_redact_apply(struct lt_redact *rd, const struct lt_record *in, struct lt_
 
     *out = *in;
     rd->st.records++;
-    out->url = origin_form(in->url);
+    if (origin_form(in->url, &rd->origin, &out->url))
+        return lt_error(err, LT_E_NOMEM, "out of memory");
     changed = out->url.p != in->url.p;
     if (!rd->off && (redact_url(rd, out) || redact_body(rd, in, out)))
         return lt_error(err, LT_E_NOMEM, "out of memory");

@@ -6,18 +6,17 @@
  */
 #include "lt_formats.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Valid by the project's strict reader (cJSON takes text after the value). */
 static int valid_json(struct lt_bytes b)
 {
-    cJSON *j = cJSON_ParseWithLength((const char *)b.p, b.len);
-    cJSON_Delete(j);
-    return j != NULL;
+    struct lt_err err;
+    return lt_json_check((const char *)b.p, b.len, &err) == 0;
 }
 
 static int same(struct lt_bytes a, struct lt_bytes b)
@@ -37,10 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct lt_err err;
     const struct lt_header *cl;
     char want[24];
+    int form = size && (data[0] & 1);
 
     if (!nl)
         return 0;
-    if (size && (data[0] & 1))
+    if (form)
         h[0].value = (struct lt_bytes){(const uint8_t *)"application/x-www-form-urlencoded", 33};
     memset(&in, 0, sizeof(in));
     in.method = (struct lt_bytes){(const uint8_t *)"POST", 4};
@@ -53,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (lt_redact_apply(rd, &in, &out, &err))
         abort();
-    if (valid_json(in.body) && !valid_json(out.body))
+    /* a form body is not JSON, whatever it looks like */
+    if (!form && valid_json(in.body) && !valid_json(out.body))
         abort();
     cl = lt_record_header(&out, "content-length");
     snprintf(want, sizeof(want), "%zu", out.body.len);

@@ -225,12 +225,20 @@ static void test_framing_and_origin(void **state)
     assert_bytes(out.url, "/");
     assert_int_equal(out.nheaders, 2);
     assert_bytes(out.headers[1].value, "3");
+    /* an absolute form with a query but no path: "/" + query; then stable */
+    in = post(B("http://h:80?token=t&b=1"), none, 0, B(""));
+    assert_int_equal(lt_redact_apply(rd, &in, &out, &err), 0);
+    assert_bytes(out.url, "/?token=t&b=1");
+    /* not a scheme: left as it is */
+    in = post(B("?x://h/p"), none, 0, B(""));
+    assert_int_equal(lt_redact_apply(rd, &in, &out, &err), 0);
+    assert_ptr_equal(out.url.p, in.url.p);
     /* "050" is 50: framing that is right stays as it was written */
     in = post(B("*"), cl050, 1, B("01234567890123456789012345678901234567890123456789"));
     assert_int_equal(lt_redact_apply(rd, &in, &out, &err), 0);
     assert_bytes(out.url, "*");
     assert_bytes(out.headers[0].value, " 050");
-    assert_int_equal(lt_redact_stats(rd)->normalised, 2);
+    assert_int_equal(lt_redact_stats(rd)->normalised, 3);
     lt_redact_free(rd);
 }
 
