@@ -133,8 +133,8 @@ static void test_out_of_order(void **state)
     memset(&got, 0, sizeof(got));
     pg_init(&g, PG_ETH, 0);
     b = post_head(&g);
-    pg_seg(&g, 0, PG_ACK, b + 20, BODY30 + 20, 10, 0);
-    pg_seg(&g, 0, PG_ACK, b + 10, BODY30 + 10, 10, 0);
+    pg_seg(&g, 0, PG_ACK, b + 20, &BODY30[20], 10, 0);
+    pg_seg(&g, 0, PG_ACK, b + 10, &BODY30[10], 10, 0);
     pg_seg(&g, 0, PG_ACK, b, BODY30, 10, 0);
     respond_and_close(&g, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
     st = run(&g, &got);
@@ -161,8 +161,8 @@ static void test_retransmission(void **state)
     b = post_head(&g);
     pg_seg(&g, 0, PG_ACK, b, BODY30, 15, 0);
     pg_seg(&g, 0, PG_ACK, b, BODY30, 15, 0); /* retransmitted whole */
-    pg_seg(&g, 0, PG_ACK, b + 15, BODY30 + 15, 15, 0);
-    pg_seg(&g, 0, PG_ACK, b + 15, BODY30 + 15, 15, 0);
+    pg_seg(&g, 0, PG_ACK, b + 15, &BODY30[15], 15, 0);
+    pg_seg(&g, 0, PG_ACK, b + 15, &BODY30[15], 15, 0);
     respond_and_close(&g, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
     st = run(&g, &got);
     assert_int_equal(got.n, 1);
@@ -211,7 +211,7 @@ static void test_gap_in_body_kept_flagged(void **state)
     b = post_head(&g);
     pg_seg(&g, 0, PG_ACK, b, BODY30, 10, 0);
     /* [10,20) never captured */
-    pg_seg(&g, 0, PG_ACK, b + 20, BODY30 + 20, 10, 0);
+    pg_seg(&g, 0, PG_ACK, b + 20, &BODY30[20], 10, 0);
     pg_send(&g, 1, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"); /* acks past it */
     pg_send(&g, 0, "GET /after HTTP/1.1\r\nHost: h\r\n\r\n");
     pg_send(&g, 1, "HTTP/1.1 204 No Content\r\n\r\n");
@@ -274,7 +274,7 @@ static void test_sequence_wraparound(void **state)
     g.seq[0] = 0xffffffffu - (uint32_t)strlen(POST30) - 12; /* the body crosses 2^32 */
     g.seq[1] = 0xfffffff0u;
     b = post_head(&g);
-    pg_seg(&g, 0, PG_ACK, b + 20, BODY30 + 20, 10, 0);
+    pg_seg(&g, 0, PG_ACK, b + 20, &BODY30[20], 10, 0);
     pg_seg(&g, 0, PG_ACK, b, BODY30, 20, 0);
     respond_and_close(&g, "HTTP/1.1 202 Accepted\r\nContent-Length: 10\r\n\r\n0123456789");
     run(&g, &got);
@@ -698,14 +698,14 @@ static void test_flow_memory_cap(void **state)
     o.flow_buffer_max = 8;
     pg_init(&g, PG_ETH, 0);
     b = post_head(&g);
-    pg_seg(&g, 0, PG_ACK, b + 10, BODY30 + 10, 20, 0); /* held? over the cap */
+    pg_seg(&g, 0, PG_ACK, b + 10, &BODY30[10], 20, 0); /* held? over the cap */
     pg_seg(&g, 0, PG_ACK, b, BODY30, 10, 0);           /* arrives too late */
     respond_and_close(&g, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
     st = run_opts(&g, &o, &got);
     assert_int_equal(got.n, 1);
     r = &got.rb[0].rec;
     assert_int_equal(r->flags, LT_RF_INCOMPLETE);
-    assert_bytes(r->body, BODY30 + 10);
+    assert_bytes(r->body, &BODY30[10]);
     assert_int_equal(st.memcap_bytes, 10);
     assert_int_equal(st.req_memcap, 1);
     assert_int_equal(st.retransmitted, 1);
